@@ -1,0 +1,67 @@
+import { dlqHeaders, type Batch, type Bus, type OutMessage, type Subscription, type Topics } from '#shared/bus';
+import type { Engine } from '#shared/engine';
+import type { Logger } from '#shared/logging';
+import { createProcessMessage } from './process-message.js';
+
+export interface Analyzer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Consumes `events`, produces `records`, `findings` and `dlq`; offsets commit only after all three are acked. */
+export function createAnalyzer({ bus, engine, topics, groupId, logger, now = () => new Date() }: {
+  bus: Bus;
+  engine: Engine;
+  topics: Topics;
+  groupId: string;
+  logger: Logger;
+  now?: () => Date;
+}): Analyzer {
+  const processMessage = createProcessMessage({ engine });
+  let subscription: Subscription | undefined;
+
+  async function handleBatch(batch: Batch): Promise<void> {
+    const records: OutMessage[] = [];
+    const findings: OutMessage[] = [];
+    const dlq: OutMessage[] = [];
+    for (const message of batch.messages) {
+      const result = processMessage(message);
+      if (result.kind === 'dlq') {
+        logger.warn({ step: result.step, reason: result.reason, topic: batch.topic, offset: message.offset }, 'event sent to DLQ');
+        dlq.push({
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            [dlqHeaders.reason]: result.reason,
+            [dlqHeaders.step]: result.step,
+            [dlqHeaders.time]: now().toISOString(),
+            [dlqHeaders.sourceTopic]: batch.topic,
+          },
+        });
+        continue;
+      }
+      records.push({ key: message.key, value: Buffer.from(JSON.stringify(result.record)) });
+      for (const f of result.findings) findings.push({ key: message.key, value: Buffer.from(JSON.stringify(f)) });
+    }
+    await Promise.all([
+      bus.produce(topics.records, records),
+      bus.produce(topics.findings, findings),
+      bus.produce(topics.dlq, dlq),
+    ]);
+  }
+
+  return {
+    async start() {
+      subscription = await bus.consume({
+        groupId,
+        topics: [topics.events],
+        handler: handleBatch,
+      });
+    },
+    async stop() {
+      await subscription?.stop();
+      subscription = undefined;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { envelopeSchema, type Finding, type RecordMessage } from '#shared/contracts';
+import type { InMessage } from '#shared/bus';
+import type { Engine } from '#shared/engine';
+import { errorMessage } from '#shared/errors';
+
+// One pipeline step per event: a value, never an exception, for anything wrong with the message itself.
+export type StepResult =
+  | { kind: 'ok'; record: RecordMessage; findings: Finding[] }
+  | { kind: 'dlq'; step: string; reason: string };
+
+export function createProcessMessage({ engine }: { engine: Engine }) {
+  return function processMessage(message: InMessage): StepResult {
+    let json: unknown;
+    try {
+      json = JSON.parse(message.value.toString('utf8'));
+    } catch (err) {
+      return { kind: 'dlq', step: 'analyzer-parse', reason: `not JSON: ${errorMessage(err)}` };
+    }
+    const envelope = envelopeSchema.safeParse(json);
+    if (!envelope.success) {
+      const issue = envelope.error.issues[0];
+      return {
+        kind: 'dlq',
+        step: 'analyzer-parse',
+        reason: `not an event envelope: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
+      };
+    }
+    try {
+      const { record, findings } = engine.analyze(envelope.data);
+      return { kind: 'ok', record: { record, event: envelope.data.event }, findings };
+    } catch (err) {
+      // A poison message (valid JSON that crashes a rule) must not stall the partition.
+      return { kind: 'dlq', step: 'analyzer-analyze', reason: `analysis failed: ${errorMessage(err)}` };
+    }
+  };
+}

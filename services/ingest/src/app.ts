@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify';
+import type { Bus, Topics } from '#shared/bus';
+import type { IngestToken } from '#shared/config';
+import { createHttpApp, createMetricsRegistry, registerHealthRoutes } from '#shared/http';
+import type { Logger } from '#shared/logging';
+import { webhookRoutes } from './routes/webhook.js';
+
+export interface IngestAppDeps {
+  bus: Bus;
+  topics: Topics;
+  tokens: IngestToken[];
+  bodyLimit: number;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** Builds the webhook receiver. It never listens: main.ts does, tests use app.inject(). */
+export function buildIngestApp({ bus, topics, tokens, bodyLimit, logger, now = () => new Date() }: IngestAppDeps): FastifyInstance {
+  const app = createHttpApp({ logger, bodyLimit });
+  // Every body is taken as raw bytes: the route decodes gzip and JSON itself to answer precisely.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => {
+    done(null, body);
+  });
+  app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, _req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status === 413) {
+      return reply.code(413).send({ error: 'payload_too_large', message: `body exceeds the limit of ${String(bodyLimit)} bytes` });
+    }
+    if (status < 500) return reply.code(status).send({ error: 'bad_request', message: err.message });
+    logger.error({ err }, 'ingest request failed');
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+  const registry = createMetricsRegistry('ingest');
+  registerHealthRoutes(app, { isReady: () => bus.isReady(), registry });
+  webhookRoutes(app, { bus, topics, tokens, bodyLimit, logger, registry, now });
+  return app;
+}

@@ -1,0 +1,104 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { z } from 'zod';
+import { isRetriable, errorMessage } from '#shared/errors';
+import { bearerToken, errorBodySchema, tokenLookup } from '#shared/http';
+import type { IngestToken } from '#shared/config';
+import type { Bus, Topics } from '#shared/bus';
+import type { Logger } from '#shared/logging';
+import { acceptBatch } from '../accept-batch.js';
+import { decodeBody } from '../decode-body.js';
+
+const outcomeSchema = z.object({
+  accepted: z.number().int().describe('events durably written to the bus'),
+  rejected: z.number().int().describe('items that are not audit events; sent to the DLQ with the reason'),
+  errors: z.array(z.object({ index: z.number().int(), reason: z.string() })).describe('first 100 rejections'),
+});
+
+export const retryAfterSeconds = 5;
+
+export function webhookRoutes(
+  app: FastifyInstance,
+  deps: { bus: Bus; topics: Topics; tokens: IngestToken[]; bodyLimit: number; logger: Logger; registry: Registry; now: () => Date },
+): void {
+  const { bus, topics, bodyLimit, logger, registry, now } = deps;
+  const findCluster = tokenLookup(deps.tokens);
+  const events = new Counter({
+    name: 'kaudit_ingest_events_total',
+    help: 'Audit events received by the webhook, by outcome',
+    labelNames: ['cluster', 'outcome'] as const,
+    registers: [registry],
+  });
+  const batches = new Counter({
+    name: 'kaudit_ingest_batches_total',
+    help: 'Webhook requests, by HTTP status',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  const ackLatency = new Histogram({
+    name: 'kaudit_ingest_ack_seconds',
+    help: 'Time from request to durable acknowledgement',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/v1/webhook',
+    {
+      bodyLimit,
+      schema: {
+        summary: 'Receive an audit EventList from the kube-apiserver webhook backend',
+        description:
+          'Body: an audit.k8s.io EventList, a single Event or a JSON array of Events (gzip allowed). ' +
+          'Answers 200 only after every event is durably on the bus.',
+        security: [{ bearer: [] }],
+        response: { 200: outcomeSchema, 400: errorBodySchema, 401: errorBodySchema, 413: errorBodySchema, 415: errorBodySchema, 503: errorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const started = process.hrtime.bigint();
+      const token = bearerToken(request.headers.authorization);
+      const identity = token === undefined ? undefined : findCluster(token);
+      if (!identity) {
+        batches.inc({ status: '401' });
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer realm="kaudit-ingest"')
+          .send({ error: 'unauthorized', message: 'a valid bearer token for a cluster is required' });
+      }
+      const raw = request.body;
+      if (!Buffer.isBuffer(raw)) {
+        return reply.code(400).send({ error: 'bad_request', message: 'request body is required' });
+      }
+      const decoded = decodeBody(raw, request.headers['content-encoding'], bodyLimit);
+      if (!decoded.ok) {
+        batches.inc({ status: String(decoded.status) });
+        return reply.code(decoded.status).send({ error: 'bad_request', message: decoded.message });
+      }
+      try {
+        const outcome = await acceptBatch({
+          body: decoded.value,
+          cluster: identity.cluster,
+          tls: request.protocol === 'https',
+          bus,
+          topics,
+          now: now(),
+        });
+        events.inc({ cluster: identity.cluster, outcome: 'accepted' }, outcome.accepted);
+        events.inc({ cluster: identity.cluster, outcome: 'rejected' }, outcome.rejected);
+        batches.inc({ status: '200' });
+        ackLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        return outcome;
+      } catch (err) {
+        if (!isRetriable(err)) throw err;
+        logger.warn({ cluster: identity.cluster, reason: errorMessage(err) }, 'bus unavailable; batch not acknowledged');
+        batches.inc({ status: '503' });
+        return reply
+          .code(503)
+          .header('retry-after', String(retryAfterSeconds))
+          .send({ error: 'unavailable', message: 'the event bus did not acknowledge the batch; retry later' });
+      }
+    },
+  );
+}

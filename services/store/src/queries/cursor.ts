@@ -1,0 +1,21 @@
+// Opaque keyset cursor: the sort key of the last row served (event time, then a unique tiebreaker).
+export interface Cursor {
+  time: string;
+  key: string;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.time, c.key])).toString('base64url');
+}
+
+export function decodeCursor(s: string): Cursor | undefined {
+  try {
+    const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0]))) {
+      return { time: v[0], key: v[1] };
+    }
+  } catch {
+    // fall through
+  }
+  return undefined;
+}

@@ -1,0 +1,58 @@
+import { INTEGER, TINYINT, TIMESTAMP, VARCHAR, LIST, listValue } from '@duckdb/node-api';
+import { severityRank, type Finding, type Severity } from '#shared/contracts';
+import { findingColumns, type Database } from '#shared/storage';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { parseJsonColumns, selectList } from './rows.js';
+import { SqlBuilder, sqlTimestamp } from './sql-builder.js';
+
+export interface FindingFilter {
+  since?: string | undefined;
+  until?: string | undefined;
+  severity?: Severity | undefined;
+  ruleId?: string[] | undefined;
+  cluster?: string | undefined;
+  user?: string | undefined;
+  namespace?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export class BadParameter extends Error {
+  readonly parameter: string;
+  constructor(parameter: string, message: string) {
+    super(message);
+    this.parameter = parameter;
+  }
+}
+
+const publicColumns = findingColumns.filter((c) => c.name !== 'severity_rank');
+
+/** Newest first, keyset-paginated on (event_time, id). */
+export async function listFindings(db: Database, f: FindingFilter): Promise<{ items: Finding[]; nextCursor: string | null }> {
+  const q = new SqlBuilder();
+  if (f.since !== undefined) q.where('event_time >= ?', [sqlTimestamp(f.since), TIMESTAMP]);
+  if (f.until !== undefined) q.where('event_time < ?', [sqlTimestamp(f.until), TIMESTAMP]);
+  if (f.severity !== undefined) q.where('severity_rank >= ?', [severityRank(f.severity), TINYINT]);
+  if (f.ruleId !== undefined && f.ruleId.length > 0) q.where('list_contains(?, rule_id)', [listValue(f.ruleId), LIST(VARCHAR)]);
+  if (f.cluster !== undefined) q.where('cluster = ?', [f.cluster, VARCHAR]);
+  if (f.user !== undefined) q.where('"user" = ?', [f.user, VARCHAR]);
+  if (f.namespace !== undefined) q.where('namespace = ?', [f.namespace, VARCHAR]);
+  if (f.cursor !== undefined) {
+    const c = decodeCursor(f.cursor);
+    if (!c) throw new BadParameter('cursor', 'cursor is not one this API returned');
+    const t = sqlTimestamp(c.time);
+    q.where('(event_time < ? OR (event_time = ? AND id < ?))', [t, TIMESTAMP], [t, TIMESTAMP], [c.key, VARCHAR]);
+  }
+  const limit = q.param(f.limit + 1, INTEGER);
+  const rows = await db.query(
+    `SELECT ${selectList(publicColumns)} FROM findings ${q.whereClause()} ORDER BY event_time DESC, id DESC LIMIT ${limit}`,
+    q.params,
+    q.types,
+  );
+  const items = rows.slice(0, f.limit).map((r) => parseJsonColumns(r, publicColumns) as unknown as Finding);
+  const last = items.at(-1);
+  return {
+    items,
+    nextCursor: rows.length > f.limit && last ? encodeCursor({ time: last.eventTime, key: last.id }) : null,
+  };
+}

@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { severities } from '#shared/contracts';
+
+// Query-string pieces shared by the list endpoints.
+export const rfc3339 = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 timestamp' });
+export const limit = z.coerce.number().int().min(1).max(1000).default(100).describe('page size, 1–1000 (default 100)');
+export const cursor = z.string().min(1).max(512).optional().describe('nextCursor of the previous page');
+export const repeatable = z
+  .union([z.string().min(1), z.array(z.string().min(1))])
+  .transform((v) => (Array.isArray(v) ? v : [v]));
+export const severity = z.enum(severities);
+export const text = z.string().min(1).max(1024);

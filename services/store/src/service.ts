@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import { groupIds, topicNames, type Bus } from '#shared/bus';
+import type { StoreConfig } from '#shared/config';
+import type { Lifecycle } from '#shared/lifecycle';
+import type { Logger } from '#shared/logging';
+import { openDatabase } from '#shared/storage';
+import { buildStoreApp } from './app.js';
+import { createSink } from './sink.js';
+
+export async function runStore({ config, bus, logger, lifecycle }: {
+  config: StoreConfig;
+  bus: Bus;
+  logger: Logger;
+  lifecycle: Lifecycle;
+}): Promise<FastifyInstance> {
+  const db = await openDatabase(config.dbFile);
+  lifecycle.onShutdown('close', 'duckdb', () => db.close());
+  const sink = createSink({
+    bus,
+    db,
+    topics: topicNames(config.bus.topicPrefix),
+    groupId: groupIds(config.bus.topicPrefix).store,
+    logger: logger.child({ component: 'store-sink' }),
+  });
+  lifecycle.onShutdown('drain', 'store-sink', () => sink.stop());
+  await sink.start();
+  const app = await buildStoreApp({
+    db,
+    tokens: config.tokens,
+    logger: logger.child({ component: 'query-api' }),
+    isReady: () => bus.isReady(),
+  });
+  lifecycle.onShutdown('stop-accepting', 'query-api', () => app.close());
+  await app.listen({ host: config.host, port: config.port });
+  return app;
+}

@@ -1,0 +1,66 @@
+import { findingSchema, recordMessageSchema, type Finding, type RecordMessage } from '#shared/contracts';
+import { dlqHeaders, type Batch, type Bus, type OutMessage, type Subscription, type Topics } from '#shared/bus';
+import type { Logger } from '#shared/logging';
+import type { Database } from '#shared/storage';
+
+export interface Sink {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Consumes `records` and `findings` into DuckDB. Idempotent: a redelivered message changes nothing. */
+export function createSink({ bus, db, topics, groupId, logger, now = () => new Date() }: {
+  bus: Bus;
+  db: Database;
+  topics: Topics;
+  groupId: string;
+  logger: Logger;
+  now?: () => Date;
+}): Sink {
+  let subscription: Subscription | undefined;
+
+  async function handleBatch(batch: Batch): Promise<void> {
+    const records: RecordMessage[] = [];
+    const findings: Finding[] = [];
+    const dlq: OutMessage[] = [];
+    const isRecords = batch.topic === topics.records;
+    for (const message of batch.messages) {
+      let json: unknown;
+      try {
+        json = JSON.parse(message.value.toString('utf8'));
+      } catch {
+        json = undefined;
+      }
+      const parsed = isRecords ? recordMessageSchema.safeParse(json) : findingSchema.safeParse(json);
+      if (parsed.success) {
+        if (isRecords) records.push(parsed.data as RecordMessage);
+        else findings.push(parsed.data as Finding);
+        continue;
+      }
+      const reason = `not a valid ${isRecords ? 'record' : 'finding'}: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
+      logger.warn({ topic: batch.topic, offset: message.offset, reason }, 'message sent to DLQ');
+      dlq.push({
+        key: message.key,
+        value: message.value,
+        headers: {
+          [dlqHeaders.reason]: reason,
+          [dlqHeaders.step]: 'store-parse',
+          [dlqHeaders.time]: now().toISOString(),
+          [dlqHeaders.sourceTopic]: batch.topic,
+        },
+      });
+    }
+    await bus.produce(topics.dlq, dlq);
+    await db.write({ records, findings });
+  }
+
+  return {
+    async start() {
+      subscription = await bus.consume({ groupId, topics: [topics.records, topics.findings], handler: handleBatch });
+    },
+    async stop() {
+      await subscription?.stop();
+      subscription = undefined;
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { BusConfig } from '#shared/config';
+import type { Logger } from '#shared/logging';
+import { createEmbeddedBus } from './embedded.js';
+import { createKafkaBus } from './kafka.js';
+import { topicNames } from './topics.js';
+import type { Bus } from './types.js';
+
+export * from './types.js';
+export * from './topics.js';
+export { createEmbeddedBus } from './embedded.js';
+export { createKafkaBus } from './kafka.js';
+
+export function createBus({ config, clientId, logger }: { config: BusConfig; clientId: string; logger: Logger }): Bus {
+  const topics = topicNames(config.topicPrefix);
+  const all = [topics.events, topics.records, topics.findings, topics.dlq, topics.state];
+  return config.kind === 'kafka'
+    ? createKafkaBus({
+        brokers: config.brokers,
+        clientId,
+        topics: all,
+        partitions: config.partitions,
+        logger,
+        compactedTopics: [topics.state],
+      })
+    : createEmbeddedBus({ dir: config.dir, topics: all, logger });
+}

@@ -1,0 +1,168 @@
+import kafkajs from 'kafkajs';
+import type { Logger } from '#shared/logging';
+import { KauditError, errorCodes, errorMessage } from '#shared/errors';
+import type { Bus, ConsumeOptions, InMessage, OutMessage, Subscription } from './types.js';
+
+// The only module that imports kafkajs. kafkajs is CommonJS: default import, then destructure.
+const { Kafka, logLevel } = kafkajs;
+type KafkaLogEntry = kafkajs.LogEntry;
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  topics: string[];
+  partitions: number;
+  logger: Logger;
+  /** How long a produce may take before the caller is told the bus is unavailable. */
+  produceTimeoutMs?: number;
+  /** Topics created with cleanup.policy=compact. */
+  compactedTopics?: string[];
+}
+
+function kafkaLogCreator(logger: Logger) {
+  return () =>
+    ({ level, log }: KafkaLogEntry) => {
+      const { message, ...extra } = log;
+      if (level <= logLevel.ERROR) logger.error(extra, `kafka: ${message}`);
+      else if (level === logLevel.WARN) logger.warn(extra, `kafka: ${message}`);
+      else logger.debug(extra, `kafka: ${message}`);
+    };
+}
+
+export function createKafkaBus(options: KafkaBusOptions): Bus {
+  const { brokers, clientId, topics, partitions, logger, produceTimeoutMs = 10_000 } = options;
+  const kafka = new Kafka({
+    clientId,
+    brokers,
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator(logger),
+    connectionTimeout: 3_000,
+    requestTimeout: 10_000,
+    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
+  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const consumers = new Set<kafkajs.Consumer>();
+  let connected = false;
+  let lastSendFailed = false;
+  let closed = false;
+
+  producer.on(producer.events.CONNECT, () => {
+    connected = true;
+  });
+  producer.on(producer.events.DISCONNECT, () => {
+    connected = false;
+  });
+
+  async function ensureTopics(): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: partitions,
+            replicationFactor: -1, // broker default
+            configEntries: options.compactedTopics?.includes(topic)
+              ? [{ name: 'cleanup.policy', value: 'compact' }]
+              : [],
+          })),
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  return {
+    kind: 'kafka',
+    async start() {
+      await ensureTopics();
+      await producer.connect();
+      connected = true;
+    },
+    async produce(topic: string, messages: OutMessage[]) {
+      if (closed) throw new KauditError(errorCodes.busClosed, 'bus is closed', { retriable: true });
+      if (messages.length === 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          producer.send({
+            topic,
+            acks: -1,
+            messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })),
+          }),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => {
+              reject(new Error(`no acknowledgement within ${String(produceTimeoutMs)} ms`));
+            }, produceTimeoutMs);
+          }),
+        ]);
+        lastSendFailed = false;
+      } catch (err) {
+        lastSendFailed = true;
+        throw new KauditError(errorCodes.busUnavailable, `kafka produce to ${topic} failed: ${errorMessage(err)}`, {
+          retriable: true,
+          cause: err,
+        });
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async consume({ groupId, topics: wanted, handler }: ConsumeOptions): Promise<Subscription> {
+      const consumer = kafka.consumer({
+        groupId,
+        allowAutoTopicCreation: false,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1_000,
+        maxWaitTimeInMs: 200,
+        retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000 },
+      });
+      consumers.add(consumer);
+      await consumer.connect();
+      await consumer.subscribe({ topics: wanted, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async (payload) => {
+          const { batch } = payload;
+          if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
+          const messages: InMessage[] = batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key?.toString('utf8') ?? '',
+            value: m.value ?? Buffer.alloc(0),
+            headers: Object.fromEntries(
+              Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v ?? '')]),
+            ),
+          }));
+          // A rejection propagates to kafkajs, which does not commit and redelivers the batch.
+          await handler({ topic: batch.topic, partition: batch.partition, messages });
+          const last = batch.messages[batch.messages.length - 1];
+          if (last === undefined) return;
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+          ]);
+          await payload.heartbeat();
+        },
+      });
+      return {
+        async stop() {
+          consumers.delete(consumer);
+          await consumer.disconnect();
+        },
+      };
+    },
+    isReady: () => connected && !lastSendFailed && !closed,
+    async close() {
+      closed = true;
+      for (const c of [...consumers]) await c.disconnect();
+      consumers.clear();
+      await producer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// The message bus: one interface, two adapters (Kafka, embedded durable log). Services only see this.
+export interface OutMessage {
+  key: string;
+  value: Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface InMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+export interface Batch {
+  topic: string;
+  partition: number;
+  messages: InMessage[];
+}
+
+/**
+ * Handles one batch. When it resolves, every output of the batch must be durably produced: the adapter
+ * then commits the batch's offsets. A rejection means an infrastructure failure: the batch is redelivered.
+ */
+export type BatchHandler = (batch: Batch) => Promise<void>;
+
+export interface ConsumeOptions {
+  groupId: string;
+  topics: string[];
+  handler: BatchHandler;
+}
+
+export interface Subscription {
+  stop(): Promise<void>;
+}
+
+export interface Bus {
+  readonly kind: 'kafka' | 'embedded';
+  /** Connects and makes sure every topic exists. */
+  start(): Promise<void>;
+  /** Resolves only once every message is durably accepted (Kafka acks=all, or fsync for embedded). */
+  produce(topic: string, messages: OutMessage[]): Promise<void>;
+  consume(options: ConsumeOptions): Promise<Subscription>;
+  isReady(): boolean;
+  close(): Promise<void>;
+}

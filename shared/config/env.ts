@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { KauditError, errorCodes } from '#shared/errors';
+import { parseApiTokens, parseIngestTokens, valueOrFile, type ApiToken, type IngestToken } from './token-lists.js';
+
+// Every environment variable kaudit reads, validated once. Names are part of the contract (README).
+const port = (def: number) => z.coerce.number().int().min(0).max(65_535).default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const envSchema = z.object({
+  KAUDIT_HOST: z.string().min(1).default('127.0.0.1'),
+  KAUDIT_INGEST_PORT: port(8765),
+  KAUDIT_API_PORT: port(8080),
+  KAUDIT_DATA_DIR: z.string().min(1).default('./data'),
+  KAUDIT_DB_FILE: z.string().min(1).optional(),
+  KAFKA_BROKERS: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.split(',').map((b) => b.trim())))
+    .refine((v) => v === undefined || v.every((b) => /^[^\s:]+:\d+$/.test(b)), 'expected host:port,host:port'),
+  KAUDIT_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'only letters, digits, dot, underscore and dash')
+    .default('kaudit.'),
+  KAUDIT_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
+  KAUDIT_BODY_LIMIT: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+  KAUDIT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KAUDIT_RULES_FILE: z.string().min(1).optional(),
+  KAUDIT_RBAC_SNAPSHOT: z.string().min(1).optional(),
+  KAUDIT_ALLOW_PLAINTEXT_REMOTE: bool(false),
+});
+export type Env = z.infer<typeof envSchema>;
+
+export interface CommonConfig {
+  logLevel: Env['KAUDIT_LOG_LEVEL'];
+  host: string;
+  dataDir: string;
+  bus: BusConfig;
+}
+export type BusConfig =
+  | { kind: 'kafka'; brokers: string[]; topicPrefix: string; partitions: number }
+  | { kind: 'embedded'; dir: string; topicPrefix: string };
+
+export interface Tokens {
+  ingest: IngestToken[] | undefined;
+  api: ApiToken[] | undefined;
+}
+
+export function configError(variable: string, message: string): KauditError {
+  return new KauditError(errorCodes.config, `invalid configuration: ${variable}: ${message}`);
+}
+
+export function parseEnv(env: Record<string, string | undefined>): Env {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const first = result.error.issues[0];
+    const variable = String(first?.path[0] ?? 'environment');
+    throw configError(variable, first?.message ?? 'invalid');
+  }
+  return result.data;
+}
+
+export function commonConfig(env: Env): CommonConfig {
+  const dataDir = path.resolve(env.KAUDIT_DATA_DIR);
+  const bus: BusConfig = env.KAFKA_BROKERS
+    ? {
+        kind: 'kafka',
+        brokers: env.KAFKA_BROKERS,
+        topicPrefix: env.KAUDIT_TOPIC_PREFIX,
+        partitions: env.KAUDIT_TOPIC_PARTITIONS,
+      }
+    : { kind: 'embedded', dir: path.join(dataDir, 'bus'), topicPrefix: env.KAUDIT_TOPIC_PREFIX };
+  return { logLevel: env.KAUDIT_LOG_LEVEL, host: env.KAUDIT_HOST, dataDir, bus };
+}
+
+export function dbFile(env: Env): string {
+  return path.resolve(env.KAUDIT_DB_FILE ?? path.join(env.KAUDIT_DATA_DIR, 'kaudit.duckdb'));
+}
+
+export function readTokens(raw: Record<string, string | undefined>): Tokens {
+  const parse = <T>(name: string, parser: (text: string) => T[]): T[] | undefined => {
+    const text = valueOrFile(raw, name);
+    if (text === undefined) return undefined;
+    try {
+      const list = parser(text);
+      if (list.length === 0) throw new Error('no entries');
+      return list;
+    } catch (err) {
+      throw configError(name, (err as Error).message);
+    }
+  };
+  return {
+    ingest: parse('KAUDIT_INGEST_TOKENS', parseIngestTokens),
+    api: parse('KAUDIT_API_TOKENS', parseApiTokens),
+  };
+}

@@ -1,0 +1,75 @@
+import { commonConfig, dbFile, parseEnv, readTokens, configError, type CommonConfig } from './env.js';
+import type { ApiToken, IngestToken } from './token-lists.js';
+
+type RawEnv = Record<string, string | undefined>;
+
+export interface IngestConfig extends CommonConfig {
+  port: number;
+  bodyLimit: number;
+  tokens: IngestToken[];
+  allowPlaintextRemote: boolean;
+}
+export interface AnalyzerConfig extends CommonConfig {
+  rulesFile: string | undefined;
+  rbacSnapshot: string | undefined;
+}
+export interface StoreConfig extends CommonConfig {
+  port: number;
+  dbFile: string;
+  tokens: ApiToken[];
+}
+export interface StandaloneConfig {
+  ingest: IngestConfig;
+  analyzer: AnalyzerConfig;
+  store: StoreConfig;
+}
+
+function required<T>(value: T[] | undefined, variable: string): T[] {
+  if (value === undefined) throw configError(variable, `not set (set ${variable} or ${variable}_FILE)`);
+  return value;
+}
+
+// Each loader reads only what its service needs. `process.env` is read here and nowhere else.
+export function loadIngestConfig(raw: RawEnv = process.env, tokens = readTokens(raw).ingest): IngestConfig {
+  const env = parseEnv(raw);
+  return {
+    ...commonConfig(env),
+    port: env.KAUDIT_INGEST_PORT,
+    bodyLimit: env.KAUDIT_BODY_LIMIT,
+    tokens: required(tokens, 'KAUDIT_INGEST_TOKENS'),
+    allowPlaintextRemote: env.KAUDIT_ALLOW_PLAINTEXT_REMOTE,
+  };
+}
+
+export function loadAnalyzerConfig(raw: RawEnv = process.env): AnalyzerConfig {
+  const env = parseEnv(raw);
+  return { ...commonConfig(env), rulesFile: env.KAUDIT_RULES_FILE, rbacSnapshot: env.KAUDIT_RBAC_SNAPSHOT };
+}
+
+export function loadStoreConfig(raw: RawEnv = process.env, tokens = readTokens(raw).api): StoreConfig {
+  const env = parseEnv(raw);
+  return {
+    ...commonConfig(env),
+    port: env.KAUDIT_API_PORT,
+    dbFile: dbFile(env),
+    tokens: required(tokens, 'KAUDIT_API_TOKENS'),
+  };
+}
+
+/** All services in one process; missing token lists may be supplied (generated) by the caller. */
+export function loadStandaloneConfig(
+  raw: RawEnv = process.env,
+  fallbackTokens: (dataDir: string) => { ingest: IngestToken[]; api: ApiToken[] } = () => {
+    throw configError('KAUDIT_INGEST_TOKENS', 'not set');
+  },
+): StandaloneConfig {
+  const env = parseEnv(raw);
+  const tokens = readTokens(raw);
+  const generated =
+    tokens.ingest === undefined || tokens.api === undefined ? fallbackTokens(commonConfig(env).dataDir) : undefined;
+  return {
+    ingest: loadIngestConfig(raw, tokens.ingest ?? generated?.ingest),
+    analyzer: loadAnalyzerConfig(raw),
+    store: loadStoreConfig(raw, tokens.api ?? generated?.api),
+  };
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { decisions } from './record.js';
+
+export const severities = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export const severitySchema = z.enum(severities);
+export type Severity = z.infer<typeof severitySchema>;
+
+export function severityRank(s: Severity): number {
+  return severities.indexOf(s);
+}
+
+export const findingSchema = z.object({
+  id: z.string(),
+  ruleId: z.string(),
+  title: z.string(),
+  severity: severitySchema,
+  category: z.string(),
+  mitre: z.array(z.string()),
+  cluster: z.string(),
+  auditId: z.string(),
+  stage: z.string(),
+  eventTime: z.iso.datetime({ offset: true }),
+  user: z.string(),
+  groups: z.array(z.string()),
+  sourceIps: z.array(z.string()),
+  userAgent: z.string().nullable(),
+  verb: z.string(),
+  apiGroup: z.string().nullable(),
+  resource: z.string().nullable(),
+  subresource: z.string().nullable(),
+  namespace: z.string().nullable(),
+  name: z.string().nullable(),
+  decision: z.enum(decisions).nullable(),
+  responseCode: z.number().int().nullable(),
+  summary: z.string(),
+  evidence: z.record(z.string(), z.unknown()),
+});
+export type Finding = z.infer<typeof findingSchema>;

@@ -1,0 +1,4 @@
+export * from './audit-event.js';
+export * from './envelope.js';
+export * from './record.js';
+export * from './finding.js';

@@ -1,0 +1,58 @@
+import type { Envelope, Finding, NormalizedRecord } from '#shared/contracts';
+import { findingId } from './ids.js';
+import { normalize } from './normalize.js';
+import { builtinRules, type Rule } from './rules/index.js';
+
+export interface Analysis {
+  record: NormalizedRecord;
+  findings: Finding[];
+}
+
+export interface Engine {
+  readonly rules: readonly Rule[];
+  analyze(envelope: Envelope): Analysis;
+}
+
+export function createEngine({ rules = builtinRules }: { rules?: readonly Rule[] } = {}): Engine {
+  return {
+    rules,
+    analyze(envelope) {
+      const record = normalize(envelope);
+      const findings: Finding[] = [];
+      for (const rule of rules) {
+        const match = rule.evaluate({ record, event: envelope.event });
+        if (match) findings.push(toFinding(rule, record, match.summary, match.evidence));
+      }
+      return { record, findings };
+    },
+  };
+}
+
+function toFinding(rule: Rule, r: NormalizedRecord, summary: string, evidence: Record<string, unknown>): Finding {
+  return {
+    id: findingId(rule.id, r.cluster, r.auditId),
+    ruleId: rule.id,
+    title: rule.title,
+    severity: rule.severity,
+    category: rule.category,
+    mitre: rule.mitre,
+    cluster: r.cluster,
+    auditId: r.auditId,
+    stage: r.stage,
+    eventTime: r.eventTime,
+    user: r.user,
+    groups: r.groups,
+    sourceIps: r.sourceIps,
+    userAgent: r.userAgent,
+    verb: r.verb,
+    apiGroup: r.apiGroup,
+    resource: r.resource,
+    subresource: r.subresource,
+    namespace: r.namespace,
+    name: r.name,
+    decision: r.decision,
+    responseCode: r.responseCode,
+    summary,
+    evidence,
+  };
+}

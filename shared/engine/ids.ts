@@ -1,0 +1,17 @@
+import { createHash } from 'node:crypto';
+
+export function sha256Hex(...parts: string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\0');
+  return h.digest('hex');
+}
+
+/** Deterministic: the same rule on the same request always gets the same id, whatever the stage. */
+export function findingId(ruleId: string, cluster: string, auditId: string): string {
+  return sha256Hex('finding', ruleId, cluster, auditId).slice(0, 32);
+}
+
+/** Events without an auditID (old or trimmed logs) get a stable id derived from their content. */
+export function syntheticAuditId(rawEventJson: string): string {
+  return `kaudit-${sha256Hex('event', rawEventJson).slice(0, 32)}`;
+}

@@ -1,0 +1,5 @@
+export { createEngine, type Analysis, type Engine } from './engine.js';
+export { normalize, eventTime } from './normalize.js';
+export { splitItems } from './input.js';
+export { findingId, syntheticAuditId, sha256Hex } from './ids.js';
+export { builtinRules, type Rule, type RuleContext, type RuleMatch } from './rules/index.js';

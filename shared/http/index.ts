@@ -1,0 +1,63 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from '#shared/logging';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { z } from 'zod';
+
+// HTTP pieces every service shares: constant-time token lookup, health/readiness/metrics routes,
+// and a JSON error shape.
+export const errorBodySchema = z.object({ error: z.string(), message: z.string() });
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Finds the entry whose token equals the presented one, comparing digests in constant time. */
+export function tokenLookup<T extends { token: string }>(entries: readonly T[]): (presented: string) => T | undefined {
+  const table = entries.map((e) => ({ entry: e, hash: digest(e.token) }));
+  return (presented) => {
+    const h = digest(presented);
+    let found: T | undefined;
+    for (const { entry, hash } of table) if (timingSafeEqual(h, hash)) found = entry;
+    return found;
+  };
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m?.[1];
+}
+
+export function createMetricsRegistry(service: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  { isReady, registry }: { isReady: () => boolean; registry: Registry },
+): void {
+  const status = z.object({ status: z.string() });
+  app.get('/healthz', { schema: { hide: true, response: { 200: status } } }, () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true, response: { 200: status, 503: status } } }, async (_req, reply) => {
+    if (isReady()) return { status: 'ready' };
+    return reply.code(503).send({ status: 'not ready' });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
+}
+
+/** A fastify instance with the zod type provider's compilers; never listening (main.ts does that). */
+export function createHttpApp({ logger, bodyLimit }: { logger: Logger; bodyLimit?: number }): FastifyInstance {
+  const loggerInstance: FastifyBaseLogger = logger;
+  const app = Fastify({
+    loggerInstance,
+    logController: new LogController({ disableRequestLogging: true }),
+    ...(bodyLimit === undefined ? {} : { bodyLimit }),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  return app;
+}

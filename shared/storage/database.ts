@@ -1,0 +1,99 @@
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { severityRank, type Finding, type RecordMessage } from '#shared/contracts';
+import { KauditError, errorCodes } from '#shared/errors';
+import { findingColumns, insertFromNdjsonSql, rawColumn, recordColumns, schemaStatements } from './schema.js';
+
+export type SqlParams = DuckDBValue[];
+export type Row = Record<string, unknown>;
+
+export interface Database {
+  /** Writes records and findings in one transaction; rows already present are left as they are. */
+  write(batch: { records: RecordMessage[]; findings: Finding[] }): Promise<{ records: number; findings: number }>;
+  query(sql: string, params?: SqlParams, types?: DuckDBType[]): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+const insertRecords = insertFromNdjsonSql('records', [...recordColumns, rawColumn]);
+const insertFindings = insertFromNdjsonSql('findings', findingColumns);
+
+function ndjson<T>(rows: T[], shape: (row: T) => Record<string, unknown>): string {
+  return rows.map((r) => JSON.stringify(shape(r))).join('\n') + '\n';
+}
+
+/**
+ * Opens (or creates) the DuckDB file. One process owns it: the store, or replay. Writes are batched
+ * through a staged NDJSON file and `read_json` (an order of magnitude faster than row inserts).
+ */
+export async function openDatabase(file: string): Promise<Database> {
+  mkdirSync(path.dirname(file), { recursive: true });
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(file);
+  } catch (err) {
+    throw new KauditError(errorCodes.storage, `cannot open DuckDB file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const writer = await instance.connect();
+  const reader = await instance.connect();
+  for (const sql of schemaStatements) await writer.run(sql);
+  const staging = await mkdtemp(path.join(os.tmpdir(), 'kaudit-stage-'));
+  let queue: Promise<unknown> = Promise.resolve();
+  let seq = 0;
+
+  // One writer at a time on the write connection.
+  const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  async function changes(conn: DuckDBConnection, sql: string, file: string): Promise<number> {
+    const result = await conn.run(sql, [file]);
+    return result.rowsChanged;
+  }
+
+  return {
+    write({ records, findings }) {
+      return serialized(async () => {
+        const n = seq++;
+        const recFile = path.join(staging, `records-${String(n)}.ndjson`);
+        const finFile = path.join(staging, `findings-${String(n)}.ndjson`);
+        await Promise.all([
+          records.length > 0 ? writeFile(recFile, ndjson(records, (m) => ({ ...m.record, raw: m.event }))) : undefined,
+          findings.length > 0
+            ? writeFile(finFile, ndjson(findings, (f) => ({ ...f, severityRank: severityRank(f.severity) })))
+            : undefined,
+        ]);
+        try {
+          await writer.run('BEGIN TRANSACTION');
+          const r = records.length > 0 ? await changes(writer, insertRecords, recFile) : 0;
+          const f = findings.length > 0 ? await changes(writer, insertFindings, finFile) : 0;
+          await writer.run('COMMIT');
+          return { records: r, findings: f };
+        } catch (err) {
+          await writer.run('ROLLBACK').catch(() => undefined);
+          throw new KauditError(errorCodes.storage, `DuckDB write failed: ${(err as Error).message}`, {
+            retriable: true,
+            cause: err,
+          });
+        } finally {
+          await Promise.all([rm(recFile, { force: true }), rm(finFile, { force: true })]);
+        }
+      });
+    },
+    async query(sql, params = [], types) {
+      const result = await reader.runAndReadAll(sql, params, types);
+      return result.getRowObjectsJson();
+    },
+    async close() {
+      await queue;
+      writer.closeSync();
+      reader.closeSync();
+      instance.closeSync();
+      await rm(staging, { recursive: true, force: true });
+    },
+  };
+}

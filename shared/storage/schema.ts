@@ -1,0 +1,94 @@
+// The DuckDB schema shared by the store and replay (so the query API can serve a replayed file).
+// Columns are the contract's field names in snake_case. Column names and types are constants here,
+// never user input.
+export interface Column {
+  name: string;
+  type: string;
+  /** The value written for this column, from the message. */
+  field: string;
+}
+
+const c = (name: string, type: string, field: string): Column => ({ name, type, field });
+
+export const recordColumns: Column[] = [
+  c('cluster', 'VARCHAR NOT NULL', 'cluster'),
+  c('audit_id', 'VARCHAR NOT NULL', 'auditId'),
+  c('stage', 'VARCHAR NOT NULL', 'stage'),
+  c('level', 'VARCHAR', 'level'),
+  c('event_time', 'TIMESTAMP NOT NULL', 'eventTime'),
+  c('received_at', 'TIMESTAMP NOT NULL', 'receivedAt'),
+  c('verb', 'VARCHAR', 'verb'),
+  c('request_uri', 'VARCHAR', 'requestUri'),
+  c('api_group', 'VARCHAR', 'apiGroup'),
+  c('api_version', 'VARCHAR', 'apiVersion'),
+  c('namespace', 'VARCHAR', 'namespace'),
+  c('resource', 'VARCHAR', 'resource'),
+  c('subresource', 'VARCHAR', 'subresource'),
+  c('name', 'VARCHAR', 'name'),
+  c('user', 'VARCHAR', 'user'),
+  c('user_uid', 'VARCHAR', 'userUid'),
+  c('groups', 'VARCHAR[]', 'groups'),
+  c('impersonated_user', 'VARCHAR', 'impersonatedUser'),
+  c('source_ips', 'VARCHAR[]', 'sourceIps'),
+  c('client_ip', 'VARCHAR', 'clientIp'),
+  c('user_agent', 'VARCHAR', 'userAgent'),
+  c('response_code', 'INTEGER', 'responseCode'),
+  c('decision', 'VARCHAR', 'decision'),
+  c('decision_reason', 'VARCHAR', 'decisionReason'),
+  c('transport_tls', 'BOOLEAN', 'transportTls'),
+  c('annotations', 'JSON', 'annotations'),
+];
+export const recordKey = ['cluster', 'audit_id', 'stage'];
+/** The raw event, stored beside the record for analysts (after redaction). */
+export const rawColumn = c('raw', 'JSON', 'raw');
+
+export const findingColumns: Column[] = [
+  c('id', 'VARCHAR NOT NULL', 'id'),
+  c('rule_id', 'VARCHAR NOT NULL', 'ruleId'),
+  c('title', 'VARCHAR', 'title'),
+  c('severity', 'VARCHAR NOT NULL', 'severity'),
+  c('severity_rank', 'TINYINT NOT NULL', 'severityRank'),
+  c('category', 'VARCHAR', 'category'),
+  c('mitre', 'VARCHAR[]', 'mitre'),
+  c('cluster', 'VARCHAR NOT NULL', 'cluster'),
+  c('audit_id', 'VARCHAR NOT NULL', 'auditId'),
+  c('stage', 'VARCHAR', 'stage'),
+  c('event_time', 'TIMESTAMP NOT NULL', 'eventTime'),
+  c('user', 'VARCHAR', 'user'),
+  c('groups', 'VARCHAR[]', 'groups'),
+  c('source_ips', 'VARCHAR[]', 'sourceIps'),
+  c('user_agent', 'VARCHAR', 'userAgent'),
+  c('verb', 'VARCHAR', 'verb'),
+  c('api_group', 'VARCHAR', 'apiGroup'),
+  c('resource', 'VARCHAR', 'resource'),
+  c('subresource', 'VARCHAR', 'subresource'),
+  c('namespace', 'VARCHAR', 'namespace'),
+  c('name', 'VARCHAR', 'name'),
+  c('decision', 'VARCHAR', 'decision'),
+  c('response_code', 'INTEGER', 'responseCode'),
+  c('summary', 'VARCHAR', 'summary'),
+  c('evidence', 'JSON', 'evidence'),
+];
+export const findingKey = ['id'];
+
+const q = (ident: string) => `"${ident}"`;
+
+export function createTableSql(table: string, columns: Column[], key: string[]): string {
+  const cols = columns.map((col) => `${q(col.name)} ${col.type}`).join(', ');
+  return `CREATE TABLE IF NOT EXISTS ${q(table)} (${cols}, PRIMARY KEY (${key.map(q).join(', ')}))`;
+}
+
+/** `INSERT OR IGNORE … SELECT … FROM read_json($1)`: a redelivered row changes nothing. */
+export function insertFromNdjsonSql(table: string, columns: Column[]): string {
+  const spec = columns.map((col) => `${q(col.field)}: '${col.type.replace(' NOT NULL', '')}'`).join(', ');
+  const select = columns.map((col) => q(col.field)).join(', ');
+  return (
+    `INSERT OR IGNORE INTO ${q(table)} (${columns.map((col) => q(col.name)).join(', ')}) ` +
+    `SELECT ${select} FROM read_json($1, format = 'newline_delimited', columns = {${spec}})`
+  );
+}
+
+export const schemaStatements: string[] = [
+  createTableSql('records', [...recordColumns, rawColumn], recordKey),
+  createTableSql('findings', findingColumns, findingKey),
+];

@@ -1,0 +1,76 @@
+// Test-only helpers (excluded from the build). Tests that read ../shared/corpus say so: the corpus
+// is third-party audit data kept beside the repository, never copied into it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Envelope } from '#shared/contracts';
+import { auditEventSchema } from '#shared/contracts';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const corpusDir = path.resolve(repoRoot, '..', 'shared', 'corpus');
+
+/** The JSON objects of a one-event-per-line corpus file (blank lines skipped; BOM tolerated). */
+export function corpusLines(relative: string): unknown[] {
+  return readFileSync(path.join(corpusDir, relative), 'utf8')
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as unknown);
+}
+
+export interface PantherTest {
+  source_file: string;
+  rule_id: string;
+  test_name: string;
+  expected_result: boolean;
+  format: string;
+  log: Record<string, unknown>;
+}
+
+export function pantherTests(): PantherTest[] {
+  return corpusLines('panther-analysis/panther_k8s_tests.jsonl') as PantherTest[];
+}
+
+export function pantherEvent(sourceFile: string, testName: string): Record<string, unknown> {
+  const t = pantherTests().find((x) => x.source_file === sourceFile && x.test_name === testName);
+  if (!t) throw new Error(`no Panther test ${sourceFile} / ${testName} in the corpus`);
+  return t.log;
+}
+
+export function eventList(items: unknown[]): { kind: 'EventList'; apiVersion: string; items: unknown[] } {
+  return { kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items };
+}
+
+export function envelopeOf(event: unknown, cluster = 'test', tls = true): Envelope {
+  return {
+    cluster,
+    receivedAt: '2026-01-01T00:00:00.000Z',
+    transport: { tls },
+    event: auditEventSchema.parse(event),
+  };
+}
+
+/**
+ * The batch several tests post: Falco and Panther traces with known outcomes for the first rules, the
+ * audit2rbac capture (37 real events, none anonymous) and Falco's malformed fixture `{"kind": 0}`.
+ * Panther's tests reuse auditIDs across unrelated events, so only one of each id is taken.
+ */
+export function corpusBatch(): { items: unknown[]; expectedFindings: { ruleId: string; auditId: string }[]; valid: number; malformed: number } {
+  const falcoAnonymous = corpusLines('falco-k8s-audit/anonymous_creates_namespace_foo.json');
+  const falcoSomeUser = corpusLines('falco-k8s-audit/some-user_creates_namespace_foo.json');
+  const pantherAnonymous = pantherEvent('aws_eks_rules/anonymous_api_access.yml', 'Anonymous API Access');
+  const pantherHealth = pantherEvent('aws_eks_rules/anonymous_api_access.yml', 'ELB Health Check from 10.0.0.0/8');
+  const audit2rbac = corpusLines('audit2rbac/demo.log');
+  const malformed = corpusLines('falco-k8s-audit/fal_01_003.json');
+  const items = [...falcoAnonymous, ...falcoSomeUser, pantherAnonymous, pantherHealth, ...audit2rbac, ...malformed];
+  const idOf = (e: unknown) => (e as { auditID: string }).auditID;
+  return {
+    items,
+    expectedFindings: [
+      { ruleId: 'anonymous-request-allowed', auditId: idOf(falcoAnonymous[0]) },
+      { ruleId: 'anonymous-request-allowed', auditId: idOf(pantherAnonymous) },
+    ],
+    valid: items.length - malformed.length,
+    malformed: malformed.length,
+  };
+}

@@ -1,0 +1,153 @@
+// Uses ../shared/corpus (Falco traces, Panther tests, audit2rbac capture) for the real-event cases; the
+// stale-token and proxy events are written from the Kubernetes documentation (no corpus event has them).
+import { describe, expect, it } from 'vitest';
+import { createEngine, findingId, normalize, splitItems } from '#shared/engine';
+import { corpusLines, envelopeOf, pantherEvent } from '#shared/testing';
+
+const engine = createEngine();
+const rulesFired = (event: unknown) => engine.analyze(envelopeOf(event)).findings.map((f) => f.ruleId);
+
+const base = {
+  kind: 'Event',
+  apiVersion: 'audit.k8s.io/v1',
+  level: 'Metadata',
+  auditID: '1f2e3d4c-0000-4000-8000-000000000001',
+  stage: 'ResponseComplete',
+  requestURI: '/api/v1/namespaces/default/pods',
+  verb: 'list',
+  user: { username: 'jane', groups: ['system:authenticated'] },
+  sourceIPs: ['10.0.0.7'],
+  responseStatus: { code: 200 },
+  requestReceivedTimestamp: '2026-03-01T10:00:00.000000Z',
+  stageTimestamp: '2026-03-01T10:00:00.250000Z',
+};
+
+describe('normalize', () => {
+  it('derives identity, time and decision from a v1beta1 Falco trace without stage timestamps', () => {
+    const [event] = corpusLines('falco-k8s-audit/anonymous_creates_namespace_foo.json');
+    const r = normalize(envelopeOf(event, 'c1', false));
+    expect(r).toMatchObject({
+      cluster: 'c1',
+      auditId: '841d3e6d-90d2-43df-8da4-684738bee3d5',
+      stage: 'ResponseComplete',
+      user: 'system:anonymous',
+      verb: 'create',
+      resource: 'namespaces',
+      name: 'foo',
+      decision: 'allow',
+      responseCode: 201,
+      clientIp: '192.168.99.1',
+      transportTls: false,
+    });
+    expect(r.eventTime).toBe('2018-10-25T13:58:49.736Z');
+  });
+
+  it('keeps the last source IP as clientIp and the impersonated user (audit2rbac capture)', () => {
+    const events = corpusLines('audit2rbac/demo.log');
+    const records = events.map((e) => normalize(envelopeOf(e)));
+    expect(records).toHaveLength(37);
+    expect(records.filter((r) => r.impersonatedUser === 'bob').length).toBeGreaterThan(0);
+    expect(records.filter((r) => r.responseCode === 403)).toHaveLength(11);
+  });
+
+  it('gives events without an auditID a stable synthetic id', () => {
+    const event = pantherEvent('aws_eks_rules/anonymous_api_access.yml', 'ELB Health Check from 10.0.0.0/8');
+    const a = normalize(envelopeOf(event));
+    const b = normalize(envelopeOf(structuredClone(event)));
+    expect(a.auditId).toMatch(/^kaudit-[0-9a-f]{32}$/);
+    expect(a.auditId).toBe(b.auditId);
+  });
+
+  it('falls back from stageTimestamp to requestReceivedTimestamp to timestamp to receivedAt', () => {
+    const { stageTimestamp: _s, ...noStage } = base;
+    expect(normalize(envelopeOf(noStage)).eventTime).toBe('2026-03-01T10:00:00.000Z');
+    const { requestReceivedTimestamp: _r, ...none } = noStage;
+    expect(normalize(envelopeOf(none)).eventTime).toBe('2026-01-01T00:00:00.000Z');
+    expect(normalize(envelopeOf({ ...none, timestamp: '2019-05-05T05:05:05Z' })).eventTime).toBe('2019-05-05T05:05:05.000Z');
+  });
+});
+
+describe('splitItems', () => {
+  it('accepts an EventList, a single Event and an array', () => {
+    expect(splitItems({ kind: 'EventList', items: [base, base] })).toHaveLength(2);
+    expect(splitItems({ kind: 'EventList', items: null })).toHaveLength(0);
+    expect(splitItems(base)).toEqual([base]);
+    expect(splitItems([base, 1])).toHaveLength(2);
+  });
+});
+
+describe('anonymous-request-allowed', () => {
+  it('fires on the Falco anonymous namespace creation', () => {
+    const [event] = corpusLines('falco-k8s-audit/anonymous_creates_namespace_foo.json');
+    expect(rulesFired(event)).toContain('anonymous-request-allowed');
+  });
+  it('fires on Panther "Anonymous API Access" and not on "Non-Anonymous API Access"', () => {
+    expect(rulesFired(pantherEvent('aws_eks_rules/anonymous_api_access.yml', 'Anonymous API Access'))).toContain(
+      'anonymous-request-allowed',
+    );
+    expect(rulesFired(pantherEvent('aws_eks_rules/anonymous_api_access.yml', 'Non-Anonymous API Access'))).not.toContain(
+      'anonymous-request-allowed',
+    );
+  });
+  it('ignores health and version probes, and denied requests', () => {
+    expect(rulesFired(pantherEvent('aws_eks_rules/anonymous_api_access.yml', 'ELB Health Check from 10.0.0.0/8'))).toEqual([]);
+    const anon = { ...base, user: { username: 'system:anonymous', groups: ['system:unauthenticated'] } };
+    expect(rulesFired({ ...anon, requestURI: '/version' })).toEqual([]);
+    expect(rulesFired({ ...anon, requestURI: '/livez?verbose' })).toEqual([]);
+    expect(rulesFired({ ...anon, responseStatus: { code: 403 }, annotations: { 'authorization.k8s.io/decision': 'forbid' } })).toEqual([]);
+    expect(rulesFired(anon)).toEqual(['anonymous-request-allowed']);
+  });
+  it('treats the group system:unauthenticated as anonymous', () => {
+    const event = { ...base, user: { username: 'someone', groups: ['system:unauthenticated'] }, annotations: { 'authorization.k8s.io/decision': 'allow' } };
+    expect(rulesFired(event)).toEqual(['anonymous-request-allowed']);
+  });
+});
+
+describe('stale-token', () => {
+  // kube-apiserver adds this annotation when a bound token older than its stale point is used.
+  const annotation = {
+    'authentication.k8s.io/stale-token':
+      'subject: system:serviceaccount:default:app, seconds after warning threshold: 3600',
+  };
+  it('fires when the annotation is present', () => {
+    const event = { ...base, user: { username: 'system:serviceaccount:default:app' }, annotations: annotation };
+    const [finding] = engine.analyze(envelopeOf(event)).findings;
+    expect(finding).toMatchObject({ ruleId: 'stale-token', severity: 'medium', user: 'system:serviceaccount:default:app' });
+    expect(finding?.evidence.detail).toContain('seconds after warning threshold');
+  });
+  it('does not fire without it', () => {
+    expect(rulesFired(base)).toEqual([]);
+  });
+});
+
+describe('plaintext-proxy', () => {
+  it('fires on a service proxy with the http scheme', () => {
+    const event = {
+      ...base,
+      verb: 'get',
+      requestURI: '/api/v1/namespaces/default/services/http:web:8080/proxy/admin',
+      objectRef: { resource: 'services', subresource: 'proxy', namespace: 'default', name: 'http:web:8080', apiVersion: 'v1' },
+    };
+    expect(rulesFired(event)).toEqual(['plaintext-proxy']);
+  });
+  it('fires on proxying to the kubelet read-only port, also via the deprecated /proxy/ prefix', () => {
+    expect(rulesFired({ ...base, verb: 'get', requestURI: '/api/v1/nodes/node-1:10255/proxy/pods' })).toEqual(['plaintext-proxy']);
+    expect(rulesFired({ ...base, verb: 'get', requestURI: '/api/v1/proxy/nodes/node-1:10255/stats' })).toEqual(['plaintext-proxy']);
+  });
+  it('does not fire on https proxies, the kubelet secure port or ordinary requests', () => {
+    expect(rulesFired({ ...base, verb: 'get', requestURI: '/api/v1/namespaces/default/services/https:web:443/proxy/' })).toEqual([]);
+    expect(rulesFired({ ...base, verb: 'get', requestURI: '/api/v1/nodes/node-1:10250/proxy/pods' })).toEqual([]);
+    expect(rulesFired({ ...base, requestURI: '/api/v1/namespaces/default/services/http-api' })).toEqual([]);
+  });
+});
+
+describe('finding ids', () => {
+  it('are deterministic and independent of the stage', () => {
+    const [event] = corpusLines('falco-k8s-audit/anonymous_creates_namespace_foo.json');
+    const a = engine.analyze(envelopeOf(event)).findings[0];
+    const b = engine.analyze(envelopeOf({ ...(event as object), stage: 'ResponseStarted' })).findings[0];
+    expect(a?.id).toBe(b?.id);
+    expect(a?.id).toBe(findingId('anonymous-request-allowed', 'test', '841d3e6d-90d2-43df-8da4-684738bee3d5'));
+    expect(findingId('anonymous-request-allowed', 'other', '841d3e6d-90d2-43df-8da4-684738bee3d5')).not.toBe(a?.id);
+  });
+});

@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# Single-node Apache Kafka broker (KRaft, broker+controller) for integration tests, run from the
+# Maven Central jars with Java 17. No Docker needed. See /work/shared/runbooks/kafka-local-broker.md.
+#
+#   broker.sh fetch               download the jars into <repo>/.kafka/libs-<version> (cached)
+#   broker.sh start [STATE_DIR]   start a fresh broker; prints exactly one stdout line:
+#                                   KAFKA_BROKERS=127.0.0.1:<port>
+#   broker.sh stop  [STATE_DIR]   stop the broker recorded in STATE_DIR and delete its files
+#
+# STATE_DIR defaults to <repo>/.kafka/run. Everything except the KAFKA_BROKERS line goes to stderr.
+#
+# Environment (all optional):
+#   KAFKA_JAVA             java binary to use (must be >= 17)
+#   KAFKA_BROKER_WATCH_PID if set, a small watchdog stops the broker when this process exits
+#                          (so a crashed or interrupted test run does not leave a broker behind)
+set -euo pipefail
+
+# stdout is reserved for the single KAFKA_BROKERS line: keep it on fd 3, send the rest to stderr.
+exec 3>&1 1>&2
+
+KAFKA_VERSION=4.1.1
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+LIBS="$ROOT/.kafka/libs-$KAFKA_VERSION"
+READY_TIMEOUT_S=120
+STOP_TIMEOUT_S=30
+
+log() { printf '[kafka-broker] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# --- java ------------------------------------------------------------------------------------
+
+java_major() { # prints the major version of the given java binary, or nothing
+  local line ver
+  line="$("$1" -version 2>&1 | head -n 1)" || return 0
+  ver="$(printf '%s' "$line" | sed -n 's/.*version "\([^"]*\)".*/\1/p')"
+  [ -n "$ver" ] || return 0
+  case "$ver" in
+    1.*) ver="${ver#1.}" ;;
+  esac
+  printf '%s' "${ver%%[.+-]*}"
+}
+
+find_java() {
+  local candidates=() c major
+  if [ -n "${KAFKA_JAVA:-}" ]; then
+    candidates+=("$KAFKA_JAVA")
+  else
+    [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ] && candidates+=(/usr/lib/jvm/java-17-openjdk-amd64/bin/java)
+    command -v java >/dev/null 2>&1 && candidates+=("$(command -v java)")
+  fi
+  for c in "${candidates[@]+"${candidates[@]}"}"; do
+    major="$(java_major "$c")"
+    if [ -n "$major" ] && [ "$major" -ge 17 ] 2>/dev/null; then
+      JAVA="$c"
+      return 0
+    fi
+    log "ignoring $c (Java major version '${major:-unknown}', need >= 17)"
+  done
+  die "no Java >= 17 found: install Java 17 (e.g. openjdk-17-jre-headless) or set KAFKA_JAVA, or set KAFKA_BROKERS / run a Docker engine"
+}
+
+# --- jars ------------------------------------------------------------------------------------
+
+jars_present() { [ -f "$LIBS/.complete" ] && [ -f "$LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]; }
+
+fetch() {
+  if jars_present; then
+    return 0
+  fi
+  command -v mvn >/dev/null 2>&1 ||
+    die "Maven (mvn) is not installed: the Kafka broker jars come from Maven Central. Install Java 17 + Maven with access to Maven Central, or set KAFKA_BROKERS, or install a Docker engine."
+  mkdir -p "$ROOT/.kafka"
+  # download into a private folder, then rename: a concurrent or interrupted fetch never leaves
+  # a half-filled libs folder behind
+  local tmp t0=$SECONDS
+  tmp="$(mktemp -d "$ROOT/.kafka/libs-$KAFKA_VERSION.tmp.XXXXXX")"
+  log "downloading Kafka $KAFKA_VERSION jars with Maven into $LIBS ..."
+  if ! mvn 3>&- -B -ntp -q -Dstyle.color=never -f "$HERE/pom.xml" dependency:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory="$tmp"; then
+    rm -rf "$tmp"
+    die "Maven could not download the Kafka $KAFKA_VERSION jars. Maven Central (https://repo.maven.apache.org/maven2) must be reachable from this machine (check network/proxy settings in ~/.m2/settings.xml), or set KAFKA_BROKERS to an existing broker, or install a Docker engine."
+  fi
+  # sanity checks from the runbook: the SLF4J 1.x -> log4j2 binding must be there, no SLF4J 2
+  [ -f "$tmp/kafka_2.13-$KAFKA_VERSION.jar" ] || { rm -rf "$tmp"; die "kafka_2.13-$KAFKA_VERSION.jar missing after download"; }
+  compgen -G "$tmp/log4j-slf4j-impl-*.jar" >/dev/null || { rm -rf "$tmp"; die "log4j-slf4j-impl jar missing after download"; }
+  if compgen -G "$tmp/slf4j-api-2*.jar" >/dev/null || compgen -G "$tmp/log4j-slf4j2-impl*.jar" >/dev/null; then
+    rm -rf "$tmp"
+    die "unexpected SLF4J 2 jars in the download; the broker would not log its readiness line"
+  fi
+  touch "$tmp/.complete"
+  if ! mv -T "$tmp" "$LIBS" 2>/dev/null; then
+    rm -rf "$tmp" # someone else finished first
+    jars_present || die "could not move the downloaded jars to $LIBS"
+  fi
+  log "downloaded $(find "$LIBS" -name '*.jar' | wc -l) jars ($(du -sh "$LIBS" | cut -f1)) in $((SECONDS - t0)) s"
+}
+
+# --- helpers ---------------------------------------------------------------------------------
+
+alive() { # pid is running (and not a zombie)
+  local st
+  kill -0 "$1" 2>/dev/null || return 1
+  st="$(ps -o stat= -p "$1" 2>/dev/null || true)"
+  case "$st" in
+    Z*|"") return 1 ;;
+  esac
+  return 0
+}
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+cluster_id() { # Kafka's Uuid form: 22 chars of base64url, must not start with '-'
+  node -e 'let s;do{s=require("crypto").randomBytes(16).toString("base64url")}while(s.startsWith("-"));console.log(s)'
+}
+
+kill_and_wait() { # SIGTERM, wait up to STOP_TIMEOUT_S, then SIGKILL
+  local pid="$1" i
+  alive "$pid" || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < STOP_TIMEOUT_S * 5; i++)); do
+    alive "$pid" || return 0
+    sleep 0.2
+  done
+  log "pid $pid did not stop within ${STOP_TIMEOUT_S}s, sending SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 25; i++)); do
+    alive "$pid" || return 0
+    sleep 0.2
+  done
+}
+
+# --- start -----------------------------------------------------------------------------------
+
+WORK=""
+BROKER_PID=""
+STARTED=0
+
+cleanup_failed_start() {
+  if [ "$STARTED" = 1 ]; then return 0; fi
+  if [ -n "$BROKER_PID" ]; then kill_and_wait "$BROKER_PID"; fi
+  if [ -n "$WORK" ]; then rm -rf "$WORK"; fi
+  if [ -n "${STATE_DIR:-}" ]; then rm -rf "$STATE_DIR"; fi
+}
+
+# one attempt: returns 0 when ready, 2 on a port bind failure (caller retries), 1 otherwise
+start_once() {
+  local broker_port controller_port cid t0 deadline out
+  WORK="$(mktemp -d -t kafka-it-XXXXXX)"
+  mkdir -p "$WORK/data" "$WORK/logs"
+  echo "$WORK" >"$STATE_DIR/work"
+
+  broker_port="$(free_port)"
+  controller_port="$(free_port)"
+  while [ "$controller_port" = "$broker_port" ]; do controller_port="$(free_port)"; done
+
+  sed -e "s|\${BROKER_PORT}|$broker_port|g" \
+      -e "s|\${CONTROLLER_PORT}|$controller_port|g" \
+      -e "s|\${WORK}|$WORK|g" \
+      "$HERE/server.properties.tmpl" >"$WORK/server.properties"
+  cp "$HERE/log4j2.properties" "$WORK/log4j2.properties"
+
+  cid="$(cluster_id)"
+  t0=$SECONDS
+  if ! "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+      -Dlog4j2.configurationFile="$WORK/log4j2.properties" \
+      -cp "$LIBS/*" kafka.tools.StorageTool format -t "$cid" -c "$WORK/server.properties" \
+      >"$WORK/logs/format.out" 2>&1 </dev/null 3>&-; then
+    log "storage format failed:"
+    tail -n 80 "$WORK/logs/format.out" >&2 || true
+    return 1
+  fi
+  log "formatted $WORK/data (cluster id $cid) in $((SECONDS - t0)) s"
+
+  out="$WORK/logs/broker.out"
+  t0=$SECONDS
+  nohup "$JAVA" -Xms256m -Xmx768m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+      -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+      -Dlog4j2.configurationFile="$WORK/log4j2.properties" -Dkafka.logs.dir="$WORK/logs" \
+      -cp "$LIBS/*" kafka.Kafka "$WORK/server.properties" \
+      >"$out" 2>&1 </dev/null 3>&- &
+  BROKER_PID=$!
+  echo "$BROKER_PID" >"$STATE_DIR/pid"
+  log "broker pid $BROKER_PID, ports broker=$broker_port controller=$controller_port, work dir $WORK"
+
+  deadline=$((SECONDS + READY_TIMEOUT_S))
+  until grep -q 'Kafka Server started' "$out" 2>/dev/null; do
+    if ! alive "$BROKER_PID"; then
+      if grep -qi 'failed to bind' "$out" 2>/dev/null; then
+        log "broker could not bind its ports (taken meanwhile)"
+        return 2
+      fi
+      log "broker exited during startup; last 80 lines of its log:"
+      tail -n 80 "$out" >&2 || true
+      return 1
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      log "broker not ready after ${READY_TIMEOUT_S}s; last 80 lines of its log:"
+      tail -n 80 "$out" >&2 || true
+      return 1
+    fi
+    sleep 0.25
+  done
+  log "broker ready in $((SECONDS - t0)) s"
+  BROKER_PORT="$broker_port"
+  return 0
+}
+
+start_watchdog() { # stop the broker if the owning process goes away without calling stop
+  local owner="$1"
+  (
+    trap '' HUP INT
+    while alive "$owner" && alive "$BROKER_PID"; do sleep 1; done
+    if alive "$BROKER_PID"; then
+      kill_and_wait "$BROKER_PID"
+      rm -rf "$WORK" "$STATE_DIR"
+    fi
+  ) >/dev/null 2>&1 </dev/null 3>&- &
+  echo $! >"$STATE_DIR/watchdog.pid"
+}
+
+start() {
+  STATE_DIR="${1:-$ROOT/.kafka/run}"
+  mkdir -p "$(dirname "$STATE_DIR")"
+  STATE_DIR="$(cd "$(dirname "$STATE_DIR")" && pwd)/$(basename "$STATE_DIR")"
+  if [ -f "$STATE_DIR/pid" ] && alive "$(cat "$STATE_DIR/pid")"; then
+    die "a broker recorded in $STATE_DIR is still running (pid $(cat "$STATE_DIR/pid")); run '$0 stop $STATE_DIR' first"
+  fi
+  rm -rf "$STATE_DIR"
+  mkdir -p "$STATE_DIR"
+  trap cleanup_failed_start EXIT
+  trap 'exit 130' INT TERM HUP
+
+  find_java
+  fetch
+  log "using $JAVA (Java $(java_major "$JAVA"))"
+
+  local attempt rc
+  for attempt in 1 2; do
+    rc=0
+    start_once || rc=$?
+    [ "$rc" = 0 ] && break
+    kill_and_wait "$BROKER_PID"
+    BROKER_PID=""
+    if [ "$rc" = 2 ] && [ "$attempt" = 1 ]; then
+      rm -rf "$WORK"
+      WORK=""
+      log "retrying once with new ports"
+      continue
+    fi
+    [ -n "$WORK" ] && [ -f "$WORK/logs/broker.out" ] && [ "$rc" = 2 ] && tail -n 80 "$WORK/logs/broker.out" >&2
+    die "Kafka broker failed to start"
+  done
+
+  if [ -n "${KAFKA_BROKER_WATCH_PID:-}" ]; then
+    start_watchdog "$KAFKA_BROKER_WATCH_PID"
+  fi
+  STARTED=1
+  printf 'KAFKA_BROKERS=127.0.0.1:%s\n' "$BROKER_PORT" >&3
+}
+
+# --- stop ------------------------------------------------------------------------------------
+
+stop() {
+  local state_dir="${1:-$ROOT/.kafka/run}" pid work wd
+  if [ ! -d "$state_dir" ]; then
+    log "nothing to stop ($state_dir does not exist)"
+    return 0
+  fi
+  if [ -f "$state_dir/watchdog.pid" ]; then
+    wd="$(cat "$state_dir/watchdog.pid")"
+    if alive "$wd"; then kill -TERM "$wd" 2>/dev/null || true; fi
+  fi
+  if [ -f "$state_dir/pid" ]; then
+    pid="$(cat "$state_dir/pid")"
+    if alive "$pid"; then
+      log "stopping broker pid $pid"
+      kill_and_wait "$pid"
+      if alive "$pid"; then die "broker pid $pid is still alive after SIGKILL"; fi
+    fi
+  fi
+  if [ -f "$state_dir/work" ]; then
+    work="$(cat "$state_dir/work")"
+    # only delete what start created (mktemp -t kafka-it-XXXXXX)
+    case "$(basename "$work")" in
+      kafka-it-*) rm -rf "$work" ;;
+      *) log "not deleting unexpected work dir '$work'" ;;
+    esac
+  fi
+  rm -rf "$state_dir"
+  log "stopped"
+}
+
+# --- main ------------------------------------------------------------------------------------
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  fetch) find_java; fetch; log "jars present in $LIBS" ;;
+  start) start "$@" ;;
+  stop) stop "$@" ;;
+  *) die "usage: $0 fetch | start [STATE_DIR] | stop [STATE_DIR]" ;;
+esac
