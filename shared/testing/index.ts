@@ -53,16 +53,16 @@ export function envelopeOf(event: unknown, cluster = 'test', tls = true): Envelo
 /**
  * The batch several tests post: Falco and Panther traces with known outcomes for the first rules, the
  * audit2rbac capture (37 real events, none anonymous) and Falco's malformed fixture `{"kind": 0}`.
- * Panther's tests reuse auditIDs across unrelated events, so only one of each id is taken.
+ * Falco's and Panther's hand-edited traces reuse auditIDs across unrelated events, so only one of each is taken.
  */
 export function corpusBatch(): { items: unknown[]; expectedFindings: { ruleId: string; auditId: string }[]; valid: number; malformed: number } {
   const falcoAnonymous = corpusLines('falco-k8s-audit/anonymous_creates_namespace_foo.json');
-  const falcoSomeUser = corpusLines('falco-k8s-audit/some-user_creates_namespace_foo.json');
+  const falcoMinikube = corpusLines('falco-k8s-audit/minikube_creates_namespace_foo.json');
   const pantherAnonymous = pantherEvent('aws_eks_rules/anonymous_api_access.yml', 'Anonymous API Access');
   const pantherHealth = pantherEvent('aws_eks_rules/anonymous_api_access.yml', 'ELB Health Check from 10.0.0.0/8');
   const audit2rbac = corpusLines('audit2rbac/demo.log');
   const malformed = corpusLines('falco-k8s-audit/fal_01_003.json');
-  const items = [...falcoAnonymous, ...falcoSomeUser, pantherAnonymous, pantherHealth, ...audit2rbac, ...malformed];
+  const items = [...falcoAnonymous, ...falcoMinikube, pantherAnonymous, pantherHealth, ...audit2rbac, ...malformed];
   const idOf = (e: unknown) => (e as { auditID: string }).auditID;
   return {
     items,

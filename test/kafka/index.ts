@@ -1,10 +1,8 @@
 // Helpers for tests that talk to the real Kafka broker started by test/kafka/global-setup.ts.
 import './provided-context.js';
 import { randomBytes } from 'node:crypto';
-import { inspect } from 'node:util';
 import { inject } from 'vitest';
 
-const TIMED_OUT: unique symbol = Symbol('timed out');
 
 /** The broker list (comma-separated host:port) of this test run's Kafka broker. */
 export function kafkaBrokers(): string {
@@ -31,56 +29,4 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
-export interface WaitForOptions {
-  /** give up after this long (default 30 s) */
-  timeoutMs?: number;
-  /** pause between two polls (default 100 ms) */
-  intervalMs?: number;
-  /** what is being waited for, used in the timeout error */
-  what: string;
-}
-
-/**
- * Polls `fn` until it returns something other than `undefined` or `false`, and returns that.
- * A thrown error counts as "not yet" (like vi.waitFor); the last one is reported on timeout.
- * A single call that hangs is cut off at the deadline too.
- */
-export async function waitFor<T>(
-  fn: () => Promise<T | undefined | false>,
-  { timeoutMs = 30_000, intervalMs = 100, what }: WaitForOptions,
-): Promise<T> {
-  const started = Date.now();
-  const deadline = started + timeoutMs;
-  let lastError: unknown;
-  let polls = 0;
-  for (;;) {
-    polls++;
-    let timer: NodeJS.Timeout | undefined;
-    const cutOff = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => { resolve(TIMED_OUT); }, Math.max(deadline - Date.now(), 0));
-    });
-    try {
-      // Promise.race subscribes to fn()'s promise, so a late rejection after the cut-off is handled
-      const result = await Promise.race([fn(), cutOff]);
-      if (result === TIMED_OUT) {
-        lastError = new Error('the last poll did not complete before the deadline');
-      } else if (result !== undefined && result !== false) {
-        return result;
-      } else {
-        lastError = undefined;
-      }
-    } catch (err) {
-      lastError = err;
-    } finally {
-      clearTimeout(timer);
-    }
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) break;
-    await new Promise<void>((resolve) => setTimeout(resolve, Math.min(intervalMs, remaining)));
-  }
-  const detail =
-    lastError === undefined ? '' : `; last error: ${lastError instanceof Error ? lastError.message : inspect(lastError)}`;
-  throw new Error(`timed out after ${Date.now() - started} ms (${polls} polls) waiting for ${what}${detail}`, {
-    cause: lastError,
-  });
-}
+export { waitFor, type WaitForOptions } from '../helpers/wait-for.js';

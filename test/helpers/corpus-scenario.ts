@@ -1,0 +1,43 @@
+// The acceptance scenario of the foundation, run on the embedded bus (unit) and on real Kafka
+// (integration): a ../shared/corpus EventList (see corpusBatch) in, the expected findings out, and a
+// second delivery of the same batch adds nothing.
+import { expect } from 'vitest';
+import type { Finding, NormalizedRecord } from '#shared/contracts';
+import { corpusBatch, eventList } from '#shared/testing';
+import { getJson, postEvents, type Pipeline } from './pipeline.js';
+import { waitFor } from './wait-for.js';
+
+export async function corpusScenario(p: Pipeline): Promise<void> {
+  const batch = corpusBatch();
+  const first = await postEvents(p, eventList(batch.items));
+  expect(first.status).toBe(200);
+  expect(await first.json()).toMatchObject({ accepted: batch.valid, rejected: batch.malformed });
+
+  const findings = await waitFor(
+    async () => {
+      const page = await getJson<{ items: Finding[] }>(p, '/v1/findings');
+      return page.items.length >= batch.expectedFindings.length ? page.items : undefined;
+    },
+    { what: 'findings' },
+  );
+  expect(findings.map((f) => ({ ruleId: f.ruleId, auditId: f.auditId })).sort((a, b) => a.auditId.localeCompare(b.auditId))).toEqual(
+    [...batch.expectedFindings].sort((a, b) => a.auditId.localeCompare(b.auditId)),
+  );
+  await waitFor(
+    async () => (await getJson<{ items: NormalizedRecord[] }>(p, '/v1/events?limit=1000')).items.length === batch.valid,
+    { what: 'all records' },
+  );
+
+  // The API server retries whole batches: a second delivery must change nothing.
+  expect((await postEvents(p, eventList(batch.items))).status).toBe(200);
+  const marker = eventList([{ ...(batch.items[0] as object), auditID: 'marker-after-retry' }]);
+  expect((await postEvents(p, marker)).status).toBe(200);
+  await waitFor(
+    async () => (await getJson<{ items: NormalizedRecord[] }>(p, '/v1/events?user=system:anonymous&limit=1000')).items.some((r) => r.auditId === 'marker-after-retry'),
+    { what: 'marker record' },
+  );
+  const records = await getJson<{ items: NormalizedRecord[] }>(p, '/v1/events?limit=1000');
+  expect(records.items).toHaveLength(batch.valid + 1);
+  const after = await getJson<{ items: Finding[] }>(p, '/v1/findings?limit=1000');
+  expect(after.items).toHaveLength(batch.expectedFindings.length + 1);
+  }
