@@ -1,4 +1,4 @@
-import { INTEGER, TIMESTAMP, VARCHAR } from '@duckdb/node-api';
+import { INTEGER, VARCHAR } from '@duckdb/node-api';
 import type { NormalizedRecord } from '#shared/contracts';
 import { recordColumns, type Database } from '#shared/storage';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -26,8 +26,8 @@ const rowKey = `(cluster || '/' || audit_id || '/' || stage)`;
 
 export async function listEvents(db: Database, f: EventFilter): Promise<{ items: NormalizedRecord[]; nextCursor: string | null }> {
   const q = new SqlBuilder();
-  if (f.since !== undefined) q.where('event_time >= ?', [sqlTimestamp(f.since), TIMESTAMP]);
-  if (f.until !== undefined) q.where('event_time < ?', [sqlTimestamp(f.until), TIMESTAMP]);
+  if (f.since !== undefined) q.where('event_time >= CAST(? AS TIMESTAMP)', [sqlTimestamp(f.since), VARCHAR]);
+  if (f.until !== undefined) q.where('event_time < CAST(? AS TIMESTAMP)', [sqlTimestamp(f.until), VARCHAR]);
   const equal: [keyof EventFilter, string][] = [
     ['cluster', 'cluster'],
     ['user', '"user"'],
@@ -46,7 +46,7 @@ export async function listEvents(db: Database, f: EventFilter): Promise<{ items:
     const c = decodeCursor(f.cursor);
     if (!c) throw new BadParameter('cursor', 'cursor is not one this API returned');
     const t = sqlTimestamp(c.time);
-    q.where(`(event_time < ? OR (event_time = ? AND ${rowKey} < ?))`, [t, TIMESTAMP], [t, TIMESTAMP], [c.key, VARCHAR]);
+    q.where(`(event_time < CAST(? AS TIMESTAMP) OR (event_time = CAST(? AS TIMESTAMP) AND ${rowKey} < ?))`, [t, VARCHAR], [t, VARCHAR], [c.key, VARCHAR]);
   }
   const limit = q.param(f.limit + 1, INTEGER);
   const rows = await db.query(

@@ -1,4 +1,4 @@
-import { INTEGER, TINYINT, TIMESTAMP, VARCHAR, LIST, listValue } from '@duckdb/node-api';
+import { INTEGER, TINYINT, VARCHAR, LIST, listValue } from '@duckdb/node-api';
 import { severityRank, type Finding, type Severity } from '#shared/contracts';
 import { findingColumns, type Database } from '#shared/storage';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -30,8 +30,8 @@ const publicColumns = findingColumns.filter((c) => c.name !== 'severity_rank');
 /** Newest first, keyset-paginated on (event_time, id). */
 export async function listFindings(db: Database, f: FindingFilter): Promise<{ items: Finding[]; nextCursor: string | null }> {
   const q = new SqlBuilder();
-  if (f.since !== undefined) q.where('event_time >= ?', [sqlTimestamp(f.since), TIMESTAMP]);
-  if (f.until !== undefined) q.where('event_time < ?', [sqlTimestamp(f.until), TIMESTAMP]);
+  if (f.since !== undefined) q.where('event_time >= CAST(? AS TIMESTAMP)', [sqlTimestamp(f.since), VARCHAR]);
+  if (f.until !== undefined) q.where('event_time < CAST(? AS TIMESTAMP)', [sqlTimestamp(f.until), VARCHAR]);
   if (f.severity !== undefined) q.where('severity_rank >= ?', [severityRank(f.severity), TINYINT]);
   if (f.ruleId !== undefined && f.ruleId.length > 0) q.where('list_contains(?, rule_id)', [listValue(f.ruleId), LIST(VARCHAR)]);
   if (f.cluster !== undefined) q.where('cluster = ?', [f.cluster, VARCHAR]);
@@ -41,7 +41,7 @@ export async function listFindings(db: Database, f: FindingFilter): Promise<{ it
     const c = decodeCursor(f.cursor);
     if (!c) throw new BadParameter('cursor', 'cursor is not one this API returned');
     const t = sqlTimestamp(c.time);
-    q.where('(event_time < ? OR (event_time = ? AND id < ?))', [t, TIMESTAMP], [t, TIMESTAMP], [c.key, VARCHAR]);
+    q.where('(event_time < CAST(? AS TIMESTAMP) OR (event_time = CAST(? AS TIMESTAMP) AND id < ?))', [t, VARCHAR], [t, VARCHAR], [c.key, VARCHAR]);
   }
   const limit = q.param(f.limit + 1, INTEGER);
   const rows = await db.query(
