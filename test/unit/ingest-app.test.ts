@@ -45,7 +45,7 @@ describe('ingest webhook', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-ingest-'));
-    bus = createEmbeddedBus({ dir, topics: Object.values(topics), logger: silentLogger() });
+    bus = createEmbeddedBus({ dir, topics: [topics.events, topics.records, topics.findings, topics.dlq, topics.state], logger: silentLogger() });
     await bus.start();
     app = buildIngestApp({ bus, topics, tokens: [{ cluster: 'cluster-a', token }], bodyLimit, logger: silentLogger() });
   });

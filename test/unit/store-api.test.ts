@@ -79,7 +79,8 @@ describe('query API', () => {
     await db.close();
   });
 
-  const get = async <T>(url: string, token: { token: string } = apiTokens.admin) => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- typed view of the JSON body
+  const get = async <T>(url: string, token: { token: string } = apiTokens.admin): Promise<{ status: number; body: T }> => {
     const res = await app.inject({ url, headers: bearer(token) });
     return { status: res.statusCode, body: res.json<T>() };
   };
