@@ -1,0 +1,186 @@
+// `npm start`'s process (the built standalone entry point) as a newcomer runs it: fresh data directory,
+// generated tokens, the README's quick-start example run with bash exactly as written (only the ports
+// changed to free ones), an acknowledged batch surviving kill -9, and the same command on Kafka.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { repoRoot } from '#shared/testing';
+import { kafkaBrokers, uniqueName, waitFor } from '../kafka/index.js';
+
+const main = path.join(repoRoot, 'dist', 'services', 'standalone', 'src', 'main.js');
+const run = promisify(execFile);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => {
+        resolve(typeof a === 'object' && a ? a.port : 0);
+      });
+    });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  cwd: string;
+  ingest: string;
+  api: string;
+  output: () => string;
+}
+
+const children: ChildProcess[] = [];
+
+async function startStandalone(cwd: string, env: Record<string, string> = {}, ports?: { ingest: number; api: number }): Promise<Started> {
+  const ingestPort = ports?.ingest ?? (await freePort());
+  const apiPort = ports?.api ?? (await freePort());
+  let out = '';
+  const child = spawn(process.execPath, [main], {
+    cwd,
+    env: { PATH: process.env.PATH, KAUDIT_INGEST_PORT: String(ingestPort), KAUDIT_API_PORT: String(apiPort), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const s = { child, cwd, ingest: `http://127.0.0.1:${String(ingestPort)}`, api: `http://127.0.0.1:${String(apiPort)}`, output: () => out };
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`exited ${String(child.exitCode)}: ${out}`);
+      const [a, b] = await Promise.all([fetch(`${s.ingest}/readyz`), fetch(`${s.api}/readyz`)]);
+      return a.status === 200 && b.status === 200;
+    },
+    { what: 'both ports ready', timeoutMs: 30_000 },
+  );
+  return s;
+}
+
+async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
+}
+
+afterEach(async () => {
+  for (const c of children.splice(0)) await stop(c, 'SIGKILL');
+});
+
+function readmeExample(): string {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const m = /<!-- example:quickstart[^>]*-->\s*```sh\n([\s\S]*?)```/.exec(readme);
+  if (!m?.[1]) throw new Error('README.md has no quick-start example block');
+  return m[1];
+}
+
+const tokenOf = (cwd: string, file: string, prefix = '') =>
+  readFileSync(path.join(cwd, 'data', file), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(prefix))
+    ?.split('=')
+    .slice(1)
+    .join('=') ?? '';
+
+function anonymousEvents(n: number, tag: string): unknown {
+  return {
+    kind: 'EventList',
+    apiVersion: 'audit.k8s.io/v1',
+    items: Array.from({ length: n }, (_, i) => ({
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      level: 'Metadata',
+      auditID: `${tag}-${String(i)}`,
+      stage: 'ResponseComplete',
+      requestURI: '/api/v1/namespaces/default/configmaps',
+      verb: 'list',
+      user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
+      sourceIPs: ['198.51.100.9'],
+      responseStatus: { code: 200 },
+      stageTimestamp: new Date(Date.UTC(2026, 10, 27, 12, 0, i % 60)).toISOString(),
+      annotations: { 'authorization.k8s.io/decision': 'allow' },
+    })),
+  };
+}
+
+describe('npm start (standalone)', () => {
+  it('starts on a fresh directory, generates private tokens, and the README example works as written', async () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'kaudit-e2e-'));
+    const s = await startStandalone(cwd);
+    expect(s.output()).toContain('generated tokens');
+    expect(statSync(path.join(cwd, 'data', 'ingest-tokens')).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(cwd, 'data', 'api-tokens')).mode & 0o777).toBe(0o600);
+
+    const script = readmeExample().replaceAll('127.0.0.1:8765', s.ingest.slice(7)).replaceAll('127.0.0.1:8080', s.api.slice(7));
+    const out = await waitFor(
+      async () => {
+        const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd });
+        return stdout.includes('"ruleId":"anonymous-request-allowed"') ? stdout : undefined;
+      },
+      { what: 'the README example to show the finding', timeoutMs: 30_000, intervalMs: 300 },
+    );
+    expect(out).toContain('{"accepted":1,"rejected":0,"errors":[]}');
+    expect(out).toContain('"auditId":"5c3b8e2a-0d6e-4c55-9d0c-2a8f3f1e7b11"');
+    expect(s.output()).not.toContain(tokenOf(cwd, 'ingest-tokens'));
+    await stop(s.child);
+    expect(s.child.exitCode).toBe(0);
+  });
+
+  it('keeps every acknowledged event when killed with SIGKILL right after the acknowledgement', async () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'kaudit-e2e-'));
+    const first = await startStandalone(cwd);
+    const ingestToken = tokenOf(cwd, 'ingest-tokens');
+    const res = await fetch(`${first.ingest}/v1/webhook`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ingestToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(anonymousEvents(200, 'kill9')),
+    });
+    expect(res.status).toBe(200);
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+
+    const second = await startStandalone(cwd);
+    const apiToken = tokenOf(cwd, 'api-tokens', 'admin:');
+    const records = await waitFor(
+      async () => {
+        const r = await fetch(`${second.api}/v1/events?limit=1000`, { headers: { authorization: `Bearer ${apiToken}` } });
+        const body = (await r.json()) as { items: { auditId: string }[] };
+        return body.items.length >= 200 ? body.items : undefined;
+      },
+      { what: '200 records after restart', timeoutMs: 30_000 },
+    );
+    expect(new Set(records.map((r) => r.auditId)).size).toBe(200);
+    expect(records).toHaveLength(200);
+    await stop(second.child);
+  });
+
+  it('runs the same process on Kafka when KAFKA_BROKERS is set', async () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'kaudit-e2e-'));
+    const s = await startStandalone(cwd, { KAFKA_BROKERS: kafkaBrokers(), KAUDIT_TOPIC_PREFIX: `${uniqueName('e2e')}.`, KAUDIT_TOPIC_PARTITIONS: '2' });
+    const ingestToken = tokenOf(cwd, 'ingest-tokens');
+    const apiToken = tokenOf(cwd, 'api-tokens', 'viewer:');
+    const res = await fetch(`${s.ingest}/v1/webhook`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ingestToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(anonymousEvents(3, 'kafka')),
+    });
+    expect(res.status).toBe(200);
+    const findings = await waitFor(
+      async () => {
+        const r = await fetch(`${s.api}/v1/findings`, { headers: { authorization: `Bearer ${apiToken}` } });
+        const body = (await r.json()) as { items: { auditId: string; ruleId: string }[] };
+        return body.items.length >= 3 ? body.items : undefined;
+      },
+      { what: 'findings through Kafka', timeoutMs: 60_000 },
+    );
+    expect(findings.map((f) => f.auditId).sort()).toEqual(['kafka-0', 'kafka-1', 'kafka-2']);
+    expect(s.output()).toContain('"bus":"kafka"');
+    await stop(s.child);
+    expect(s.child.exitCode).toBe(0);
+  });
+});
