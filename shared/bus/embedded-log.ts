@@ -1,6 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { InMessage } from './types.js';
 
 // One append-only file per topic, one JSON line per message. An append is acknowledged only after
 // fdatasync, so an acknowledged batch survives kill -9. A torn last line (crash mid-write, never
@@ -9,6 +10,11 @@ export interface StoredMessage {
   k: string;
   v: string; // base64: the DLQ must keep bytes that are not UTF-8
   h?: Record<string, string>;
+}
+
+/** A stored line as the bus hands it to consumers. */
+export function toInMessage(topic: string, offset: number, m: StoredMessage): InMessage {
+  return { topic, partition: 0, offset: String(offset), key: m.k, value: Buffer.from(m.v, 'base64'), headers: m.h ?? {} };
 }
 
 export interface ReadResult {

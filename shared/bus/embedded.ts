@@ -3,7 +3,7 @@ import { open, rename, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '#shared/logging';
 import { KauditError, errorCodes } from '#shared/errors';
-import { TopicLog } from './embedded-log.js';
+import { TopicLog, toInMessage } from './embedded-log.js';
 import type { Bus, ConsumeOptions, InMessage, OutMessage, Subscription } from './types.js';
 
 // The embedded bus for `npm start`: same interface as Kafka, one partition per topic, durable files
@@ -77,14 +77,7 @@ export function createEmbeddedBus({ dir, topics, logger }: { dir: string; topics
             const from = offsets[topic] ?? 0;
             const { messages, next } = await log(topic).read(from);
             if (messages.length === 0) continue;
-            const batch: InMessage[] = messages.map(({ offset, message }) => ({
-              topic,
-              partition: 0,
-              offset: String(offset),
-              key: message.k,
-              value: Buffer.from(message.v, 'base64'),
-              headers: message.h ?? {},
-            }));
+            const batch: InMessage[] = messages.map(({ offset, message }) => toInMessage(topic, offset, message));
             for (;;) {
               try {
                 await handler({ topic, partition: 0, messages: batch });

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEmbeddedBus, dlqHeaders, topicNames, type Bus, type InMessage } from '#shared/bus';
-import { TopicLog } from '../../shared/bus/embedded-log.js';
+import { TopicLog, toInMessage } from '../../shared/bus/embedded-log.js';
 import { KauditError, errorCodes } from '#shared/errors';
 import { silentLogger } from '#shared/logging';
 import { corpusLines, eventList } from '#shared/testing';
@@ -24,14 +24,7 @@ async function drain(dir: string, topic: string): Promise<InMessage[]> {
   const log = await TopicLog.open(dir, topic);
   try {
     const { messages } = await log.read(0, 64 * 1024 * 1024);
-    return messages.map(({ offset, message }) => ({
-      topic,
-      partition: 0,
-      offset: String(offset),
-      key: message.k,
-      value: Buffer.from(message.v, 'base64'),
-      headers: message.h ?? {},
-    }));
+    return messages.map(({ offset, message }) => toInMessage(topic, offset, message));
   } finally {
     await log.close();
   }

@@ -1,17 +1,12 @@
-import { createBus } from '#shared/bus';
 import { loadAnalyzerConfig } from '#shared/config';
-import { createLifecycle, runMain } from '#shared/lifecycle';
-import { createLogger } from '#shared/logging';
+import { serviceMain } from '#shared/runtime';
 import { runAnalyzer } from './service.js';
 
-runMain(async () => {
-  const config = loadAnalyzerConfig();
-  const logger = createLogger({ name: 'kaudit-analyzer', level: config.logLevel });
-  const lifecycle = createLifecycle({ logger });
-  lifecycle.handleSignals();
-  const bus = createBus({ config: config.bus, clientId: 'kaudit-analyzer', logger });
-  lifecycle.onShutdown('flush', 'bus', () => bus.close());
-  await bus.start();
-  await runAnalyzer({ config, bus, logger, lifecycle });
-  logger.info('analyzer consuming');
+serviceMain({
+  name: 'kaudit-analyzer',
+  load: () => loadAnalyzerConfig(),
+  run: async (ctx) => {
+    await runAnalyzer(ctx);
+    ctx.logger.info('analyzer consuming');
+  },
 });
