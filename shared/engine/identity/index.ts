@@ -1,0 +1,2 @@
+export * from './classify.js';
+export { userAgentProduct } from './user-agent.js';
