@@ -45,11 +45,6 @@ export type BusConfig =
   | { kind: 'kafka'; brokers: string[]; topicPrefix: string; partitions: number }
   | { kind: 'embedded'; dir: string; topicPrefix: string };
 
-export interface Tokens {
-  ingest: IngestToken[] | undefined;
-  api: ApiToken[] | undefined;
-}
-
 export function configError(variable: string, message: string): KauditError {
   return new KauditError(errorCodes.config, `invalid configuration: ${variable}: ${message}`);
 }
@@ -81,20 +76,20 @@ export function dbFile(env: Env): string {
   return path.resolve(env.KAUDIT_DB_FILE ?? path.join(env.KAUDIT_DATA_DIR, 'kaudit.duckdb'));
 }
 
-export function readTokens(raw: Record<string, string | undefined>): Tokens {
-  const parse = <T>(name: string, parser: (text: string) => T[]): T[] | undefined => {
-    const text = valueOrFile(raw, name);
-    if (text === undefined) return undefined;
-    try {
-      const list = parser(text);
-      if (list.length === 0) throw new Error('no entries');
-      return list;
-    } catch (err) {
-      throw configError(name, (err as Error).message);
-    }
-  };
-  return {
-    ingest: parse('KAUDIT_INGEST_TOKENS', parseIngestTokens),
-    api: parse('KAUDIT_API_TOKENS', parseApiTokens),
-  };
+function readList<T>(raw: Record<string, string | undefined>, name: string, parser: (text: string) => T[]): T[] | undefined {
+  const text = valueOrFile(raw, name);
+  if (text === undefined) return undefined;
+  try {
+    const list = parser(text);
+    if (list.length === 0) throw new Error('no entries');
+    return list;
+  } catch (err) {
+    throw configError(name, (err as Error).message);
+  }
 }
+
+/** Each service reads only the token list it needs, so one malformed list never stops another service. */
+export const readIngestTokens = (raw: Record<string, string | undefined>): IngestToken[] | undefined =>
+  readList(raw, 'KAUDIT_INGEST_TOKENS', parseIngestTokens);
+export const readApiTokens = (raw: Record<string, string | undefined>): ApiToken[] | undefined =>
+  readList(raw, 'KAUDIT_API_TOKENS', parseApiTokens);

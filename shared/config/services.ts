@@ -1,4 +1,4 @@
-import { commonConfig, dbFile, parseEnv, readTokens, configError, type CommonConfig } from './env.js';
+import { commonConfig, dbFile, parseEnv, readApiTokens, readIngestTokens, configError, type CommonConfig } from './env.js';
 import type { ApiToken, IngestToken } from './token-lists.js';
 
 type RawEnv = Record<string, string | undefined>;
@@ -30,7 +30,7 @@ function required<T>(value: T[] | undefined, variable: string): T[] {
 }
 
 // Each loader reads only what its service needs. `process.env` is read here and nowhere else.
-export function loadIngestConfig(raw: RawEnv = process.env, tokens = readTokens(raw).ingest): IngestConfig {
+export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestTokens(raw)): IngestConfig {
   const env = parseEnv(raw);
   return {
     ...commonConfig(env),
@@ -46,7 +46,7 @@ export function loadAnalyzerConfig(raw: RawEnv = process.env): AnalyzerConfig {
   return { ...commonConfig(env), rulesFile: env.KAUDIT_RULES_FILE, rbacSnapshot: env.KAUDIT_RBAC_SNAPSHOT };
 }
 
-export function loadStoreConfig(raw: RawEnv = process.env, tokens = readTokens(raw).api): StoreConfig {
+export function loadStoreConfig(raw: RawEnv = process.env, tokens = readApiTokens(raw)): StoreConfig {
   const env = parseEnv(raw);
   return {
     ...commonConfig(env),
@@ -64,12 +64,12 @@ export function loadStandaloneConfig(
   },
 ): StandaloneConfig {
   const env = parseEnv(raw);
-  const tokens = readTokens(raw);
-  const generated =
-    tokens.ingest === undefined || tokens.api === undefined ? fallbackTokens(commonConfig(env).dataDir) : undefined;
+  const ingest = readIngestTokens(raw);
+  const api = readApiTokens(raw);
+  const generated = ingest === undefined || api === undefined ? fallbackTokens(commonConfig(env).dataDir) : undefined;
   return {
-    ingest: loadIngestConfig(raw, tokens.ingest ?? generated?.ingest),
+    ingest: loadIngestConfig(raw, ingest ?? generated?.ingest),
     analyzer: loadAnalyzerConfig(raw),
-    store: loadStoreConfig(raw, tokens.api ?? generated?.api),
+    store: loadStoreConfig(raw, api ?? generated?.api),
   };
 }

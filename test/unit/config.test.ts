@@ -53,3 +53,10 @@ describe('configuration', () => {
     expect(c.store.tokens[0]?.role).toBe('admin');
   });
 });
+
+describe('token lists per service', () => {
+  it('a service ignores the other service’s token list, even a malformed one', () => {
+    expect(loadIngestConfig({ KAUDIT_INGEST_TOKENS: 'prod=abcdefghijklmnop0123', KAUDIT_API_TOKENS: 'garbage' }).tokens).toHaveLength(1);
+    expect(loadStoreConfig({ KAUDIT_API_TOKENS: 'a:admin=abcdefghijklmnop0123', KAUDIT_INGEST_TOKENS: 'garbage' }).tokens).toHaveLength(1);
+  });
+});
