@@ -1,0 +1,44 @@
+// The corpus mix for benchmarks: every native audit event in ../shared/corpus (Falco traces, the
+// audit2rbac capture, Panther's native-Event tests, the AKS sample), as envelopes. Read, never copied.
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { auditEventSchema, type Envelope } from '#shared/contracts';
+
+export const corpusDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'corpus');
+
+function lines(file: string): unknown[] {
+  return readFileSync(file, 'utf8')
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as unknown];
+      } catch {
+        return [];
+      }
+    });
+}
+
+export function corpusEvents(): unknown[] {
+  const falcoDir = path.join(corpusDir, 'falco-k8s-audit');
+  const falco = readdirSync(falcoDir)
+    .filter((f) => f.endsWith('.json'))
+    .flatMap((f) => lines(path.join(falcoDir, f)));
+  const audit2rbac = lines(path.join(corpusDir, 'audit2rbac', 'demo.log'));
+  const panther = (lines(path.join(corpusDir, 'panther-analysis', 'panther_k8s_tests.jsonl')) as { format: string; log: unknown }[])
+    .filter((t) => t.format === 'k8s_audit_event')
+    .map((t) => t.log);
+  const aks = [JSON.parse(readFileSync(path.join(corpusDir, 'sysdig-aks-audit-log', 'sample_KubeAuditLog_event.json'), 'utf8').replace(/^\uFEFF/, '')) as unknown];
+  return [...falco, ...audit2rbac, ...panther, ...aks].filter((e) => auditEventSchema.safeParse(e).success);
+}
+
+export function corpusEnvelopes(): Envelope[] {
+  return corpusEvents().map((e, i) => ({
+    cluster: `c${String(i % 3)}`,
+    receivedAt: '2026-11-27T00:00:00.000Z',
+    transport: { tls: true },
+    event: auditEventSchema.parse(e),
+  }));
+}

@@ -1,0 +1,90 @@
+// End-to-end latency of one webhook batch with `npm start`'s wiring, on the embedded bus or on Kafka:
+// from the POST until its findings can be read from the query API.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createBus } from '#shared/bus';
+import type { BusConfig } from '#shared/config';
+import { createLifecycle } from '#shared/lifecycle';
+import { createLogger, silentLogger } from '#shared/logging';
+import { runAnalyzer } from '../services/analyzer/src/service.js';
+import { runIngest } from '../services/ingest/src/service.js';
+import { runStore } from '../services/store/src/service.js';
+
+export interface LatencyFigures {
+  batches: number;
+  eventsPerBatch: number;
+  ackP50Ms: number;
+  ackP95Ms: number;
+  findingsVisibleP50Ms: number;
+  findingsVisibleP95Ms: number;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0) * 10) / 10;
+};
+
+export async function benchPipelineLatency({ batches = 30, eventsPerBatch = 100, brokers }: { batches?: number; eventsPerBatch?: number; brokers?: string[] } = {}): Promise<LatencyFigures> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-bench-'));
+  const logger = process.argv.includes('--verbose') ? createLogger({ name: 'bench', level: 'debug' }) : silentLogger();
+  const lifecycle = createLifecycle({ logger });
+  const topicPrefix = `bench${String(Date.now())}.`;
+  const bus: BusConfig = brokers
+    ? { kind: 'kafka', brokers, topicPrefix, partitions: 3 }
+    : { kind: 'embedded', dir: path.join(dataDir, 'bus'), topicPrefix };
+  const common = { logLevel: 'info' as const, host: '127.0.0.1', dataDir, bus };
+  const ingestToken = { cluster: 'bench', token: 'bench-ingest-token-0123456789' };
+  const apiToken = { name: 'bench', role: 'viewer' as const, token: 'bench-api-token-0123456789' };
+  const b = createBus({ config: bus, clientId: 'bench', logger });
+  await b.start();
+  lifecycle.onShutdown('flush', 'bus', () => b.close());
+  const api = await runStore({ config: { ...common, port: 0, dbFile: path.join(dataDir, 'k.duckdb'), tokens: [apiToken] }, bus: b, logger, lifecycle });
+  await runAnalyzer({ config: { ...common, rulesFile: undefined, rbacSnapshot: undefined }, bus: b, logger, lifecycle });
+  const ingest = await runIngest({ config: { ...common, port: 0, bodyLimit: 16 << 20, tokens: [ingestToken], allowPlaintextRemote: false }, bus: b, logger, lifecycle });
+  const port = (a: typeof api) => {
+    const addr = a.server.address();
+    return typeof addr === 'object' && addr ? addr.port : 0;
+  };
+  const acks: number[] = [];
+  const visible: number[] = [];
+  for (let i = 0; i < batches; i++) {
+    const items = Array.from({ length: eventsPerBatch }, (_, j) => ({
+      auditID: `lat-${String(i)}-${String(j)}`,
+      stage: 'ResponseComplete',
+      requestURI: '/api/v1/namespaces/default/pods',
+      verb: 'list',
+      user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
+      sourceIPs: ['198.51.100.1'],
+      responseStatus: { code: 200 },
+      stageTimestamp: new Date(Date.UTC(2026, 10, 27, 0, i, 0, j)).toISOString(),
+      annotations: { 'authorization.k8s.io/decision': 'allow' },
+    }));
+    const t0 = performance.now();
+    const res = await fetch(`http://127.0.0.1:${String(port(ingest))}/v1/webhook`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ingestToken.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'EventList', items }),
+    });
+    if (res.status !== 200) throw new Error(`webhook answered ${String(res.status)}`);
+    acks.push(performance.now() - t0);
+    const last = `lat-${String(i)}-${String(eventsPerBatch - 1)}`;
+    for (;;) {
+      const r = await fetch(`http://127.0.0.1:${String(port(api))}/v1/findings?limit=1`, { headers: { authorization: `Bearer ${apiToken.token}` } });
+      const body = (await r.json()) as { items: { auditId: string }[] };
+      if (body.items.some((f) => f.auditId === last)) break;
+      await new Promise((r2) => setTimeout(r2, 2));
+    }
+    visible.push(performance.now() - t0);
+  }
+  await lifecycle.shutdown('bench done');
+  rmSync(dataDir, { recursive: true, force: true });
+  return {
+    batches,
+    eventsPerBatch,
+    ackP50Ms: pct(acks, 50),
+    ackP95Ms: pct(acks, 95),
+    findingsVisibleP50Ms: pct(visible, 50),
+    findingsVisibleP95Ms: pct(visible, 95),
+  };
+}
