@@ -4,6 +4,11 @@ import { z } from 'zod';
 // contract; the store's columns are the same names in snake_case.
 export const decisions = ['allow', 'forbid'] as const;
 
+export const identityKinds = ['anonymous', 'node', 'serviceaccount', 'controlplane', 'bootstrap', 'user'] as const;
+export const credentialKinds = ['x509', 'sa-bound-token', 'sa-legacy-token', 'bootstrap-token', 'oidc-or-token', 'anonymous', 'unknown'] as const;
+export const authorizers = ['rbac', 'node', 'webhook', 'abac', 'always-allow', 'unknown'] as const;
+export const rbacVerdicts = ['allow', 'deny'] as const;
+
 export const recordSchema = z.object({
   cluster: z.string(),
   auditId: z.string(),
@@ -11,24 +16,46 @@ export const recordSchema = z.object({
   level: z.string().nullable(),
   eventTime: z.iso.datetime({ offset: true }),
   receivedAt: z.iso.datetime({ offset: true }),
-  verb: z.string(),
+  // What was asked: the recorded verb, and the attributes re-derived from requestURI + HTTP semantics.
+  verb: z.string().describe('the verb the API server recorded'),
   requestUri: z.string(),
+  derivedVerb: z.string().describe('the verb re-derived from requestURI and the HTTP method, as RequestInfo does'),
+  isResourceRequest: z.boolean(),
   apiGroup: z.string().nullable(),
   apiVersion: z.string().nullable(),
   namespace: z.string().nullable(),
   resource: z.string().nullable(),
   subresource: z.string().nullable(),
   name: z.string().nullable(),
+  path: z.string(),
+  attributeMismatches: z.array(z.string()).describe('recorded verb/objectRef fields that disagree with the re-derived ones'),
+  // Who, and with which credential.
   user: z.string(),
   userUid: z.string().nullable(),
   groups: z.array(z.string()),
+  extra: z.record(z.string(), z.array(z.string())),
+  identityKind: z.enum(identityKinds),
+  serviceAccount: z.object({ namespace: z.string(), name: z.string() }).nullable(),
+  nodeName: z.string().nullable(),
+  pod: z.object({ name: z.string(), uid: z.string().nullable() }).nullable(),
+  credentialKind: z.enum(credentialKinds),
+  credentialId: z.string().nullable(),
   impersonatedUser: z.string().nullable(),
+  impersonatedGroups: z.array(z.string()),
   sourceIps: z.array(z.string()),
-  clientIp: z.string().nullable(),
+  clientIp: z.string().nullable().describe('the last source IP: the only one the client cannot forge'),
   userAgent: z.string().nullable(),
+  userAgentProduct: z.string().nullable(),
+  // Which authorizer allowed it, and would RBAC as kaudit knows it agree.
   responseCode: z.number().int().nullable(),
   decision: z.enum(decisions).nullable(),
   decisionReason: z.string().nullable(),
+  authorizer: z.enum(authorizers),
+  grantingBinding: z.string().nullable().describe('the binding the RBAC reason names, e.g. ClusterRoleBinding/cluster-admin'),
+  grantingRole: z.string().nullable(),
+  rbacVerdict: z.enum(rbacVerdicts).nullable().describe("kaudit's own RBAC evaluation; null when it knows too little"),
+  rbacVerdictBinding: z.string().nullable(),
+  rbacVerdictNote: z.string().nullable().describe('why the verdict is null'),
   transportTls: z.boolean(),
   annotations: z.record(z.string(), z.string()),
 });

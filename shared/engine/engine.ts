@@ -1,6 +1,8 @@
 import type { Envelope, Finding, NormalizedRecord } from '#shared/contracts';
 import { findingId } from './ids.js';
 import { normalize } from './normalize.js';
+import { applyRbac } from './rbac-verdict.js';
+import { RbacRegistry } from './rbac/index.js';
 import { builtinRules, type Rule } from './rules/index.js';
 
 export interface Analysis {
@@ -10,14 +12,17 @@ export interface Analysis {
 
 export interface Engine {
   readonly rules: readonly Rule[];
+  readonly rbac: RbacRegistry;
   analyze(envelope: Envelope): Analysis;
 }
 
-export function createEngine({ rules = builtinRules }: { rules?: readonly Rule[] } = {}): Engine {
+/** One engine per analyzer or replay: it holds per-cluster state (the RBAC model). */
+export function createEngine({ rules = builtinRules, rbac = new RbacRegistry() }: { rules?: readonly Rule[]; rbac?: RbacRegistry } = {}): Engine {
   return {
     rules,
+    rbac,
     analyze(envelope) {
-      const record = normalize(envelope);
+      const record = applyRbac(rbac, normalize(envelope), envelope.event);
       const findings: Finding[] = [];
       for (const rule of rules) {
         const match = rule.evaluate({ record, event: envelope.event });

@@ -1,7 +1,9 @@
 import type { AuditEvent, Envelope, NormalizedRecord } from '#shared/contracts';
 import { syntheticAuditId } from './ids.js';
+import { classifyIdentity, userAgentProduct } from './identity/index.js';
+import { parseAuthorization } from './rbac/index.js';
+import { deriveAttributes } from './request-info/index.js';
 
-const decisionAnnotation = 'authorization.k8s.io/decision';
 const reasonAnnotation = 'authorization.k8s.io/reason';
 
 function isoOrNull(value: string | undefined): string | null {
@@ -20,16 +22,30 @@ export function eventTime(event: AuditEvent, receivedAt: string): string {
   );
 }
 
-function decisionOf(annotations: Record<string, string>): NormalizedRecord['decision'] {
-  const d = annotations[decisionAnnotation];
-  return d === 'allow' || d === 'forbid' ? d : null;
+function describeRef(ref: { kind: string; name: string; namespace?: string } | null): string | null {
+  if (!ref) return null;
+  return ref.namespace ? `${ref.kind}/${ref.namespace}/${ref.name}` : `${ref.kind}/${ref.name}`;
 }
 
+function cleanExtra(extra: Record<string, string[] | null> | null | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (extra) for (const [k, v] of Object.entries(extra)) out[k] = v ?? [];
+  return out;
+}
+
+/**
+ * Everything kaudit derives from one event by itself: request attributes re-derived from the URI, the
+ * identity and credential, and the authorizer's attribution. kaudit's own RBAC verdict is added by the
+ * engine, which holds the RBAC model (see engine.ts); here it starts unknown.
+ */
 export function normalize(envelope: Envelope): NormalizedRecord {
   const { event, cluster, receivedAt, transport } = envelope;
   const annotations = event.annotations ?? {};
   const sourceIps = event.sourceIPs ?? [];
-  const ref = event.objectRef ?? undefined;
+  const derived = deriveAttributes(event);
+  const ref = derived.attributeMismatches.length === 0 ? (event.objectRef ?? undefined) : undefined;
+  const identity = classifyIdentity(event.user, annotations);
+  const authz = parseAuthorization(annotations);
   return {
     cluster,
     auditId: event.auditID ?? syntheticAuditId(JSON.stringify(event)),
@@ -39,22 +55,42 @@ export function normalize(envelope: Envelope): NormalizedRecord {
     receivedAt: new Date(receivedAt).toISOString(),
     verb: event.verb ?? '',
     requestUri: event.requestURI ?? '',
-    apiGroup: ref?.apiGroup ?? (ref ? '' : null),
-    apiVersion: ref?.apiVersion ?? null,
-    namespace: ref?.namespace ?? null,
-    resource: ref?.resource ?? null,
-    subresource: ref?.subresource ?? null,
-    name: ref?.name ?? null,
+    derivedVerb: derived.derivedVerb,
+    isResourceRequest: derived.isResourceRequest,
+    apiGroup: derived.apiGroup,
+    apiVersion: derived.apiVersion,
+    // On create the API server fills objectRef's name/namespace from the body: take them when the URI has none.
+    namespace: derived.namespace ?? ref?.namespace ?? null,
+    resource: derived.resource,
+    subresource: derived.subresource,
+    name: derived.name ?? ref?.name ?? null,
+    path: derived.path,
+    attributeMismatches: derived.attributeMismatches,
     user: event.user?.username ?? '',
     userUid: event.user?.uid ?? null,
     groups: event.user?.groups ?? [],
+    extra: cleanExtra(event.user?.extra),
+    identityKind: identity.identityKind,
+    serviceAccount: identity.serviceAccount,
+    nodeName: identity.nodeName,
+    pod: identity.pod,
+    credentialKind: identity.credentialKind,
+    credentialId: identity.credentialId,
     impersonatedUser: event.impersonatedUser?.username ?? null,
+    impersonatedGroups: event.impersonatedUser?.groups ?? [],
     sourceIps,
     clientIp: sourceIps.at(-1) ?? null,
     userAgent: event.userAgent ?? null,
+    userAgentProduct: userAgentProduct(event.userAgent),
     responseCode: event.responseStatus?.code ?? null,
-    decision: decisionOf(annotations),
+    decision: authz.decision,
     decisionReason: annotations[reasonAnnotation] ?? null,
+    authorizer: authz.authorizer,
+    grantingBinding: describeRef(authz.binding),
+    grantingRole: describeRef(authz.role),
+    rbacVerdict: null,
+    rbacVerdictBinding: null,
+    rbacVerdictNote: 'no RBAC model',
     transportTls: transport.tls,
     annotations,
   };

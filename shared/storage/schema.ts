@@ -19,22 +19,41 @@ export const recordColumns: Column[] = [
   c('received_at', 'TIMESTAMP NOT NULL', 'receivedAt'),
   c('verb', 'VARCHAR', 'verb'),
   c('request_uri', 'VARCHAR', 'requestUri'),
+  c('derived_verb', 'VARCHAR', 'derivedVerb'),
+  c('is_resource_request', 'BOOLEAN', 'isResourceRequest'),
   c('api_group', 'VARCHAR', 'apiGroup'),
   c('api_version', 'VARCHAR', 'apiVersion'),
   c('namespace', 'VARCHAR', 'namespace'),
   c('resource', 'VARCHAR', 'resource'),
   c('subresource', 'VARCHAR', 'subresource'),
   c('name', 'VARCHAR', 'name'),
+  c('path', 'VARCHAR', 'path'),
+  c('attribute_mismatches', 'VARCHAR[]', 'attributeMismatches'),
   c('user', 'VARCHAR', 'user'),
   c('user_uid', 'VARCHAR', 'userUid'),
   c('groups', 'VARCHAR[]', 'groups'),
+  c('extra', 'JSON', 'extra'),
+  c('identity_kind', 'VARCHAR', 'identityKind'),
+  c('service_account', 'JSON', 'serviceAccount'),
+  c('node_name', 'VARCHAR', 'nodeName'),
+  c('pod', 'JSON', 'pod'),
+  c('credential_kind', 'VARCHAR', 'credentialKind'),
+  c('credential_id', 'VARCHAR', 'credentialId'),
   c('impersonated_user', 'VARCHAR', 'impersonatedUser'),
+  c('impersonated_groups', 'VARCHAR[]', 'impersonatedGroups'),
   c('source_ips', 'VARCHAR[]', 'sourceIps'),
   c('client_ip', 'VARCHAR', 'clientIp'),
   c('user_agent', 'VARCHAR', 'userAgent'),
+  c('user_agent_product', 'VARCHAR', 'userAgentProduct'),
   c('response_code', 'INTEGER', 'responseCode'),
   c('decision', 'VARCHAR', 'decision'),
   c('decision_reason', 'VARCHAR', 'decisionReason'),
+  c('authorizer', 'VARCHAR', 'authorizer'),
+  c('granting_binding', 'VARCHAR', 'grantingBinding'),
+  c('granting_role', 'VARCHAR', 'grantingRole'),
+  c('rbac_verdict', 'VARCHAR', 'rbacVerdict'),
+  c('rbac_verdict_binding', 'VARCHAR', 'rbacVerdictBinding'),
+  c('rbac_verdict_note', 'VARCHAR', 'rbacVerdictNote'),
   c('transport_tls', 'BOOLEAN', 'transportTls'),
   c('annotations', 'JSON', 'annotations'),
 ];
@@ -88,7 +107,14 @@ export function insertFromNdjsonSql(table: string, columns: Column[]): string {
   );
 }
 
+/** Columns added by later versions are added to an existing file (nullable; old rows read as NULL). */
+function addMissingColumns(table: string, columns: Column[]): string[] {
+  return columns.map((col) => `ALTER TABLE ${q(table)} ADD COLUMN IF NOT EXISTS ${q(col.name)} ${col.type.replace(' NOT NULL', '')}`);
+}
+
 export const schemaStatements: string[] = [
   createTableSql('records', [...recordColumns, rawColumn], recordKey),
   createTableSql('findings', findingColumns, findingKey),
+  ...addMissingColumns('records', [...recordColumns, rawColumn]),
+  ...addMissingColumns('findings', findingColumns),
 ];

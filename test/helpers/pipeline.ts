@@ -44,7 +44,9 @@ export async function startPipeline({
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-test-')),
   logger = process.env.KAUDIT_TEST_LOGS ? createLogger({ name: 'test', level: 'debug' }) : silentLogger(),
   bodyLimit = 16 * 1024 * 1024,
+  rbacSnapshot,
 }: {
+  rbacSnapshot?: string;
   brokers?: string[];
   topicPrefix?: string;
   dataDir?: string;
@@ -57,7 +59,7 @@ export async function startPipeline({
   const common = { logLevel: 'info' as const, host: '127.0.0.1', dataDir, bus: busConfig };
   const dbFile = path.join(dataDir, 'kaudit.duckdb');
   const ingestConfig: IngestConfig = { ...common, port: 0, bodyLimit, tokens: [ingestToken], allowPlaintextRemote: false };
-  const analyzerConfig: AnalyzerConfig = { ...common, rulesFile: undefined, rbacSnapshot: undefined };
+  const analyzerConfig: AnalyzerConfig = { ...common, rulesFile: undefined, rbacSnapshot };
   const storeConfig: StoreConfig = { ...common, port: 0, dbFile, tokens: Object.values(apiTokens) };
 
   const lifecycle = createLifecycle({ logger });

@@ -1,8 +1,11 @@
 // Uses ../shared/corpus (Falco traces, Panther tests, audit2rbac capture) for the real-event cases; the
 // stale-token and proxy events are written from the Kubernetes documentation (no corpus event has them).
 import { describe, expect, it } from 'vitest';
-import { createEngine, findingId, normalize, splitItems } from '#shared/engine';
-import { corpusLines, envelopeOf, pantherEvent } from '#shared/testing';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { recordSchema } from '#shared/contracts';
+import { createEngine, findingId, normalize, rbacRequestOf, splitItems, unwrapDocument } from '#shared/engine';
+import { corpusDir, corpusLines, envelopeOf, pantherEvent, pantherTests } from '#shared/testing';
 
 const engine = createEngine();
 const rulesFired = (event: unknown) => engine.analyze(envelopeOf(event)).findings.map((f) => f.ruleId);
@@ -149,5 +152,47 @@ describe('finding ids', () => {
     expect(a?.id).toBe(b?.id);
     expect(a?.id).toBe(findingId('anonymous-request-allowed', 'test', '841d3e6d-90d2-43df-8da4-684738bee3d5'));
     expect(findingId('anonymous-request-allowed', 'other', '841d3e6d-90d2-43df-8da4-684738bee3d5')).not.toBe(a?.id);
+  });
+});
+
+describe('the whole corpus', () => {
+  // Every native Event in ../shared/corpus: Falco traces, Panther's native-Event tests, the audit2rbac
+  // capture and the AKS captures after unwrapping their Azure envelopes.
+  function allCorpusEvents(): unknown[] {
+    const falcoFiles = readdirSync(path.join(corpusDir, 'falco-k8s-audit')).filter((f) => f.endsWith('.json') && f !== 'fal_01_003.json');
+    const falco = falcoFiles.flatMap((f) => corpusLines(`falco-k8s-audit/${f}`));
+    const panther = pantherTests().filter((t) => t.format === 'k8s_audit_event').map((t) => t.log);
+    const aksWrapped = pantherTests().filter((t) => t.format === 'azure_diagnostics_wrapped_string').flatMap((t) => unwrapDocument(t.log));
+    const sysdig = ['event.json', 'sample_EventHubs_event.json', 'sample_KubeAuditLog_event.json'].flatMap((f) =>
+      unwrapDocument(JSON.parse(readFileSync(path.join(corpusDir, 'sysdig-aks-audit-log', f), 'utf8').replace(/^\uFEFF/, ''))),
+    );
+    return [...falco, ...panther, ...aksWrapped, ...sysdig, ...corpusLines('audit2rbac/demo.log')];
+  }
+
+  it('gives every event a record that satisfies the record contract', () => {
+    const events = allCorpusEvents();
+    expect(events.length).toBeGreaterThan(51 + 188 + 37 + 24);
+    for (const e of events) {
+      const { record } = engine.analyze(envelopeOf(e));
+      expect(recordSchema.safeParse(record).success, JSON.stringify(e).slice(0, 200)).toBe(true);
+    }
+  });
+
+  it('classifies the AKS capture: controllers as control plane, nodes, users; all credential kinds valid', () => {
+    const events = unwrapDocument(JSON.parse(readFileSync(path.join(corpusDir, 'sysdig-aks-audit-log', 'event.json'), 'utf8')));
+    const records = events.map((e) => engine.analyze(envelopeOf(e)).record);
+    expect(records).toHaveLength(22);
+    expect(records.some((r) => r.identityKind === 'controlplane')).toBe(true);
+    expect(records.every((r) => r.userAgentProduct !== null || r.userAgent === null)).toBe(true);
+  });
+
+  it('carries impersonation in the audit2rbac capture and authorizes as the impersonated user', () => {
+    const records = corpusLines('audit2rbac/demo.log').map((e) => engine.analyze(envelopeOf(e)).record);
+    const impersonated = records.filter((r) => r.impersonatedUser !== null);
+    expect(new Set(impersonated.map((r) => r.impersonatedUser))).toEqual(new Set(['bob', 'alice', 'system:serviceaccount:ns1:sa1']));
+    expect(impersonated.every((r) => r.user === 'system:admin' && r.identityKind === 'user')).toBe(true);
+    const first = impersonated[0];
+    expect(first && rbacRequestOf(first).user).toBe(first?.impersonatedUser);
+    expect(records.every((r) => r.attributeMismatches.length === 0)).toBe(true);
   });
 });

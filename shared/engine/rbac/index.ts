@@ -1,0 +1,15 @@
+export * from './types.js';
+export {
+  apiGroupMatches,
+  labelSelectorMatches,
+  nonResourceURLMatches,
+  resourceMatches,
+  resourceNameMatches,
+  ruleAllows,
+  toRule,
+  verbMatches,
+  type Rule,
+} from './match.js';
+export { RbacModel, type RbacAuditEvent, type RbacModelSize } from './model.js';
+export { RbacRegistry } from './registry.js';
+export { DECISION_ANNOTATION, REASON_ANNOTATION, goUnquote, parseAuthorization, type AuthorizerAttribution, type AuthorizerKind } from './reason.js';

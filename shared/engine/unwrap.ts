@@ -1,0 +1,28 @@
+// Audit events as other systems hand them over: an Azure Event Hubs batch of AKS diagnostic records
+// (`{"records":[…]}`, the Event in `properties.log` as a JSON string or object), a single such record,
+// an EventList, or Events. Returns the Event-shaped items; anything else is returned as is, to fail
+// event validation with a clear reason.
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function fromDiagnosticRecord(r: Record<string, unknown>): unknown {
+  const props = r.properties;
+  if (!isObject(props) || !('log' in props)) return r;
+  const log = props.log;
+  if (typeof log !== 'string') return log;
+  try {
+    return JSON.parse(log) as unknown;
+  } catch {
+    return log; // stays a string: rejected as "not an audit event"
+  }
+}
+
+export function unwrapDocument(doc: unknown): unknown[] {
+  if (Array.isArray(doc)) return doc.flatMap((d) => unwrapDocument(d));
+  if (!isObject(doc)) return [doc];
+  if (Array.isArray(doc.records)) return doc.records.map((r) => (isObject(r) ? fromDiagnosticRecord(r) : r));
+  if (doc.kind === 'EventList' && Array.isArray(doc.items)) return doc.items as unknown[];
+  if (doc.category === 'kube-audit' || doc.category === 'kube-audit-admin') return [fromDiagnosticRecord(doc)];
+  return [doc];
+}

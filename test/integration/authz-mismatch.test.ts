@@ -1,0 +1,129 @@
+// kaudit's RBAC re-evaluation end to end on a real Kafka broker and DuckDB file, with a small RBAC
+// snapshot (as `kubectl get roles,rolebindings,clusterroles,clusterrolebindings -A -o json` prints it):
+// a request RBAC would deny but the API server allowed, with a reason naming no other authorizer, is
+// flagged; a Node-authorizer allow and an RBAC-explained allow are not.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Finding, NormalizedRecord } from '#shared/contracts';
+import { getJson, postEvents, startPipeline, type Pipeline } from '../helpers/pipeline.js';
+import { kafkaBrokerList, waitFor } from '../kafka/index.js';
+
+const snapshot = {
+  apiVersion: 'v1',
+  kind: 'List',
+  items: [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'pod-reader' },
+      rules: [{ apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'list', 'watch'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'devs-read-pods' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'pod-reader' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'devs' }],
+    },
+  ],
+};
+
+const event = (auditID: string, over: Record<string, unknown>) => ({
+  kind: 'Event',
+  apiVersion: 'audit.k8s.io/v1',
+  level: 'Metadata',
+  auditID,
+  stage: 'ResponseComplete',
+  sourceIPs: ['10.1.2.3'],
+  userAgent: 'kubectl/v1.31.0 (linux/amd64) kubernetes/abc',
+  requestReceivedTimestamp: '2026-11-27T09:00:00.000000Z',
+  stageTimestamp: '2026-11-27T09:00:00.010000Z',
+  ...over,
+});
+const dave = { username: 'dave', groups: ['devs', 'system:authenticated'] };
+
+const events = [
+  // RBAC denies secrets to dave, yet the API server allowed it with an empty reason (e.g. AlwaysAllow).
+  event('mismatch-secrets', {
+    requestURI: '/api/v1/namespaces/default/secrets',
+    verb: 'list',
+    user: dave,
+    objectRef: { resource: 'secrets', namespace: 'default', apiVersion: 'v1' },
+    responseStatus: { code: 200 },
+    annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': '' },
+  }),
+  // Allowed by RBAC, and RBAC as kaudit knows it agrees.
+  event('agree-pods', {
+    requestURI: '/api/v1/namespaces/default/pods/web-1/log?container=app',
+    verb: 'get',
+    user: dave,
+    objectRef: { resource: 'pods', subresource: 'log', namespace: 'default', name: 'web-1', apiVersion: 'v1' },
+    responseStatus: { code: 200 },
+    annotations: {
+      'authorization.k8s.io/decision': 'allow',
+      'authorization.k8s.io/reason': 'RBAC: allowed by ClusterRoleBinding "devs-read-pods" of ClusterRole "pod-reader" to Group "devs"',
+    },
+  }),
+  // A kubelet reading a secret of a pod bound to its node: the Node authorizer allows, RBAC would not.
+  event('node-authorizer', {
+    requestURI: '/api/v1/namespaces/default/secrets/web-tls',
+    verb: 'get',
+    user: { username: 'system:node:node-1', groups: ['system:nodes', 'system:authenticated'] },
+    objectRef: { resource: 'secrets', namespace: 'default', name: 'web-tls', apiVersion: 'v1' },
+    responseStatus: { code: 200 },
+    annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': '' },
+  }),
+  // Denied, and RBAC agrees.
+  event('agree-forbid', {
+    requestURI: '/api/v1/namespaces/default/configmaps',
+    verb: 'create',
+    user: dave,
+    objectRef: { resource: 'configmaps', namespace: 'default', apiVersion: 'v1' },
+    responseStatus: { code: 403 },
+    annotations: { 'authorization.k8s.io/decision': 'forbid', 'authorization.k8s.io/reason': '' },
+  }),
+];
+
+describe('RBAC re-evaluation on Kafka', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-rbac-'));
+    const file = path.join(dir, 'rbac.json');
+    writeFileSync(file, JSON.stringify(snapshot));
+    p = await startPipeline({ brokers: kafkaBrokerList(), rbacSnapshot: file, dataDir: dir });
+  });
+  afterAll(async () => {
+    await p.stop();
+  });
+
+  it('flags an allow that RBAC would deny, and not a Node-authorizer allow nor an RBAC-explained one', async () => {
+    expect((await postEvents(p, { kind: 'EventList', items: events })).status).toBe(200);
+    const records = await waitFor(
+      async () => {
+        const page = await getJson<{ items: NormalizedRecord[] }>(p, '/v1/events?limit=100');
+        return page.items.length === events.length ? page.items : undefined;
+      },
+      { what: 'four records' },
+    );
+    const byId = new Map(records.map((r) => [r.auditId, r]));
+    expect(byId.get('mismatch-secrets')).toMatchObject({ rbacVerdict: 'deny', decision: 'allow', authorizer: 'unknown', identityKind: 'user' });
+    expect(byId.get('agree-pods')).toMatchObject({
+      rbacVerdict: 'allow',
+      rbacVerdictBinding: 'ClusterRoleBinding/devs-read-pods',
+      authorizer: 'rbac',
+      grantingBinding: 'ClusterRoleBinding/devs-read-pods',
+      grantingRole: 'ClusterRole/pod-reader',
+      derivedVerb: 'get',
+      subresource: 'log',
+      userAgentProduct: 'kubectl',
+    });
+    expect(byId.get('node-authorizer')).toMatchObject({ rbacVerdict: 'deny', identityKind: 'node', nodeName: 'node-1', credentialKind: 'x509' });
+    expect(byId.get('agree-forbid')).toMatchObject({ rbacVerdict: 'deny', decision: 'forbid' });
+
+    const findings = await getJson<{ items: Finding[] }>(p, '/v1/findings?ruleId=authz-decision-mismatch');
+    expect(findings.items.map((f) => f.auditId)).toEqual(['mismatch-secrets']);
+    expect(findings.items[0]?.evidence).toMatchObject({ rbacVerdict: 'deny', decision: 'allow', resource: 'secrets' });
+  });
+});
