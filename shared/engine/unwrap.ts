@@ -21,7 +21,8 @@ function fromDiagnosticRecord(r: Record<string, unknown>): unknown {
 export function unwrapDocument(doc: unknown): unknown[] {
   if (Array.isArray(doc)) return doc.flatMap((d) => unwrapDocument(d));
   if (!isObject(doc)) return [doc];
-  if (Array.isArray(doc.records)) return doc.records.map((r) => (isObject(r) ? fromDiagnosticRecord(r) : r));
+  const records: unknown = doc.records;
+  if (Array.isArray(records)) return (records as unknown[]).map((r) => (isObject(r) ? fromDiagnosticRecord(r) : r));
   if (doc.kind === 'EventList' && Array.isArray(doc.items)) return doc.items as unknown[];
   if (doc.category === 'kube-audit' || doc.category === 'kube-audit-admin') return [fromDiagnosticRecord(doc)];
   return [doc];
