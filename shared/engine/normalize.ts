@@ -6,8 +6,14 @@ import { deriveAttributes } from './request-info/index.js';
 
 const reasonAnnotation = 'authorization.k8s.io/reason';
 
+// Audit timestamps are RFC 3339 in UTC with up to microseconds (`2026-11-27T10:00:00.123456Z`): those
+// are cut to milliseconds as text, anything else goes through Date.
+const utcMicro = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(\d{1,9}))?Z$/;
+
 function isoOrNull(value: string | undefined): string | null {
   if (value === undefined) return null;
+  const m = utcMicro.exec(value);
+  if (m) return `${value.slice(0, 19)}.${(m[1] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
   const t = Date.parse(value);
   return Number.isNaN(t) ? null : new Date(t).toISOString();
 }

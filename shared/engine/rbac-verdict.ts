@@ -45,5 +45,5 @@ export function applyRbac(registry: RbacRegistry, record: NormalizedRecord, even
   const model = registry.forCluster(record.cluster);
   const verdict = describe(model.evaluate(rbacRequestOf(record)));
   model.applyAuditEvent(event);
-  return { ...record, ...verdict };
+  return Object.assign(record, verdict);
 }
