@@ -53,6 +53,49 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     connected = false;
   });
 
+  // Readiness after a failed send: `lastSendFailed` used to be cleared only by a successful send. Behind
+  // a Kubernetes Service a not-ready ingest pod receives no webhook traffic, so it could never send
+  // again and stayed not ready after any Kafka outage. While the last send failed, this probe asks the
+  // broker every second for the metadata of our topics and clears the flag once every partition has a
+  // leader again (the next real send sets it again if producing still fails).
+  const recoveryProbeIntervalMs = 1_000;
+  let probe: Promise<void> | undefined;
+  let wakeProbe: (() => void) | undefined;
+
+  async function topicsHaveLeaders(): Promise<boolean> {
+    const admin = kafka.admin({ retry: { retries: 0 } });
+    try {
+      await admin.connect();
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      return metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+    } catch {
+      return false; // still down
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  function startRecoveryProbe(): void {
+    if (probe) return;
+    probe = (async () => {
+      while (lastSendFailed && !closed) {
+        if (await topicsHaveLeaders()) {
+          lastSendFailed = false;
+          break;
+        }
+        await new Promise<void>((resolve) => {
+          wakeProbe = resolve;
+          setTimeout(resolve, recoveryProbeIntervalMs).unref();
+        });
+      }
+    })().finally(() => {
+      probe = undefined;
+      wakeProbe = undefined;
+      // a send may have failed again while the probe was finishing
+      if (lastSendFailed && !closed) startRecoveryProbe();
+    });
+  }
+
   async function ensureTopics(): Promise<void> {
     const admin = kafka.admin();
     await admin.connect();
@@ -104,6 +147,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         lastSendFailed = false;
       } catch (err) {
         lastSendFailed = true;
+        startRecoveryProbe();
         throw new KauditError(errorCodes.busUnavailable, `kafka produce to ${topic} failed: ${errorMessage(err)}`, {
           retriable: true,
           cause: err,
@@ -144,6 +188,9 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           await handler({ topic: batch.topic, partition: batch.partition, messages });
           const last = batch.messages[batch.messages.length - 1];
           if (last === undefined) return;
+          // Without resolveOffset kafkajs would fetch the same batch again and again (eachBatchAutoResolve
+          // is off so that a failed handler is never marked as consumed).
+          payload.resolveOffset(last.offset);
           await consumer.commitOffsets([
             { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
           ]);
@@ -160,6 +207,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     isReady: () => connected && !lastSendFailed && !closed,
     async close() {
       closed = true;
+      wakeProbe?.();
+      await probe;
       for (const c of [...consumers]) await c.disconnect();
       consumers.clear();
       await producer.disconnect();
