@@ -4,6 +4,7 @@ import { normalize } from './normalize.js';
 import { applyRbac } from './rbac-verdict.js';
 import { RbacRegistry } from './rbac/index.js';
 import { builtinRules, type Rule } from './rules/index.js';
+import { defaultRuleSettings, type RuleSettings } from './rules/types.js';
 
 export interface Analysis {
   record: NormalizedRecord;
@@ -17,7 +18,11 @@ export interface Engine {
 }
 
 /** One engine per analyzer or replay: it holds per-cluster state (the RBAC model). */
-export function createEngine({ rules = builtinRules, rbac = new RbacRegistry() }: { rules?: readonly Rule[]; rbac?: RbacRegistry } = {}): Engine {
+export function createEngine({
+  rules = builtinRules,
+  rbac = new RbacRegistry(),
+  settings = defaultRuleSettings,
+}: { rules?: readonly Rule[]; rbac?: RbacRegistry; settings?: RuleSettings } = {}): Engine {
   return {
     rules,
     rbac,
@@ -25,7 +30,7 @@ export function createEngine({ rules = builtinRules, rbac = new RbacRegistry() }
       const record = applyRbac(rbac, normalize(envelope), envelope.event);
       const findings: Finding[] = [];
       for (const rule of rules) {
-        const match = rule.evaluate({ record, event: envelope.event });
+        const match = rule.evaluate({ record, event: envelope.event, settings });
         if (match) findings.push(toFinding(rule, record, match.summary, match.evidence));
       }
       return { record, findings };

@@ -6,3 +6,4 @@ export { builtinRules, type Rule, type RuleContext, type RuleMatch } from './rul
 export { RbacRegistry } from './rbac/index.js';
 export { rbacRequestOf } from './rbac-verdict.js';
 export { unwrapDocument } from './unwrap.js';
+export { defaultRuleSettings, type RuleSettings, type RuleCategory } from './rules/types.js';

@@ -1,0 +1,53 @@
+import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
+
+// Helpers every rule family shares: the object a request wrote, success, and who counts as "system".
+export type Obj = Record<string, unknown>;
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function field(o: unknown, ...path: string[]): unknown {
+  let cur: unknown = o;
+  for (const p of path) {
+    if (!isObj(cur)) return undefined;
+    cur = cur[p];
+  }
+  return cur;
+}
+
+export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+export const strings = (v: unknown): string[] => arr(v).filter((x): x is string => typeof x === 'string');
+
+const writeVerbs = new Set(['create', 'update', 'patch']);
+
+export function isWrite(record: NormalizedRecord): boolean {
+  return writeVerbs.has(record.verb);
+}
+
+/** The request did not fail (no status recorded counts as success: old and trimmed logs omit it). */
+export function succeeded(record: NormalizedRecord): boolean {
+  return record.responseCode === null || record.responseCode < 400;
+}
+
+/**
+ * The object a create/update/patch wrote: the responseObject when the audit level recorded it (the
+ * stored result, also for patches), else the request document (for a patch, the patch itself).
+ */
+export function writtenObject(event: AuditEvent): Obj | undefined {
+  const response = event.responseObject;
+  if (isObj(response) && isObj(response.metadata) && response.kind !== 'Status') return response;
+  const request = event.requestObject;
+  return isObj(request) ? request : undefined;
+}
+
+/**
+ * Control-plane components, nodes and `system:` users other than service accounts; service accounts
+ * count as system only in kube-system (where the controllers run).
+ */
+export function isSystemIdentity(record: NormalizedRecord): boolean {
+  if (record.identityKind === 'controlplane' || record.identityKind === 'node') return true;
+  if (record.serviceAccount) return record.serviceAccount.namespace === 'kube-system';
+  return record.user.startsWith('system:') && record.user !== 'system:anonymous';
+}
