@@ -17,6 +17,8 @@ export interface StoreConfig extends CommonConfig {
   port: number;
   dbFile: string;
   tokens: ApiToken[];
+  /** The tuning file, read for GET /v1/rules (effective severity and enabled state). */
+  rulesFile: string | undefined;
 }
 export interface StandaloneConfig {
   ingest: IngestConfig;
@@ -53,6 +55,7 @@ export function loadStoreConfig(raw: RawEnv = process.env, tokens = readApiToken
     port: env.KAUDIT_API_PORT,
     dbFile: dbFile(env),
     tokens: required(tokens, 'KAUDIT_API_TOKENS'),
+    rulesFile: env.KAUDIT_RULES_FILE,
   };
 }
 

@@ -45,8 +45,10 @@ export async function startPipeline({
   logger = process.env.KAUDIT_TEST_LOGS ? createLogger({ name: 'test', level: 'debug' }) : silentLogger(),
   bodyLimit = 16 * 1024 * 1024,
   rbacSnapshot,
+  rulesFile,
 }: {
   rbacSnapshot?: string;
+  rulesFile?: string;
   brokers?: string[];
   topicPrefix?: string;
   dataDir?: string;
@@ -59,8 +61,8 @@ export async function startPipeline({
   const common = { logLevel: 'info' as const, host: '127.0.0.1', dataDir, bus: busConfig };
   const dbFile = path.join(dataDir, 'kaudit.duckdb');
   const ingestConfig: IngestConfig = { ...common, port: 0, bodyLimit, tokens: [ingestToken], allowPlaintextRemote: false };
-  const analyzerConfig: AnalyzerConfig = { ...common, rulesFile: undefined, rbacSnapshot };
-  const storeConfig: StoreConfig = { ...common, port: 0, dbFile, tokens: Object.values(apiTokens) };
+  const analyzerConfig: AnalyzerConfig = { ...common, rulesFile, rbacSnapshot };
+  const storeConfig: StoreConfig = { ...common, port: 0, dbFile, tokens: Object.values(apiTokens), rulesFile };
 
   const lifecycle = createLifecycle({ logger });
   const bus = createBus({ config: busConfig, clientId: 'kaudit-test', logger });

@@ -188,10 +188,17 @@ describe('query API', () => {
     expect(row?.n).toBe(synthetic.length + data.findings.length);
   });
 
+  it('serves the rule catalogue to viewers', async () => {
+    const { status, body } = await get<{ items: { id: string; enabled: boolean; severity: string }[] }>('/v1/rules', apiTokens.viewer);
+    expect(status).toBe(200);
+    expect(body.items.find((r) => r.id === 'anonymous-request-allowed')).toMatchObject({ enabled: true, severity: 'high' });
+    expect((await app.inject({ url: '/v1/rules' })).statusCode).toBe(401);
+  });
+
   it('publishes an OpenAPI document listing the endpoints', async () => {
     const res = await app.inject({ url: '/docs/json' });
     expect(res.statusCode).toBe(200);
     const doc = res.json<{ paths: Record<string, unknown> }>();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/findings', '/v1/events']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/findings', '/v1/events', '/v1/rules']));
   });
 });

@@ -1,6 +1,6 @@
 import { groupIds, topicNames, type Bus } from '#shared/bus';
 import { configError, type AnalyzerConfig } from '#shared/config';
-import { createEngine, RbacRegistry } from '#shared/engine';
+import { builtinRules, createEngine, loadTuning, RbacRegistry, type Tuning } from '#shared/engine';
 import type { Lifecycle } from '#shared/lifecycle';
 import type { Logger } from '#shared/logging';
 import { createAnalyzer, type Analyzer } from './consumer.js';
@@ -20,9 +20,16 @@ export async function runAnalyzer({ config, bus, logger, lifecycle }: {
       throw configError('KAUDIT_RBAC_SNAPSHOT', `cannot load ${config.rbacSnapshot}: ${(err as Error).message}`);
     }
   }
+  let tuning: Tuning;
+  try {
+    tuning = loadTuning(builtinRules, config.rulesFile);
+  } catch (err) {
+    throw configError('KAUDIT_RULES_FILE', (err as Error).message);
+  }
+  logger.info({ rules: tuning.rules.length, file: config.rulesFile ?? null }, 'rules loaded');
   const analyzer = createAnalyzer({
     bus,
-    engine: createEngine({ rbac }),
+    engine: createEngine({ rbac, rules: tuning.rules, settings: tuning.settings }),
     topics: topicNames(config.bus.topicPrefix),
     groupId: groupIds(config.bus.topicPrefix).analyzer,
     logger: logger.child({ component: 'analyzer' }),

@@ -6,6 +6,8 @@ import type { ApiToken } from '#shared/config';
 import { createHttpApp, createMetricsRegistry, registerHealthRoutes } from '#shared/http';
 import type { Logger } from '#shared/logging';
 import type { Database } from '#shared/storage';
+import { builtinRules, loadTuning, type Tuning } from '#shared/engine';
+import { ruleRoutes } from './routes/rules.js';
 import { createAuth } from './auth.js';
 import { BadParameter } from './queries/findings.js';
 import { eventRoutes } from './routes/events.js';
@@ -14,6 +16,8 @@ import { findingRoutes } from './routes/findings.js';
 export interface StoreAppDeps {
   db: Database;
   tokens: ApiToken[];
+  /** The rule catalogue with effective severity and enabled state. */
+  rules?: Tuning['catalogue'];
   logger: Logger;
   isReady: () => boolean;
 }
@@ -26,7 +30,7 @@ interface HttpError {
 }
 
 /** The SOC query API. Built here, listened on by main.ts; tests use app.inject(). */
-export async function buildStoreApp({ db, tokens, logger, isReady }: StoreAppDeps): Promise<FastifyInstance> {
+export async function buildStoreApp({ db, tokens, logger, isReady, rules = loadTuning(builtinRules, undefined).catalogue }: StoreAppDeps): Promise<FastifyInstance> {
   const app = createHttpApp({ logger });
   await app.register(swagger, {
     openapi: {
@@ -58,5 +62,6 @@ export async function buildStoreApp({ db, tokens, logger, isReady }: StoreAppDep
   const auth = createAuth(tokens);
   findingRoutes(app, { db, auth });
   eventRoutes(app, { db, auth });
+  ruleRoutes(app, { rules, auth });
   return app;
 }

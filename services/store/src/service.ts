@@ -3,6 +3,8 @@ import { groupIds, topicNames, type Bus } from '#shared/bus';
 import type { StoreConfig } from '#shared/config';
 import type { Lifecycle } from '#shared/lifecycle';
 import type { Logger } from '#shared/logging';
+import { configError } from '#shared/config';
+import { builtinRules, loadTuning, type Tuning } from '#shared/engine';
 import { openDatabase } from '#shared/storage';
 import { buildStoreApp } from './app.js';
 import { createSink } from './sink.js';
@@ -13,6 +15,12 @@ export async function runStore({ config, bus, logger, lifecycle }: {
   logger: Logger;
   lifecycle: Lifecycle;
 }): Promise<FastifyInstance> {
+  let tuning: Tuning;
+  try {
+    tuning = loadTuning(builtinRules, config.rulesFile);
+  } catch (err) {
+    throw configError('KAUDIT_RULES_FILE', (err as Error).message);
+  }
   const db = await openDatabase(config.dbFile);
   lifecycle.onShutdown('close', 'duckdb', () => db.close());
   const sink = createSink({
@@ -27,6 +35,7 @@ export async function runStore({ config, bus, logger, lifecycle }: {
   const app = await buildStoreApp({
     db,
     tokens: config.tokens,
+    rules: tuning.catalogue,
     logger: logger.child({ component: 'query-api' }),
     isReady: () => bus.isReady(),
   });

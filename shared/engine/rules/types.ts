@@ -46,7 +46,7 @@ export interface RuleContext {
   settings: RuleSettings;
 }
 
-export type RuleCategory = 'authentication' | 'credentials' | 'csr' | 'authorization' | 'workload' | 'network' | 'audit';
+export type RuleCategory = 'authentication' | 'credentials' | 'csr' | 'authorization' | 'workload' | 'network' | 'audit' | 'custom';
 
 export interface Rule {
   id: string;
