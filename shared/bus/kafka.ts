@@ -157,50 +157,82 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       }
     },
     async consume({ groupId, topics: wanted, handler }: ConsumeOptions): Promise<Subscription> {
-      const consumer = kafka.consumer({
-        groupId,
-        allowAutoTopicCreation: false,
-        sessionTimeout: 10_000,
-        heartbeatInterval: 1_000,
-        maxWaitTimeInMs: 200,
-        retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000 },
-      });
-      consumers.add(consumer);
-      await consumer.connect();
-      await consumer.subscribe({ topics: wanted, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: async (payload) => {
-          const { batch } = payload;
-          if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
-          const messages: InMessage[] = batch.messages.map((m) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key?.toString('utf8') ?? '',
-            value: m.value ?? Buffer.alloc(0),
-            headers: Object.fromEntries(
-              Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v ?? '')]),
-            ),
-          }));
-          // A rejection propagates to kafkajs, which does not commit and redelivers the batch.
-          await handler({ topic: batch.topic, partition: batch.partition, messages });
-          const last = batch.messages[batch.messages.length - 1];
-          if (last === undefined) return;
-          // Without resolveOffset kafkajs would fetch the same batch again and again (eachBatchAutoResolve
-          // is off so that a failed handler is never marked as consumed).
-          payload.resolveOffset(last.offset);
-          await consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-          ]);
-          await payload.heartbeat();
-        },
-      });
+      let current: kafkajs.Consumer | undefined;
+      let stopped = false;
+      let restartTimer: NodeJS.Timeout | undefined;
+
+      async function start(): Promise<void> {
+        const consumer = kafka.consumer({
+          groupId,
+          allowAutoTopicCreation: false,
+          sessionTimeout: 10_000,
+          heartbeatInterval: 1_000,
+          maxWaitTimeInMs: 200,
+          retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000 },
+        });
+        current = consumer;
+        consumers.add(consumer);
+        // kafkajs restarts a crashed consumer only for errors it deems retriable; a long broker outage can
+        // end in a crash it gives up on, which would stall the partitions for good. Supervise: recreate it.
+        consumer.on(consumer.events.CRASH, (event) => {
+          const { error, restart } = event.payload;
+          if (restart || stopped) return;
+          logger.error({ groupId, err: error }, 'kafka consumer crashed for good; recreating it');
+          consumers.delete(consumer);
+          restartTimer = setTimeout(() => {
+            void consumer
+              .disconnect()
+              .catch(() => undefined)
+              .then(() => (stopped ? undefined : start()))
+              .catch((err: unknown) => {
+                logger.error({ groupId, err }, 'kafka consumer could not be recreated; retrying');
+                if (!stopped) restartTimer = setTimeout(() => void start().catch(() => undefined), 5_000);
+              });
+          }, 2_000);
+        });
+        await consumer.connect();
+        await consumer.subscribe({ topics: wanted, fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          eachBatch: async (payload) => {
+            const { batch } = payload;
+            if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
+            const messages: InMessage[] = batch.messages.map((m) => ({
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: m.offset,
+              key: m.key?.toString('utf8') ?? '',
+              value: m.value ?? Buffer.alloc(0),
+              headers: Object.fromEntries(
+                Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v ?? '')]),
+              ),
+            }));
+            // A rejection propagates to kafkajs, which does not commit and redelivers the batch.
+            await handler({ topic: batch.topic, partition: batch.partition, messages });
+            const last = batch.messages[batch.messages.length - 1];
+            if (last === undefined) return;
+            // Without resolveOffset kafkajs would fetch the same batch again and again (eachBatchAutoResolve
+            // is off so that a failed handler is never marked as consumed).
+            payload.resolveOffset(last.offset);
+            await consumer.commitOffsets([
+              { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+            ]);
+            await payload.heartbeat();
+          },
+        });
+      }
+
+      await start();
       return {
         async stop() {
-          consumers.delete(consumer);
-          await consumer.disconnect();
+          stopped = true;
+          clearTimeout(restartTimer);
+          const consumer = current;
+          if (consumer) {
+            consumers.delete(consumer);
+            await consumer.disconnect();
+          }
         },
       };
     },

@@ -6,13 +6,21 @@
 #   broker.sh start [STATE_DIR]   start a fresh broker; prints exactly one stdout line:
 #                                   KAFKA_BROKERS=127.0.0.1:<port>
 #   broker.sh stop  [STATE_DIR]   stop the broker recorded in STATE_DIR and delete its files
+#                                 (also works on a halted broker)
+#   broker.sh halt  [STATE_DIR]   stop the broker process only (SIGTERM, SIGKILL after 30 s) but keep
+#                                 its work dir, data and ports, so that `resume` can bring it back
+#                                 (for fault tests: "the broker is down")
+#   broker.sh resume [STATE_DIR]  start a halted broker again with the same server.properties, data and
+#                                 ports (no re-format); prints the same KAFKA_BROKERS=... line as start
 #
 # STATE_DIR defaults to <repo>/.kafka/run. Everything except the KAFKA_BROKERS line goes to stderr.
 #
 # Environment (all optional):
 #   KAFKA_JAVA             java binary to use (must be >= 17)
 #   KAFKA_BROKER_WATCH_PID if set, a small watchdog stops the broker when this process exits
-#                          (so a crashed or interrupted test run does not leave a broker behind)
+#                          (so a crashed or interrupted test run does not leave a broker behind);
+#                          it keeps watching while the broker is halted and deletes the files of a
+#                          broker whose owner went away without `stop`
 set -euo pipefail
 
 # stdout is reserved for the single KAFKA_BROKERS line: keep it on fd 3, send the rest to stderr.
@@ -24,6 +32,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 LIBS="$ROOT/.kafka/libs-$KAFKA_VERSION"
 READY_TIMEOUT_S=120
 STOP_TIMEOUT_S=30
+RESUME_BIND_RETRY_S=20
 
 log() { printf '[kafka-broker] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -116,6 +125,20 @@ cluster_id() { # Kafka's Uuid form: 22 chars of base64url, must not start with '
   node -e 'let s;do{s=require("crypto").randomBytes(16).toString("base64url")}while(s.startsWith("-"));console.log(s)'
 }
 
+port_free() { # nothing listens on 127.0.0.1:<port> (and we may bind it)
+  node -e 'const s=require("net").createServer();s.once("error",()=>process.exit(1));s.listen(Number(process.argv[1]),"127.0.0.1",()=>s.close())' "$1"
+}
+
+broker_of() { # pid is alive and is the kafka.Kafka process of work dir $2 (guards against pid reuse)
+  local args
+  alive "$1" || return 1
+  args="$(ps -ww -o args= -p "$1" 2>/dev/null || true)"
+  case "$args" in
+    *kafka.Kafka*"$2/server.properties"*) return 0 ;;
+  esac
+  return 1
+}
+
 kill_and_wait() { # SIGTERM, wait up to STOP_TIMEOUT_S, then SIGKILL
   local pid="$1" i
   alive "$pid" || return 0
@@ -176,15 +199,28 @@ start_once() {
 
   out="$WORK/logs/broker.out"
   t0=$SECONDS
+  launch_broker "$out"
+  log "broker pid $BROKER_PID, ports broker=$broker_port controller=$controller_port, work dir $WORK"
+
+  wait_ready "$out" || return $?
+  log "broker ready in $((SECONDS - t0)) s"
+  BROKER_PORT="$broker_port"
+  return 0
+}
+
+launch_broker() { # starts kafka.Kafka on $WORK/server.properties, output to $1; sets BROKER_PID
   nohup "$JAVA" -Xms256m -Xmx768m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
       -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
       -Dlog4j2.configurationFile="$WORK/log4j2.properties" -Dkafka.logs.dir="$WORK/logs" \
       -cp "$LIBS/*" kafka.Kafka "$WORK/server.properties" \
-      >"$out" 2>&1 </dev/null 3>&- &
+      >"$1" 2>&1 </dev/null 3>&- &
   BROKER_PID=$!
   echo "$BROKER_PID" >"$STATE_DIR/pid"
-  log "broker pid $BROKER_PID, ports broker=$broker_port controller=$controller_port, work dir $WORK"
+}
 
+# waits for the readiness line in $1: returns 0 when ready, 2 on a port bind failure, 1 otherwise
+wait_ready() {
+  local out="$1" deadline
   deadline=$((SECONDS + READY_TIMEOUT_S))
   until grep -q 'Kafka Server started' "$out" 2>/dev/null; do
     if ! alive "$BROKER_PID"; then
@@ -203,22 +239,33 @@ start_once() {
     fi
     sleep 0.25
   done
-  log "broker ready in $((SECONDS - t0)) s"
-  BROKER_PORT="$broker_port"
-  return 0
 }
 
 start_watchdog() { # stop the broker if the owning process goes away without calling stop
   local owner="$1"
+  # Runs as long as the owner lives and STATE_DIR exists, also while the broker is halted or has
+  # died by itself (so `halt` never makes it delete anything). `stop` kills it before cleaning up.
+  # When the owner is gone: stop whichever broker process the state dir records now (resume writes
+  # a new pid) and delete the files.
   (
     trap '' HUP INT
-    while alive "$owner" && alive "$BROKER_PID"; do sleep 1; done
-    if alive "$BROKER_PID"; then
-      kill_and_wait "$BROKER_PID"
+    while alive "$owner" && [ -d "$STATE_DIR" ]; do sleep 1; done
+    if [ -d "$STATE_DIR" ]; then
+      pid="$(cat "$STATE_DIR/pid" 2>/dev/null || true)"
+      if [ -n "$pid" ] && broker_of "$pid" "$WORK"; then kill_and_wait "$pid"; fi
       rm -rf "$WORK" "$STATE_DIR"
     fi
   ) >/dev/null 2>&1 </dev/null 3>&- &
   echo $! >"$STATE_DIR/watchdog.pid"
+}
+
+stop_watchdog() { # $1 = state dir
+  local wd
+  if [ -f "$1/watchdog.pid" ]; then
+    wd="$(cat "$1/watchdog.pid")"
+    if alive "$wd"; then kill -TERM "$wd" 2>/dev/null || true; fi
+    rm -f "$1/watchdog.pid"
+  fi
 }
 
 start() {
@@ -228,6 +275,11 @@ start() {
   if [ -f "$STATE_DIR/pid" ] && alive "$(cat "$STATE_DIR/pid")"; then
     die "a broker recorded in $STATE_DIR is still running (pid $(cat "$STATE_DIR/pid")); run '$0 stop $STATE_DIR' first"
   fi
+  if [ -f "$STATE_DIR/halted" ]; then
+    die "a halted broker is recorded in $STATE_DIR; run '$0 resume $STATE_DIR' or '$0 stop $STATE_DIR' first"
+  fi
+  # a leftover watchdog would delete the new state dir when its owner exits
+  [ -d "$STATE_DIR" ] && stop_watchdog "$STATE_DIR"
   rm -rf "$STATE_DIR"
   mkdir -p "$STATE_DIR"
   trap cleanup_failed_start EXIT
@@ -264,25 +316,23 @@ start() {
 # --- stop ------------------------------------------------------------------------------------
 
 stop() {
-  local state_dir="${1:-$ROOT/.kafka/run}" pid work wd
+  local state_dir="${1:-$ROOT/.kafka/run}" pid work
   if [ ! -d "$state_dir" ]; then
     log "nothing to stop ($state_dir does not exist)"
     return 0
   fi
-  if [ -f "$state_dir/watchdog.pid" ]; then
-    wd="$(cat "$state_dir/watchdog.pid")"
-    if alive "$wd"; then kill -TERM "$wd" 2>/dev/null || true; fi
-  fi
+  stop_watchdog "$state_dir"
+  if [ -f "$state_dir/work" ]; then work="$(cat "$state_dir/work")"; fi
   if [ -f "$state_dir/pid" ]; then
     pid="$(cat "$state_dir/pid")"
-    if alive "$pid"; then
+    # after a halt the recorded pid is dead and may since belong to another process: check it is ours
+    if { [ -n "${work:-}" ] && broker_of "$pid" "$work"; } || { [ -z "${work:-}" ] && alive "$pid"; }; then
       log "stopping broker pid $pid"
       kill_and_wait "$pid"
       if alive "$pid"; then die "broker pid $pid is still alive after SIGKILL"; fi
     fi
   fi
-  if [ -f "$state_dir/work" ]; then
-    work="$(cat "$state_dir/work")"
+  if [ -n "${work:-}" ]; then
     # only delete what start created (mktemp -t kafka-it-XXXXXX)
     case "$(basename "$work")" in
       kafka-it-*) rm -rf "$work" ;;
@@ -293,6 +343,104 @@ stop() {
   log "stopped"
 }
 
+# --- halt / resume ---------------------------------------------------------------------------
+
+# sets STATE_DIR and WORK from the state dir of a broker created by start; dies if there is none
+load_state() {
+  STATE_DIR="${1:-$ROOT/.kafka/run}"
+  [ -d "$STATE_DIR" ] || die "no broker recorded in $STATE_DIR (run '$0 start $STATE_DIR' first)"
+  STATE_DIR="$(cd "$STATE_DIR" && pwd)"
+  [ -f "$STATE_DIR/work" ] || die "$STATE_DIR has no work dir recorded"
+  WORK="$(cat "$STATE_DIR/work")"
+  case "$(basename "$WORK")" in
+    kafka-it-*) ;;
+    *) die "unexpected work dir '$WORK' recorded in $STATE_DIR" ;;
+  esac
+  [ -f "$WORK/server.properties" ] || die "$WORK/server.properties is missing (was the broker stopped?)"
+}
+
+listener_port() { # $1 = listener name (PLAINTEXT or CONTROLLER), read from $WORK/server.properties
+  sed -n "s|^listeners=.*$1://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p" "$WORK/server.properties" | head -n 1
+}
+
+halt() {
+  local pid
+  load_state "${1:-}"
+  # the watchdog keeps running: it only acts when its owner goes away, and `stop` still cleans up
+  touch "$STATE_DIR/halted"
+  if [ -f "$STATE_DIR/pid" ]; then
+    pid="$(cat "$STATE_DIR/pid")"
+    if broker_of "$pid" "$WORK"; then
+      log "halting broker pid $pid (work dir $WORK is kept)"
+      kill_and_wait "$pid"
+      if alive "$pid"; then die "broker pid $pid is still alive after SIGKILL"; fi
+    else
+      log "broker recorded in $STATE_DIR is not running"
+    fi
+  fi
+  log "halted"
+}
+
+RESUMED=0
+
+cleanup_failed_resume() { # leave the broker halted (stop still cleans up) if resume did not finish
+  if [ "$RESUMED" = 1 ]; then return 0; fi
+  if [ -n "$BROKER_PID" ]; then kill_and_wait "$BROKER_PID"; fi
+}
+
+resume() {
+  local pid broker_port controller_port out n t0 deadline rc
+  load_state "${1:-}"
+  if [ -f "$STATE_DIR/pid" ]; then
+    pid="$(cat "$STATE_DIR/pid")"
+    if broker_of "$pid" "$WORK"; then die "the broker recorded in $STATE_DIR is running (pid $pid); halt it first"; fi
+  fi
+  broker_port="$(listener_port PLAINTEXT)"
+  controller_port="$(listener_port CONTROLLER)"
+  [ -n "$broker_port" ] && [ -n "$controller_port" ] || die "could not read the ports from $WORK/server.properties"
+  trap cleanup_failed_resume EXIT
+  trap 'exit 130' INT TERM HUP
+  find_java
+  jars_present || die "the Kafka jars are missing from $LIBS"
+
+  # a new log for this run (the readiness line of the previous run must not count); keep the old ones
+  out="$WORK/logs/broker.out"
+  n=1
+  while [ -e "$out.$n" ]; do n=$((n + 1)); done
+  [ -f "$out" ] && mv "$out" "$out.$n"
+
+  t0=$SECONDS
+  deadline=$((SECONDS + RESUME_BIND_RETRY_S))
+  for (( ; ; )); do
+    # the ports of the previous run may still be held for a moment
+    if port_free "$broker_port" && port_free "$controller_port"; then
+      launch_broker "$out"
+      log "resumed broker pid $BROKER_PID, ports broker=$broker_port controller=$controller_port, work dir $WORK"
+      rc=0
+      wait_ready "$out" || rc=$?
+      [ "$rc" = 0 ] && break
+      kill_and_wait "$BROKER_PID"
+      BROKER_PID=""
+      [ "$rc" = 2 ] || die "Kafka broker failed to resume"
+      n=1
+      while [ -e "$out.bind-failed.$n" ]; do n=$((n + 1)); done
+      mv "$out" "$out.bind-failed.$n"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      die "ports $broker_port/$controller_port still in use after ${RESUME_BIND_RETRY_S}s; Kafka broker failed to resume"
+    fi
+    sleep 0.5
+  done
+  rm -f "$STATE_DIR/halted"
+  # a watchdog from start is still watching; start one if there is none (e.g. start ran without one)
+  if [ -n "${KAFKA_BROKER_WATCH_PID:-}" ] && ! { [ -f "$STATE_DIR/watchdog.pid" ] && alive "$(cat "$STATE_DIR/watchdog.pid")"; }; then
+    start_watchdog "$KAFKA_BROKER_WATCH_PID"
+  fi
+  RESUMED=1
+  log "broker ready again in $((SECONDS - t0)) s"
+  printf 'KAFKA_BROKERS=127.0.0.1:%s\n' "$broker_port" >&3
+}
+
 # --- main ------------------------------------------------------------------------------------
 
 cmd="${1:-}"
@@ -301,5 +449,7 @@ case "$cmd" in
   fetch) find_java; fetch; log "jars present in $LIBS" ;;
   start) start "$@" ;;
   stop) stop "$@" ;;
-  *) die "usage: $0 fetch | start [STATE_DIR] | stop [STATE_DIR]" ;;
+  halt) halt "$@" ;;
+  resume) resume "$@" ;;
+  *) die "usage: $0 fetch | start [STATE_DIR] | stop [STATE_DIR] | halt [STATE_DIR] | resume [STATE_DIR]" ;;
 esac
