@@ -69,6 +69,11 @@ export function corpusBatch(): { items: unknown[]; expectedFindings: { ruleId: s
     expectedFindings: [
       { ruleId: 'anonymous-request-allowed', auditId: idOf(falcoAnonymous[0]) },
       { ruleId: 'anonymous-request-allowed', auditId: idOf(pantherAnonymous) },
+      // Falco's hand-edited anonymous trace and minikube-user carry group system:masters, and so does
+      // system:admin in every event of the audit2rbac capture.
+      { ruleId: 'system-masters-used', auditId: idOf(falcoAnonymous[0]) },
+      { ruleId: 'system-masters-used', auditId: idOf(falcoMinikube[0]) },
+      ...audit2rbac.map((e) => ({ ruleId: 'system-masters-used', auditId: idOf(e) })),
     ],
     valid: items.length - malformed.length,
     malformed: malformed.length,

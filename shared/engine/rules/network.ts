@@ -1,4 +1,6 @@
-import type { NormalizedRecord } from '#shared/contracts';
+import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
+import { arr, field, isObj, isWrite, str, succeeded, writtenObject, type Obj } from './objects.js';
+import { inGroup } from './rbac.js';
 import type { Rule } from './types.js';
 
 const kubeletReadOnlyPort = '10255';
@@ -49,4 +51,325 @@ export const plaintextProxy: Rule = {
   },
 };
 
-export const networkRules: Rule[] = [plaintextProxy];
+// ---- objects that expose workloads or weaken transport security (create/update/patch, successful) ----
+
+const pastTense: Readonly<Record<string, string>> = { create: 'created', update: 'updated', patch: 'patched' };
+const did = (record: NormalizedRecord): string => pastTense[record.verb] ?? record.verb;
+
+/** A successful create/update/patch of the object itself (status writes by controllers are not changes of intent). */
+function objectWrite(record: NormalizedRecord, resource: string): boolean {
+  return record.resource === resource && record.subresource === null && isWrite(record) && succeeded(record);
+}
+
+/**
+ * The object as stored, when the event tells: the responseObject, or the request document of a
+ * create/update. For a patch recorded without its response only the patch is known, and what it leaves
+ * out is not known to be absent (undefined then).
+ */
+function storedObject(record: NormalizedRecord, event: AuditEvent): Obj | undefined {
+  const obj = writtenObject(event);
+  if (record.verb === 'patch' && obj !== event.responseObject) return undefined;
+  return obj;
+}
+
+function objectName(record: NormalizedRecord, obj: Obj | undefined): string {
+  const name = record.name ?? str(field(obj, 'metadata', 'name')) ?? '(unnamed)';
+  return record.namespace ? `${record.namespace}/${name}` : name;
+}
+
+const isNetworkingGroup = (record: NormalizedRecord): boolean =>
+  // extensions/v1beta1 served Ingress and NetworkPolicy until 1.22; old logs still carry it.
+  inGroup(record, 'networking.k8s.io') || record.apiGroup === 'extensions';
+
+export const ingressWithoutTls: Rule = {
+  id: 'ingress-without-tls',
+  title: 'Ingress without TLS',
+  severity: 'medium',
+  category: 'network',
+  mitre: ['T1040', 'T1557'],
+  evaluate({ record, event }) {
+    if (!objectWrite(record, 'ingresses') || !isNetworkingGroup(record)) return undefined;
+    const stored = storedObject(record, event);
+    const patch = stored ? undefined : writtenObject(event);
+    // A patch without the stored result counts only when it removes TLS itself (`tls: null` or `[]`).
+    const spec = field(stored ?? patch, 'spec');
+    if (!isObj(spec) || (patch && !('tls' in spec))) return undefined;
+    if (arr(spec.tls).length > 0) return undefined;
+    const hosts = arr(spec.rules).flatMap((r) => {
+      const host = str(field(r, 'host'));
+      return host ? [host] : [];
+    });
+    const ingressClass =
+      str(spec.ingressClassName) ?? str(field(stored ?? patch, 'metadata', 'annotations', 'kubernetes.io/ingress.class')) ?? null;
+    const name = objectName(record, stored ?? patch);
+    return {
+      summary: `${record.user} ${did(record)} Ingress ${name} without TLS${hosts.length > 0 ? `, serving ${hosts.join(', ')} over plain HTTP` : ''}.`,
+      evidence: { user: record.user, verb: record.verb, ingress: name, hosts, ingressClass, tls: false },
+    };
+  },
+};
+
+const webhookConfigurations = new Set(['validatingwebhookconfigurations', 'mutatingwebhookconfigurations']);
+const invalidCertAnnotations = ['missing-san.invalid-cert.kubernetes.io/', 'insecure-sha1.invalid-cert.kubernetes.io/'];
+
+interface TlsProblem {
+  reason: string;
+  webhook?: string;
+  url?: string;
+  annotation?: string;
+  detail?: string;
+}
+
+function webhookProblems(obj: Obj | undefined): TlsProblem[] {
+  const out: TlsProblem[] = [];
+  for (const w of arr(obj?.webhooks)) {
+    const url = str(field(w, 'clientConfig', 'url'));
+    if (url === undefined || url === '') continue;
+    const webhook = str(field(w, 'name')) ?? '?';
+    if (/^http:\/\//i.test(url)) out.push({ reason: 'http-url', webhook, url });
+    else if (!str(field(w, 'clientConfig', 'caBundle'))) out.push({ reason: 'url-without-caBundle', webhook, url });
+  }
+  return out;
+}
+
+export const insecureBackendTls: Rule = {
+  id: 'insecure-backend-tls',
+  title: 'Insecure TLS between the API server and a backend',
+  severity: 'high',
+  category: 'network',
+  mitre: ['T1557', 'T1040'],
+  evaluate({ record, event }) {
+    const problems: TlsProblem[] = [];
+    let what = '';
+    if (record.resource !== null && webhookConfigurations.has(record.resource)) {
+      if (objectWrite(record, record.resource) && inGroup(record, 'admissionregistration.k8s.io')) {
+        problems.push(...webhookProblems(writtenObject(event)));
+        what = `${record.resource}/${objectName(record, writtenObject(event))}`;
+      }
+    } else if (objectWrite(record, 'apiservices') && inGroup(record, 'apiregistration.k8s.io')) {
+      const obj = writtenObject(event);
+      if (field(obj, 'spec', 'insecureSkipTLSVerify') === true) {
+        const service = field(obj, 'spec', 'service');
+        const target = isObj(service) ? `${str(service.namespace) ?? '?'}/${str(service.name) ?? '?'}` : undefined;
+        problems.push({ reason: 'apiservice-insecure-skip-tls-verify', ...(target ? { detail: `service ${target}` } : {}) });
+        what = `APIService ${objectName(record, obj)}`;
+      }
+    }
+    // The API server annotates any request whose webhook or aggregated API presented such a certificate,
+    // whatever the request's outcome: the connection was made.
+    for (const [key, value] of Object.entries(record.annotations)) {
+      if (invalidCertAnnotations.some((p) => key.startsWith(p))) problems.push({ reason: key.slice(0, key.indexOf('.')), annotation: key, detail: value });
+    }
+    if (problems.length === 0) return undefined;
+    const annotated = problems.filter((p) => p.annotation !== undefined);
+    const summary =
+      what !== ''
+        ? `${record.user} ${did(record)} ${what}, which the API server reaches over plain HTTP or without a pinned CA (${[...new Set(problems.map((p) => p.reason))].join(', ')}).`
+        : `While serving ${record.user}'s ${record.verb} ${record.requestUri}, the API server connected to ${annotated.map((p) => (p.annotation ?? '').slice((p.annotation ?? '').indexOf('/') + 1)).join(', ')} with an invalid certificate (${[...new Set(annotated.map((p) => p.reason))].join(', ')}).`;
+    return { summary, evidence: { user: record.user, verb: record.verb, problems } };
+  },
+};
+
+/**
+ * Decision: NodePort only. A LoadBalancer Service opens node ports too (unless
+ * allocateLoadBalancerNodePorts is false), but there the load balancer is the intended exposure, and
+ * flagging every LoadBalancer would make the rule about Services in general.
+ */
+export const nodePortService: Rule = {
+  id: 'nodeport-service',
+  title: 'NodePort Service created or changed',
+  severity: 'medium',
+  category: 'network',
+  mitre: ['T1133'],
+  evaluate({ record, event }) {
+    if (!objectWrite(record, 'services') || !inGroup(record, '')) return undefined;
+    const obj = writtenObject(event);
+    if (str(field(obj, 'spec', 'type')) !== 'NodePort') return undefined;
+    const nodePorts = arr(field(obj, 'spec', 'ports')).flatMap((p) => {
+      const n = field(p, 'nodePort');
+      return typeof n === 'number' ? [n] : [];
+    });
+    const name = objectName(record, obj);
+    return {
+      summary: `${record.user} ${did(record)} Service ${name} of type NodePort${nodePorts.length > 0 ? ` (node ports ${nodePorts.join(', ')})` : ''}, exposing it on every node.`,
+      evidence: { user: record.user, verb: record.verb, service: name, type: 'NodePort', nodePorts },
+    };
+  },
+};
+
+const emptySelector = (s: unknown): boolean =>
+  isObj(s) && Object.keys(isObj(s.matchLabels) ? s.matchLabels : {}).length === 0 && arr(s.matchExpressions).length === 0;
+
+/** A rule without peers and without ports admits all traffic in its direction (Kubernetes NetworkPolicy semantics). */
+const allowsAll = (rules: unknown, peers: 'from' | 'to'): boolean =>
+  arr(rules).some((r) => isObj(r) && arr(r[peers]).length === 0 && arr(r.ports).length === 0);
+
+export const networkPolicyRemoved: Rule = {
+  id: 'network-policy-removed',
+  title: 'NetworkPolicy deleted or opened to all traffic',
+  severity: 'medium',
+  category: 'network',
+  mitre: ['T1562.004'],
+  evaluate({ record, event }) {
+    if (record.resource !== 'networkpolicies' || record.subresource !== null || !isNetworkingGroup(record)) return undefined;
+    // The namespace controller and the garbage collector delete policies with their namespace or owner.
+    if (!succeeded(record) || record.identityKind === 'controlplane') return undefined;
+    const where = record.namespace ? ` in namespace ${record.namespace}` : '';
+    if (record.derivedVerb === 'delete' || record.derivedVerb === 'deletecollection') {
+      return {
+        summary:
+          record.derivedVerb === 'delete'
+            ? `${record.user} deleted NetworkPolicy ${objectName(record, undefined)}.`
+            : `${record.user} deleted a collection of NetworkPolicies${where}.`,
+        evidence: { user: record.user, verb: record.derivedVerb, namespace: record.namespace, name: record.name },
+      };
+    }
+    if (!isWrite(record)) return undefined;
+    const obj = writtenObject(event);
+    const spec = field(obj, 'spec');
+    if (!isObj(spec) || !emptySelector(spec.podSelector)) return undefined;
+    // policyTypes defaults to Ingress, plus Egress when the policy has egress rules.
+    const declared = arr(spec.policyTypes).filter((t): t is string => typeof t === 'string');
+    const types = declared.length > 0 ? declared : ['Ingress', ...('egress' in spec && spec.egress != null ? ['Egress'] : [])];
+    const open: string[] = [];
+    if (types.includes('Ingress') && allowsAll(spec.ingress, 'from')) open.push('Ingress');
+    if (types.includes('Egress') && allowsAll(spec.egress, 'to')) open.push('Egress');
+    if (open.length === 0) return undefined;
+    const name = objectName(record, obj);
+    return {
+      summary: `${record.user} ${did(record)} NetworkPolicy ${name}, which allows all ${open.join(' and ').toLowerCase()} traffic for every pod${where}.`,
+      evidence: { user: record.user, verb: record.verb, networkPolicy: name, podSelector: {}, allowAll: open },
+    };
+  },
+};
+
+// ---- credentials in ConfigMaps ----
+// Names: word-wise, so `db_password`, `clientSecret`, `API_KEY`, `aws_access_key_id` and `dbpassword`
+// match but `max_tokens`, `tokenizer` do not; names that refer to a credential instead of holding one
+// (`secretName`, `tokenFile`, `passwordPath`, `tokenUrl`) are not credentials. Values: AWS access key
+// ids, PEM private keys, JWTs, and `name = value` / `name: value` / `"name": "value"` lines inside
+// properties, env, YAML, INI or JSON files stored as one key. Evidence names keys and kinds, never values.
+
+const credentialWord = /(?:password|passwd|passphrase|secret|token)$/;
+const credentialPair = new Set(['apikey', 'accesskey', 'privatekey', 'secretkey']);
+const referenceWord = new Set([
+  'name', 'names', 'ref', 'file', 'path', 'dir', 'url', 'uri', 'endpoint', 'type', 'mode', 'ttl', 'expiry',
+  'expiration', 'length', 'size', 'enabled', 'header', 'namespace', 'policy', 'version', 'format',
+]);
+
+function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w !== '');
+}
+
+export function isCredentialName(name: string): boolean {
+  if (name.length > 128) return false;
+  const words = nameWords(name);
+  const last = words.at(-1);
+  if (last === undefined || referenceWord.has(last)) return false;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] ?? '';
+    if (credentialWord.test(w) || /(?:password|passphrase|secret)s$/.test(w) || credentialPair.has(w)) return true;
+    if (credentialPair.has(w + (words[i + 1] ?? ''))) return true;
+  }
+  return false;
+}
+
+const awsKeyId = /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/;
+const pemPrivateKey = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----/;
+// Bounded quantifiers throughout: ConfigMap values are up to 1 MiB of attacker-chosen text.
+const assignmentLine = /^[\s"'{,-]{0,64}([A-Za-z][A-Za-z0-9_.-]{0,127})["']?[ \t]{0,16}[:=][ \t]{0,16}(\S?)/;
+const jsonPair = /"([A-Za-z][A-Za-z0-9_.-]{0,127})"[ \t]{0,16}:[ \t]{0,16}"([^"\s$]?)/g;
+
+function hasJwt(value: string): boolean {
+  if (!value.includes('eyJ')) return false;
+  // Tokens are runs of base64url characters and dots; splitting keeps the scan linear.
+  for (const token of value.split(/[^A-Za-z0-9_.-]+/)) {
+    if (!token.startsWith('eyJ')) continue;
+    const parts = token.split('.');
+    if (parts.length === 3 && parts.every((p) => p.length >= 8)) return true;
+  }
+  return false;
+}
+
+/** Empty, null, or a reference resolved elsewhere (`${VAR}`, `$(VAR)`, `{{ template }}`): no credential here. */
+function placeholder(value: string): boolean {
+  return value === '' || value === 'null' || value === '~' || value.startsWith('${') || value.startsWith('$(') || value.startsWith('{{');
+}
+
+/** Names of credential-like settings assigned a non-empty, non-reference value inside a file-like value. */
+function embeddedCredentialNames(value: string): string[] {
+  const names = new Set<string>();
+  for (const line of value.split('\n')) {
+    const m = assignmentLine.exec(line);
+    const name = m?.[1];
+    const rest = m?.[2];
+    if (name !== undefined && rest !== undefined && rest !== '' && isCredentialName(name)) {
+      const after = line.slice(line.search(/[:=]/) + 1).trim().replace(/^["']|["']$/g, '');
+      if (!placeholder(after)) names.add(name);
+    }
+    if (line.includes('"')) {
+      for (const j of line.matchAll(jsonPair)) {
+        if (j[1] !== undefined && j[2] !== undefined && j[2] !== '' && isCredentialName(j[1])) names.add(j[1]);
+      }
+    }
+    if (names.size >= 10) break;
+  }
+  return [...names];
+}
+
+interface CredentialMatch {
+  key: string;
+  kinds: string[];
+  names?: string[];
+}
+
+function credentialMatches(data: Obj): CredentialMatch[] {
+  const out: CredentialMatch[] = [];
+  for (const [key, raw] of Object.entries(data)) {
+    if (typeof raw !== 'string' || raw.trim() === '') continue;
+    const kinds: string[] = [];
+    if (isCredentialName(key)) kinds.push('credential-key');
+    if (awsKeyId.test(raw)) kinds.push('aws-access-key-id');
+    if (pemPrivateKey.test(raw)) kinds.push('private-key-pem');
+    if (hasJwt(raw)) kinds.push('jwt');
+    const names = raw.includes('=') || raw.includes(':') ? embeddedCredentialNames(raw) : [];
+    if (names.length > 0) kinds.push('credential-assignment');
+    if (kinds.length > 0) out.push(names.length > 0 ? { key, kinds, names } : { key, kinds });
+    if (out.length >= 20) break;
+  }
+  return out;
+}
+
+export const credentialsInConfigmap: Rule = {
+  id: 'credentials-in-configmap',
+  title: 'Credentials stored in a ConfigMap',
+  severity: 'medium',
+  category: 'network',
+  mitre: ['T1552.007', 'T1552.001'],
+  evaluate({ record, event }) {
+    if (!objectWrite(record, 'configmaps') || !inGroup(record, '')) return undefined;
+    const obj = writtenObject(event);
+    const data = obj?.data;
+    if (!isObj(data)) return undefined;
+    const matches = credentialMatches(data);
+    if (matches.length === 0) return undefined;
+    const name = objectName(record, obj);
+    return {
+      summary: `${record.user} ${did(record)} ConfigMap ${name} holding credential-like data under ${matches.map((m) => m.key).join(', ')}.`,
+      evidence: { user: record.user, verb: record.verb, configMap: name, matches },
+    };
+  },
+};
+
+export const networkRules: Rule[] = [
+  plaintextProxy,
+  ingressWithoutTls,
+  insecureBackendTls,
+  nodePortService,
+  networkPolicyRemoved,
+  credentialsInConfigmap,
+];
