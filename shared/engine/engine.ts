@@ -5,6 +5,7 @@ import { applyRbac } from './rbac-verdict.js';
 import { RbacRegistry } from './rbac/index.js';
 import { builtinRules, type Rule } from './rules/index.js';
 import { defaultRuleSettings, type RuleSettings } from './rules/types.js';
+import { RuleState } from './state/index.js';
 
 export interface Analysis {
   record: NormalizedRecord;
@@ -14,6 +15,7 @@ export interface Analysis {
 export interface Engine {
   readonly rules: readonly Rule[];
   readonly rbac: RbacRegistry;
+  readonly state: RuleState;
   analyze(envelope: Envelope): Analysis;
 }
 
@@ -22,15 +24,17 @@ export function createEngine({
   rules = builtinRules,
   rbac = new RbacRegistry(),
   settings = defaultRuleSettings,
-}: { rules?: readonly Rule[]; rbac?: RbacRegistry; settings?: RuleSettings } = {}): Engine {
+  state = new RuleState(),
+}: { rules?: readonly Rule[]; rbac?: RbacRegistry; settings?: RuleSettings; state?: RuleState } = {}): Engine {
   return {
     rules,
     rbac,
+    state,
     analyze(envelope) {
       const record = applyRbac(rbac, normalize(envelope), envelope.event);
       const findings: Finding[] = [];
       for (const rule of rules) {
-        const match = rule.evaluate({ record, event: envelope.event, settings });
+        const match = rule.evaluate({ record, event: envelope.event, settings, state });
         if (match) findings.push(toFinding(rule, record, match.summary, match.evidence));
       }
       return { record, findings };

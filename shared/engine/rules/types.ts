@@ -1,4 +1,5 @@
 import type { AuditEvent, NormalizedRecord, Severity } from '#shared/contracts';
+import type { RuleState } from '../state/index.js';
 
 // A rule is data plus a small pure predicate over the normalized record (and the raw event when it
 // needs the request/response objects). It returns the facts that matched, or undefined.
@@ -44,6 +45,8 @@ export interface RuleContext {
   record: NormalizedRecord;
   event: AuditEvent;
   settings: RuleSettings;
+  /** Per-engine state for stateful rules (windows, first-seen, …); keys are namespaced by rule id. */
+  state: RuleState;
 }
 
 export type RuleCategory = 'authentication' | 'credentials' | 'csr' | 'authorization' | 'workload' | 'network' | 'audit' | 'custom';

@@ -1,0 +1,1 @@
+export { RuleState, defaultStateCapacity, type StateChange, type StateValue } from './store.js';
