@@ -6,7 +6,7 @@ export type StateValue = unknown;
 export interface StateChange {
   key: string;
   /** `null`: the key was deleted (a tombstone for the compacted topic). */
-  value: StateValue | null;
+  value: StateValue;
 }
 
 export const defaultStateCapacity = 200_000;
@@ -20,6 +20,7 @@ export class RuleState {
     this.capacity = capacity;
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- each rule reads back the shape it wrote
   get<T>(key: string): T | undefined {
     return this.map.get(key) as T | undefined;
   }
@@ -51,7 +52,7 @@ export class RuleState {
   }
 
   /** Restores one persisted entry (not marked dirty). */
-  restore(key: string, value: StateValue | null): void {
+  restore(key: string, value: StateValue): void {
     if (value === null) this.map.delete(key);
     else {
       this.map.delete(key);
