@@ -117,6 +117,17 @@ export function createEmbeddedBus({ dir, topics, logger }: { dir: string; topics
       subscriptions.add(sub);
       return sub;
     },
+    async readAll(topic: string) {
+      const out: InMessage[] = [];
+      const l = log(topic);
+      let from = 0;
+      while (from < l.end) {
+        const { messages, next } = await l.read(from);
+        out.push(...messages.map(({ offset, message }) => toInMessage(topic, offset, message)));
+        from = next;
+      }
+      return out;
+    },
     isReady: () => ready && !closed,
     async close() {
       closed = true;

@@ -236,6 +236,54 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         },
       };
     },
+    async readAll(topic: string): Promise<InMessage[]> {
+      const admin = kafka.admin();
+      await admin.connect();
+      const groupId = `${clientId}-read-${String(Date.now())}-${String(Math.floor(Math.random() * 1e9))}`;
+      try {
+        const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
+        const pending = new Set([...ends].filter(([, o]) => o.high > o.low).map(([p]) => p));
+        const out: InMessage[] = [];
+        if (pending.size === 0) return out;
+        const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
+        await consumer.connect();
+        try {
+          await consumer.subscribe({ topics: [topic], fromBeginning: true });
+          await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => {
+              reject(new KauditError(errorCodes.busUnavailable, `reading ${topic} did not finish within 120 s`, { retriable: true }));
+            }, 120_000);
+            consumer
+              .run({
+                eachBatch: ({ batch }) => {
+                  for (const m of batch.messages) {
+                    out.push({ topic, partition: batch.partition, offset: m.offset, key: m.key?.toString('utf8') ?? '', value: m.value ?? Buffer.alloc(0), headers: {} });
+                  }
+                  const end = ends.get(batch.partition);
+                  const last = batch.messages.at(-1);
+                  if (end && last && BigInt(last.offset) + 1n >= end.high) pending.delete(batch.partition);
+                  if (pending.size === 0) {
+                    clearTimeout(timer);
+                    resolve();
+                  }
+                  return Promise.resolve();
+                },
+              })
+              .catch((err: unknown) => {
+                clearTimeout(timer);
+                reject(err instanceof Error ? err : new Error(String(err)));
+              });
+          });
+        } finally {
+          await consumer.disconnect();
+        }
+        // only what was there when we started
+        return out.filter((m) => BigInt(m.offset) < (ends.get(m.partition)?.high ?? 0n));
+      } finally {
+        await admin.deleteGroups([groupId]).catch(() => undefined);
+        await admin.disconnect();
+      }
+    },
     isReady: () => connected && !lastSendFailed && !closed,
     async close() {
       closed = true;

@@ -43,6 +43,8 @@ export interface Bus {
   /** Resolves only once every message is durably accepted (Kafka acks=all, or fsync for embedded). */
   produce(topic: string, messages: OutMessage[]): Promise<void>;
   consume(options: ConsumeOptions): Promise<Subscription>;
+  /** Every message of a topic from the beginning to its current end (state restore; no consumer group). */
+  readAll(topic: string): Promise<InMessage[]>;
   isReady(): boolean;
   close(): Promise<void>;
 }

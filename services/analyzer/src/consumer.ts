@@ -44,15 +44,29 @@ export function createAnalyzer({ bus, engine, topics, groupId, logger, now = () 
       records.push({ key: message.key, value: Buffer.from(JSON.stringify(result.record)) });
       for (const f of result.findings) findings.push({ key: message.key, value: Buffer.from(JSON.stringify(f)) });
     }
+    // Stateful rules' changes go to the compacted state topic with the outputs, before offsets commit.
+    const state: OutMessage[] = engine.state.drain().map((c) => ({ key: c.key, value: Buffer.from(JSON.stringify(c.value)) }));
     await Promise.all([
       bus.produce(topics.records, records),
       bus.produce(topics.findings, findings),
       bus.produce(topics.dlq, dlq),
+      bus.produce(topics.state, state),
     ]);
   }
 
   return {
     async start() {
+      // Restore the stateful rules' state (latest value per key; `null` marks a deleted key).
+      let restored = 0;
+      for (const m of await bus.readAll(topics.state)) {
+        try {
+          engine.state.restore(m.key, JSON.parse(m.value.toString('utf8')) as unknown);
+          restored++;
+        } catch {
+          logger.warn({ key: m.key }, 'unreadable state entry skipped');
+        }
+      }
+      logger.info({ restored, keys: engine.state.size }, 'rule state restored');
       subscription = await bus.consume({
         groupId,
         topics: [topics.events],
