@@ -137,14 +137,15 @@ async function startTestcontainersBroker(log: (msg: string) => void): Promise<Ac
 // ---------------------------------------------------------------------------------------------
 // Local broker from the Maven Central jars
 
-interface ScriptResult {
+export interface ScriptResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-function runBrokerScript(args: string[], timeoutMs: number): Promise<ScriptResult> {
+/** Runs tools/kafka-broker/broker.sh; its watchdog stops the broker if this process dies. */
+export function runBrokerScript(args: string[], timeoutMs: number, label = 'kafka'): Promise<ScriptResult> {
   return new Promise<ScriptResult>((resolve, reject) => {
     const child = spawn('bash', [BROKER_SCRIPT, ...args], {
       cwd: REPO_ROOT,
@@ -163,7 +164,7 @@ function runBrokerScript(args: string[], timeoutMs: number): Promise<ScriptResul
       stderr += chunk;
     });
     const timer = setTimeout(() => {
-      stderr += `\n[kafka] broker.sh ${args.join(' ')} timed out after ${timeoutMs} ms, sending SIGTERM\n`;
+      stderr += `\n[${label}] broker.sh ${args.join(' ')} timed out after ${String(timeoutMs)} ms, sending SIGTERM\n`;
       child.kill('SIGTERM'); // broker.sh cleans up what it started on TERM
     }, timeoutMs);
     child.on('error', (err) => {
