@@ -1,6 +1,6 @@
 import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
 import { identityKindOf } from '../identity/index.js';
-import { arr, field, isObj, type Obj, str, strings, succeeded, writtenObject } from './objects.js';
+import { arr, inApiGroup, field, isObj, type Obj, str, strings, succeeded, writtenObject } from './objects.js';
 import type { Rule } from './types.js';
 
 const anonymousUser = 'system:anonymous';
@@ -41,14 +41,6 @@ export const anonymousRequestAllowed: Rule = {
     };
   },
 };
-
-/**
- * The request is for `group`. Events without a requestURI (hand-trimmed traces, some SIEM exports) carry
- * only objectRef, which often omits apiGroup: then '' means "not recorded", not the core group.
- */
-export function inApiGroup(record: NormalizedRecord, group: string): boolean {
-  return record.apiGroup === group || (record.path === '' && (record.apiGroup === '' || record.apiGroup === null));
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // anonymous-kubelet-access

@@ -1,5 +1,4 @@
-import { inApiGroup } from './authn.js';
-import { field, str, succeeded, writtenObject } from './objects.js';
+import { inApiGroup, field, str, succeeded, writtenObject } from './objects.js';
 import type { Rule } from './types.js';
 
 const staleTokenAnnotation = 'authentication.k8s.io/stale-token';

@@ -1,7 +1,6 @@
 import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
-import { inApiGroup } from './authn.js';
 import { decodeCsrSubject, type CsrSubject } from './csr-request.js';
-import { arr, field, isSystemIdentity, type Obj, str, succeeded, writtenObject } from './objects.js';
+import { inApiGroup, arr, field, isSystemIdentity, type Obj, str, succeeded, writtenObject } from './objects.js';
 import type { Rule } from './types.js';
 
 // The CertificateSigningRequest flow (certificates.k8s.io/v1): a client creates a CSR naming a signer,

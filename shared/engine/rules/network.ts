@@ -1,6 +1,5 @@
 import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
-import { arr, field, isObj, isWrite, str, succeeded, writtenObject, type Obj } from './objects.js';
-import { inGroup } from './rbac.js';
+import { inApiGroup, arr, field, isObj, isWrite, str, succeeded, writtenObject, type Obj } from './objects.js';
 import type { Rule } from './types.js';
 
 const kubeletReadOnlyPort = '10255';
@@ -79,7 +78,7 @@ function objectName(record: NormalizedRecord, obj: Obj | undefined): string {
 
 const isNetworkingGroup = (record: NormalizedRecord): boolean =>
   // extensions/v1beta1 served Ingress and NetworkPolicy until 1.22; old logs still carry it.
-  inGroup(record, 'networking.k8s.io') || record.apiGroup === 'extensions';
+  inApiGroup(record, 'networking.k8s.io') || record.apiGroup === 'extensions';
 
 export const ingressWithoutTls: Rule = {
   id: 'ingress-without-tls',
@@ -142,11 +141,11 @@ export const insecureBackendTls: Rule = {
     const problems: TlsProblem[] = [];
     let what = '';
     if (record.resource !== null && webhookConfigurations.has(record.resource)) {
-      if (objectWrite(record, record.resource) && inGroup(record, 'admissionregistration.k8s.io')) {
+      if (objectWrite(record, record.resource) && inApiGroup(record, 'admissionregistration.k8s.io')) {
         problems.push(...webhookProblems(writtenObject(event)));
         what = `${record.resource}/${objectName(record, writtenObject(event))}`;
       }
-    } else if (objectWrite(record, 'apiservices') && inGroup(record, 'apiregistration.k8s.io')) {
+    } else if (objectWrite(record, 'apiservices') && inApiGroup(record, 'apiregistration.k8s.io')) {
       const obj = writtenObject(event);
       if (field(obj, 'spec', 'insecureSkipTLSVerify') === true) {
         const service = field(obj, 'spec', 'service');
@@ -182,7 +181,7 @@ export const nodePortService: Rule = {
   category: 'network',
   mitre: ['T1133'],
   evaluate({ record, event }) {
-    if (!objectWrite(record, 'services') || !inGroup(record, '')) return undefined;
+    if (!objectWrite(record, 'services') || !inApiGroup(record, '')) return undefined;
     const obj = writtenObject(event);
     if (str(field(obj, 'spec', 'type')) !== 'NodePort') return undefined;
     const nodePorts = arr(field(obj, 'spec', 'ports')).flatMap((p) => {
@@ -351,7 +350,7 @@ export const credentialsInConfigmap: Rule = {
   category: 'network',
   mitre: ['T1552.007', 'T1552.001'],
   evaluate({ record, event }) {
-    if (!objectWrite(record, 'configmaps') || !inGroup(record, '')) return undefined;
+    if (!objectWrite(record, 'configmaps') || !inApiGroup(record, '')) return undefined;
     const obj = writtenObject(event);
     const data = obj?.data;
     if (!isObj(data)) return undefined;

@@ -51,3 +51,11 @@ export function isSystemIdentity(record: NormalizedRecord): boolean {
   if (record.serviceAccount) return record.serviceAccount.namespace === 'kube-system';
   return record.user.startsWith('system:') && record.user !== 'system:anonymous';
 }
+
+/**
+ * The request is in this API group. Hand-trimmed logs without a requestURI often lack objectRef.apiGroup
+ * too: those are accepted, since the resource names the rules check exist in one group only.
+ */
+export function inApiGroup(record: NormalizedRecord, group: string): boolean {
+  return record.apiGroup === group || (record.requestUri === '' && (record.apiGroup === '' || record.apiGroup === null));
+}

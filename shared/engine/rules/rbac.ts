@@ -1,6 +1,6 @@
 import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
 import { RBAC_GROUP, apiGroupMatches, resourceMatches, verbMatches, type Rule as PolicyRule } from '../rbac/index.js';
-import { arr, field, isObj, isWrite, isSystemIdentity, str, strings, succeeded, writtenObject, type Obj } from './objects.js';
+import { arr, inApiGroup, field, isObj, isWrite, isSystemIdentity, str, strings, succeeded, writtenObject, type Obj } from './objects.js';
 import type { Rule } from './types.js';
 
 // RBAC and API-access rules (SPEC §5.1 "Authorization and RBAC"). What a role grants is decided with the
@@ -18,16 +18,6 @@ const kindOf: Readonly<Record<string, string>> = {
   clusterrolebindings: 'ClusterRoleBinding',
 };
 
-/**
- * The request addressed `group`. Hand-trimmed events (SIEM exports, Panther's tests) may carry neither a
- * requestURI nor objectRef.apiGroup; such an event cannot name its group, and the resource names these
- * rules look for (clusterroles, mutatingwebhookconfigurations, …) exist in one group only. With a
- * requestURI the group is the one kube-apiserver derives from it, exactly.
- */
-export function inGroup(record: NormalizedRecord, group: string): boolean {
-  return record.apiGroup === group || (record.apiGroup === '' && record.requestUri === '');
-}
-
 /** `Role ns/name` or `ClusterRole name`, for summaries. */
 function describeObject(record: NormalizedRecord, obj: Obj | undefined): string {
   const kind = (record.resource && kindOf[record.resource]) ?? record.resource ?? 'object';
@@ -43,7 +33,7 @@ interface WrittenRole {
 
 function writtenRole(record: NormalizedRecord, event: AuditEvent): WrittenRole | undefined {
   if (record.resource !== 'roles' && record.resource !== 'clusterroles') return undefined;
-  if (record.subresource !== null || !isWrite(record) || !succeeded(record) || !inGroup(record, RBAC_GROUP)) return undefined;
+  if (record.subresource !== null || !isWrite(record) || !succeeded(record) || !inApiGroup(record, RBAC_GROUP)) return undefined;
   const object = writtenObject(event);
   if (!object) return undefined;
   const rules = arr(object.rules).flatMap((r, index) =>
@@ -86,7 +76,7 @@ export const permissionEnumeration: Rule = {
   mitre: ['T1069', 'T1613'],
   evaluate({ record, event }) {
     if (record.resource !== 'selfsubjectaccessreviews' && record.resource !== 'selfsubjectrulesreviews') return undefined;
-    if (record.verb !== 'create' || !succeeded(record) || !inGroup(record, AUTHZ_GROUP) || isSystemIdentity(record)) return undefined;
+    if (record.verb !== 'create' || !succeeded(record) || !inApiGroup(record, AUTHZ_GROUP) || isSystemIdentity(record)) return undefined;
     const request = isObj(event.requestObject) ? event.requestObject : undefined;
     const response = isObj(event.responseObject) ? event.responseObject : undefined;
     const rulesReview = record.resource === 'selfsubjectrulesreviews';
@@ -141,7 +131,7 @@ export const clusterAdminBinding: Rule = {
   mitre: ['T1098.006', 'T1078'],
   evaluate({ record, event }) {
     if (record.resource !== 'rolebindings' && record.resource !== 'clusterrolebindings') return undefined;
-    if (record.subresource !== null || !isWrite(record) || !succeeded(record) || !inGroup(record, RBAC_GROUP)) return undefined;
+    if (record.subresource !== null || !isWrite(record) || !succeeded(record) || !inApiGroup(record, RBAC_GROUP)) return undefined;
     if (byControlPlane(record)) return undefined;
     const binding = writtenObject(event);
     const roleRef = field(binding, 'roleRef');
@@ -293,7 +283,7 @@ export const systemRoleModified: Rule = {
   evaluate({ record }) {
     if (record.resource !== 'clusterroles' && record.resource !== 'clusterrolebindings') return undefined;
     if (!record.name?.startsWith('system:') || !systemRoleChanges.has(record.derivedVerb)) return undefined;
-    if (record.subresource !== null || !succeeded(record) || !inGroup(record, RBAC_GROUP) || isSystemIdentity(record)) return undefined;
+    if (record.subresource !== null || !succeeded(record) || !inApiGroup(record, RBAC_GROUP) || isSystemIdentity(record)) return undefined;
     const what = describeObject(record, undefined);
     return {
       summary: `${record.user} ${record.derivedVerb === 'delete' ? 'deleted' : 'modified'} the system ${what}.`,
@@ -321,7 +311,7 @@ export const secretsEnumeration: Rule = {
     if (record.resource !== 'secrets' || record.subresource !== null) return undefined;
     if (record.derivedVerb !== 'list' && record.derivedVerb !== 'watch') return undefined;
     if (record.namespace !== null && record.namespace !== 'kube-system') return undefined;
-    if (!succeeded(record) || record.identityKind === 'controlplane' || !inGroup(record, '')) return undefined;
+    if (!succeeded(record) || record.identityKind === 'controlplane' || !inApiGroup(record, '')) return undefined;
     if (singleObjectSelector(record.requestUri)) return undefined;
     const where = record.namespace === null ? 'in all namespaces' : 'in kube-system';
     return {
@@ -365,7 +355,7 @@ export const admissionControlModified: Rule = {
     if (record.resource === null || !admissionResources.has(record.resource)) return undefined;
     // Status writes (the policy status controller) change nothing the admission chain does.
     if (record.subresource !== null || !admissionChanges.has(record.derivedVerb)) return undefined;
-    if (!succeeded(record) || !inGroup(record, ADMISSION_GROUP) || isSystemIdentity(record)) return undefined;
+    if (!succeeded(record) || !inApiGroup(record, ADMISSION_GROUP) || isSystemIdentity(record)) return undefined;
     const target = record.name === null ? `all ${record.resource}` : `${record.resource}/${record.name}`;
     return {
       summary: `${record.user} ${pastTense[record.derivedVerb] ?? record.derivedVerb} ${target}.`,
