@@ -156,3 +156,13 @@ describe('rule state', () => {
     expect(fire(second, ev(60))).toContain('audit-silence');
   });
 });
+
+describe('anonymous-scan and failed authentication', () => {
+  it('counts 401s that kube-apiserver audits with an empty user (failed authentication)', () => {
+    const e = engine();
+    const failed = (m: number) => ev(m, { user: {}, sourceIPs: ['203.0.113.50'], responseStatus: { code: 401 }, annotations: {} });
+    fire(e, failed(0));
+    fire(e, failed(1));
+    expect(fire(e, failed(2))).toContain('anonymous-scan');
+  });
+});

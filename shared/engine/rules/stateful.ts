@@ -32,7 +32,9 @@ export const anonymousScan: Rule = {
   category: 'authentication',
   mitre: ['T1046', 'T1595'],
   evaluate({ record, state, settings }) {
-    if (!isAnonymous(record) || !rejected(record) || record.clientIp === null) return undefined;
+    // kube-apiserver audits a failed authentication with an empty user and 401: unauthenticated too
+    const unauthenticated = isAnonymous(record) || (record.user === '' && record.responseCode === 401);
+    if (!unauthenticated || !rejected(record) || record.clientIp === null) return undefined;
     const n = windowCount(state, `anonymous-scan|${record.cluster}|${record.clientIp}`, t(record), 5 * minute, settings.anonymousScanThreshold);
     if (n === undefined) return undefined;
     return {

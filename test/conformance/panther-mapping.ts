@@ -1,0 +1,394 @@
+// Panther k8s detections ↔ kaudit rules, as data. Used by test/unit/conformance-panther.test.ts and the
+// conformance report (test/conformance/report.ts → docs/conformance.md), which replay Panther's rule tests
+// from ../shared/corpus/panther-analysis/panther_k8s_tests.jsonl (outcomes in its EXPECTED.md). Only tests
+// whose log is a native audit.k8s.io Event (`k8s_audit_event`, Panther `p_*` keys dropped) or an AKS
+// diagnostic record wrapping one (`azure_diagnostics_wrapped_string`, decoded with unwrapDocument) are run.
+
+/** Which Panther tests a rule has, by log format, as far as kaudit is concerned. */
+export type PantherScope =
+  /** At least one native Event or AKS-wrapped Event test: comparable. */
+  | 'native'
+  /** Only GKE Cloud Audit Log entries (`protoPayload`): a different schema, out of scope. */
+  | 'gke-only'
+  /** Only Azure Resource Manager activity records: not Kubernetes audit events, out of scope. */
+  | 'azure-activity'
+  /** Only enrichment-only records: out of scope. */
+  | 'enrichment-only';
+
+export interface PantherMapping {
+  ruleId: string;
+  scope: PantherScope;
+  /** kaudit rule ids that report the same behaviour; null: none (see `note`). */
+  ours: readonly string[] | null;
+  note: string;
+}
+
+const GKE_ONLY = 'GKE Cloud Audit Log entries (protoPayload, methodName io.k8s.…) are a different schema from audit.k8s.io Events: out of scope for kaudit, which ingests Events';
+const STATEFUL_AT_ONE =
+  'Panther counts matching events up to a threshold; its ExpectedResult says whether this one event counts. kaudit’s stateful rule is run with its threshold tuned to 1, so “fires” means “counts”';
+
+export const pantherRules: Readonly<Record<string, PantherMapping>> = {
+  'aws_eks_rules/anonymous_api_access.yml': {
+    ruleId: 'Amazon.EKS.AnonymousAPIAccess',
+    scope: 'native',
+    ours: ['anonymous-request-allowed'],
+    note: 'kaudit reports anonymous requests that were allowed, except health/version paths; denied anonymous probing is counted by anonymous-scan (stateful)',
+  },
+  'aws_eks_rules/source_ip_multiple_403.yml': {
+    ruleId: 'Amazon.EKS.Audit.Multiple403',
+    scope: 'native',
+    ours: ['forbidden-burst', 'anonymous-scan'],
+    note: `Denials counted per identity (forbidden-burst) or per client IP for anonymous callers (anonymous-scan), from any address. ${STATEFUL_AT_ONE}`,
+  },
+  'aws_eks_rules/system_namespace_public_ip.yml': {
+    ruleId: 'Amazon.EKS.Audit.SystemNamespaceFromPublicIP',
+    scope: 'native',
+    ours: null,
+    note: 'Depends on geo/IP data kaudit does not have: whether a source IP is public and inside the cloud provider’s published ranges (AWS ip-ranges.json)',
+  },
+  'azure_activity_rules/azure_kubernetes_rolebinding_created.yml': {
+    ruleId: 'Azure.MonitorActivity.Kubernetes.RoleBindingCreated',
+    scope: 'azure-activity',
+    ours: null,
+    note: 'Azure Resource Manager activity records are not Kubernetes audit events: out of scope (the same RoleBinding, seen in the cluster’s audit log, is what cluster-admin-binding and the rbac-* rules judge)',
+  },
+  'gcp_k8s_rules/gcp_k8s_cron_job_created_or_modified.yml': { ruleId: 'GCP.GKE.Kubernetes.Cron.Job.Created.Or.Modified', scope: 'gke-only', ours: null, note: GKE_ONLY },
+  'gcp_k8s_rules/gcp_k8s_exec_into_pod.yml': { ruleId: 'GCP.K8s.ExecIntoPod', scope: 'gke-only', ours: null, note: GKE_ONLY },
+  'gcp_k8s_rules/gcp_k8s_ioc_activity.yml': {
+    ruleId: 'GCP.K8s.IOC.Activity',
+    scope: 'enrichment-only',
+    ours: null,
+    note: 'Enrichment-only records (Panther p_enrichment threat intelligence), no audit event: out of scope',
+  },
+  'gcp_k8s_rules/gcp_k8s_new_daemonset_deployed.yml': { ruleId: 'GCP.K8s.New.Daemonset.Deployed', scope: 'gke-only', ours: null, note: GKE_ONLY },
+  'gcp_k8s_rules/gcp_k8s_pod_attached_to_node_host_network.yml': { ruleId: 'GCP.K8s.Pod.Attached.To.Node.Host.Network', scope: 'gke-only', ours: null, note: GKE_ONLY },
+  'gcp_k8s_rules/gcp_k8s_pod_create_or_modify_host_path_vol_mount.yml': {
+    ruleId: 'GCP.K8S.Pod.Create.Or.Modify.Host.Path.Volume.Mount',
+    scope: 'gke-only',
+    ours: null,
+    note: GKE_ONLY,
+  },
+  'gcp_k8s_rules/gcp_k8s_pod_using_host_pid_namespace.yml': { ruleId: 'GCP.K8s.Pod.Using.Host.PID.Namespace', scope: 'gke-only', ours: null, note: GKE_ONLY },
+  'gcp_k8s_rules/gcp_k8s_privileged_pod_created.yml': { ruleId: 'GCP.K8S.Privileged.Pod.Created', scope: 'gke-only', ours: null, note: GKE_ONLY },
+  'gcp_k8s_rules/gcp_k8s_service_type_node_port_deployed.yml': { ruleId: 'GCP.K8S.Service.Type.NodePort.Deployed', scope: 'gke-only', ours: null, note: GKE_ONLY },
+  'kubernetes_rules/k8s_admission_controller_created.yml': {
+    ruleId: 'Kubernetes.AdmissionController.Created',
+    scope: 'native',
+    ours: ['admission-control-modified'],
+    note: 'kaudit covers changes and deletions of webhook configurations and admission policies too',
+  },
+  'kubernetes_rules/k8s_anonymous_api_access.yml': {
+    ruleId: 'Kubernetes.API.AnonymousAccess',
+    scope: 'native',
+    ours: ['anonymous-request-allowed'],
+    note: 'Allowed anonymous requests, health/version paths excepted',
+  },
+  'kubernetes_rules/k8s_client_certificate_created.yml': {
+    ruleId: 'Kubernetes.ClientCertificate.Created',
+    scope: 'native',
+    ours: ['csr-client-cert-requested'],
+    note: 'CSR for signer kubernetes.io/kube-apiserver-client created by a non-system identity',
+  },
+  'kubernetes_rules/k8s_clusterrolebinding_privileged.yml': {
+    ruleId: 'Kubernetes.ClusterRoleBinding.Privileged',
+    scope: 'native',
+    ours: ['cluster-admin-binding'],
+    note: 'kaudit’s rule is about roleRef cluster-admin (RoleBinding or ClusterRoleBinding, create or change); other powerful roles are judged by what they grant (rbac-* rules, RBAC verdict)',
+  },
+  'kubernetes_rules/k8s_cronjob_created_or_modified.yml': {
+    ruleId: 'Kubernetes.CronJob.CreatedOrModified',
+    scope: 'native',
+    ours: null,
+    note: 'Activity, not a finding: kaudit inspects every CronJob’s pod template with the workload rules (privileged-container, host-namespace, sensitive-host-mount, …) instead of alerting on each CronJob',
+  },
+  'kubernetes_rules/k8s_daemonset_created.yml': {
+    ruleId: 'Kubernetes.DaemonSet.Created',
+    scope: 'native',
+    ours: null,
+    note: 'Activity, not a finding: kaudit inspects every DaemonSet’s pod template with the workload rules instead of alerting on each DaemonSet',
+  },
+  'kubernetes_rules/k8s_exec_into_pod.yml': { ruleId: 'Kubernetes.Pod.Exec', scope: 'native', ours: ['pod-exec'], note: 'pods/exec and pods/attach, create or get' },
+  'kubernetes_rules/k8s_ingress_without_tls.yml': {
+    ruleId: 'Kubernetes.Ingress.NoTLS',
+    scope: 'native',
+    ours: ['ingress-without-tls'],
+    note: 'Ingress created or changed without spec.tls',
+  },
+  'kubernetes_rules/k8s_ioc_activity.yml': {
+    ruleId: 'Kubernetes.API.IOC.Activity',
+    scope: 'native',
+    ours: null,
+    note: 'Depends on threat-intelligence enrichment (Panther p_enrichment: Tor exit nodes, IOC IPs) that an audit event does not carry',
+  },
+  'kubernetes_rules/k8s_kubectl_cp_operation.yml': {
+    ruleId: 'Kubernetes.Kubectl.CP.Operation',
+    scope: 'native',
+    ours: ['pod-exec-suspicious-command'],
+    note: 'The kubectl-cp pattern of pod-exec-suspicious-command: tar run through exec, in either direction',
+  },
+  'kubernetes_rules/k8s_multiple_403_public_ip.yml': {
+    ruleId: 'Kubernetes.API.Multiple403.PublicIP',
+    scope: 'native',
+    ours: ['forbidden-burst', 'anonymous-scan'],
+    note: `Denials counted per identity or per anonymous client IP, from any address. ${STATEFUL_AT_ONE}`,
+  },
+  'kubernetes_rules/k8s_pod_created_in_system_namespace.yml': {
+    ruleId: 'Kubernetes.Pod.SystemNamespace',
+    scope: 'native',
+    ours: ['workload-in-system-namespace'],
+    note: 'Pods and pod templates created in lists.systemNamespaces (default kube-system, kube-public) by non-system identities',
+  },
+  'kubernetes_rules/k8s_pod_dangerous_capabilities.yml': {
+    ruleId: 'Kubernetes.Pod.Dangerous.Capabilities',
+    scope: 'native',
+    ours: ['dangerous-capability'],
+    note: 'Capabilities added to any container of a pod or pod template',
+  },
+  'kubernetes_rules/k8s_pod_host_ipc.yml': { ruleId: 'Kubernetes.Pod.Host.IPC', scope: 'native', ours: ['host-namespace'], note: 'hostIPC (with hostNetwork and hostPID in one rule)' },
+  'kubernetes_rules/k8s_pod_host_network.yml': {
+    ruleId: 'Kubernetes.Pod.Host.Network',
+    scope: 'native',
+    ours: ['host-namespace'],
+    note: 'hostNetwork (with hostPID and hostIPC in one rule)',
+  },
+  'kubernetes_rules/k8s_pod_host_pid.yml': { ruleId: 'Kubernetes.Pod.Host.PID', scope: 'native', ours: ['host-namespace'], note: 'hostPID (with hostNetwork and hostIPC in one rule)' },
+  'kubernetes_rules/k8s_pod_hostpath_volume.yml': {
+    ruleId: 'Kubernetes.Pod.HostPath.Volume',
+    scope: 'native',
+    ours: ['sensitive-host-mount'],
+    note: 'hostPath volumes at or around paths that expose the node',
+  },
+  'kubernetes_rules/k8s_privileged_pod_created.yml': {
+    ruleId: 'Kubernetes.Pod.Privileged.Created',
+    scope: 'native',
+    ours: ['privileged-container', 'insecure-security-context'],
+    note: 'Privileged containers, and (Panther’s run-as-root half) an explicit runAsUser: 0 in the effective security context',
+  },
+  'kubernetes_rules/k8s_role_node_proxy_permissions.yml': {
+    ruleId: 'Kubernetes.Role.NodeProxyPermissions',
+    scope: 'native',
+    ours: ['rbac-sensitive-grant'],
+    note: 'What a role grants on nodes/proxy, decided with the RBAC authorizer’s matching',
+  },
+  'kubernetes_rules/k8s_role_pod_exec.yml': {
+    ruleId: 'Kubernetes.Role.PodExec',
+    scope: 'native',
+    ours: ['rbac-sensitive-grant'],
+    note: 'What a role grants on pods/exec, decided with the RBAC authorizer’s matching',
+  },
+  'kubernetes_rules/k8s_role_wildcard.yml': { ruleId: 'Kubernetes.Role.Wildcard', scope: 'native', ours: ['rbac-wildcard'], note: '`*` in verbs, resources or apiGroups' },
+  'kubernetes_rules/k8s_role_write_permissions.yml': {
+    ruleId: 'Kubernetes.Role.WritePermissions',
+    scope: 'native',
+    ours: null,
+    note: 'No equivalent by design: nearly every role grants some write verb. kaudit reports the grants that change who controls the cluster (rbac-wildcard, rbac-escalation-verbs, rbac-sensitive-grant); Falco’s “ClusterRole With Write Privileges Created” is left unmapped for the same reason',
+  },
+  'kubernetes_rules/k8s_secret_access_denied.yml': {
+    ruleId: 'Kubernetes.Secret.AccessDenied',
+    scope: 'native',
+    ours: ['forbidden-burst', 'anonymous-scan'],
+    note: `kaudit counts denials on any resource (forbidden-burst), not failed Secret reads alone. ${STATEFUL_AT_ONE}`,
+  },
+  'kubernetes_rules/k8s_secret_enumeration.yml': {
+    ruleId: 'Kubernetes.BulkSecretAccess',
+    scope: 'native',
+    ours: ['secret-read-burst', 'secrets-enumeration'],
+    note: `Distinct Secrets read by name (secret-read-burst, stateful), and lists/watches cluster-wide or in kube-system (secrets-enumeration). ${STATEFUL_AT_ONE}`,
+  },
+  'kubernetes_rules/k8s_secrets_dump_all_namespaces.yml': {
+    ruleId: 'Kubernetes.Secrets.DumpAllNamespaces',
+    scope: 'native',
+    ours: ['secrets-enumeration'],
+    note: 'list/watch of Secrets in all namespaces (or kube-system) by a non-control-plane identity',
+  },
+  'kubernetes_rules/k8s_service_nodeport.yml': {
+    ruleId: 'Kubernetes.Service.NodePort.Deployed',
+    scope: 'native',
+    ours: ['nodeport-service'],
+    note: 'Service of type NodePort created or changed',
+  },
+  'kubernetes_rules/k8s_serviceaccount_token_created.yml': {
+    ruleId: 'Kubernetes.ServiceAccount.TokenCreated',
+    scope: 'native',
+    ours: ['token-minted'],
+    note: 'TokenRequest (create serviceaccounts/token) by a non-control-plane, non-node identity',
+  },
+  'kubernetes_rules/k8s_steal_serviceaccount_token.yml': {
+    ruleId: 'Kubernetes.Pod.StealServiceAccountToken',
+    scope: 'native',
+    ours: ['pod-exec-suspicious-command'],
+    note: 'The service-account-token pattern of pod-exec-suspicious-command (Kubernetes, EKS IRSA and Azure workload-identity token paths)',
+  },
+  'kubernetes_rules/k8s_system_principal_public_ip.yml': {
+    ruleId: 'Kubernetes.System.Principal.PublicIP',
+    scope: 'native',
+    ours: null,
+    note: 'Depends on geo/IP data kaudit does not have: whether a source IP is public and outside the cloud provider’s published ranges (AWS, Azure, GCP)',
+  },
+  'kubernetes_rules/k8s_system_role_modified.yml': {
+    ruleId: 'Kubernetes.SystemRole.Modified',
+    scope: 'native',
+    ours: ['system-role-modified'],
+    note: 'system: ClusterRoles and ClusterRoleBindings changed or deleted by non-system identities',
+  },
+};
+
+/** Why kaudit's verdict on a Panther test differs from Panther's ExpectedResult. */
+export type DisagreementCategory = 'ours-stricter' | 'theirs-narrower' | 'needs-context' | 'peer-quirk';
+
+export const categoryMeaning: Readonly<Record<DisagreementCategory, string>> = {
+  'ours-stricter': 'kaudit’s rule asks more before it fires (a narrower definition of the threat): Panther alerts, kaudit does not',
+  'theirs-narrower': 'Panther’s rule excludes principals, namespaces, verbs or objects that kaudit covers: kaudit alerts, Panther does not',
+  'needs-context': 'Panther’s verdict depends on what one event does not carry: a threshold, state, geo-IP or cloud IP ranges',
+  'peer-quirk': 'a hand-edited event kube-apiserver cannot produce: the verdict on it says nothing about real traffic',
+};
+
+export interface KnownDisagreement {
+  category: DisagreementCategory;
+  reason: string;
+}
+
+const SPEC_CHANGES = 'SPEC §5.1 covers changes too, not only creation: a role, binding, webhook or Ingress widened later is as dangerous as one created so';
+const NOT_CONTROL_PLANE =
+  'a kube-system service account that is not a control-plane component gets no pass: a compromised operator in kube-system is the threat (known operators belong in the tuning file as exceptions)';
+const ANY_ADDRESS =
+  'Panther counts denials from public IPs only; kaudit counts an identity’s denials from any address, as an attacker inside the network (a compromised pod) probes from a private IP';
+
+/** Every Panther test (`<source_file> | <test name>`) on which kaudit's mapped rules disagree, and why. */
+export const knownDisagreements: Readonly<Record<string, KnownDisagreement>> = {
+  'aws_eks_rules/anonymous_api_access.yml | Anonymous API Access Web Scanner Allowed': {
+    category: 'ours-stricter',
+    reason: '/version is served to everyone by the default ClusterRoleBinding system:public-info-viewer; SPEC exempts /healthz, /livez, /readyz and /version from anonymous-request-allowed',
+  },
+  'aws_eks_rules/anonymous_api_access.yml | ELB Health Check from Public IP': {
+    category: 'ours-stricter',
+    reason: '/healthz is public by design (system:public-info-viewer) and exempt whatever the source address; Panther exempts health checks from private IPs only',
+  },
+  'aws_eks_rules/anonymous_api_access.yml | Anonymous API Access Web Scanner Denied': {
+    category: 'ours-stricter',
+    reason: 'the request was denied (decision forbid, 403): anonymous-request-allowed reports what got through; denied anonymous probing is counted by anonymous-scan (20 rejections from one IP in 5 minutes)',
+  },
+  'aws_eks_rules/source_ip_multiple_403.yml | 403 and Private IP': { category: 'theirs-narrower', reason: ANY_ADDRESS },
+  'kubernetes_rules/k8s_admission_controller_created.yml | Webhook Update (Not Create)': { category: 'theirs-narrower', reason: SPEC_CHANGES },
+  'kubernetes_rules/k8s_clusterrolebinding_privileged.yml | AKS ClusterRoleBinding to system:masters': {
+    category: 'ours-stricter',
+    reason: 'system:masters is a group, not a ClusterRole: a roleRef to it names no role and grants nothing (membership of the group is what bypasses RBAC, and that is system-masters-used)',
+  },
+  'kubernetes_rules/k8s_clusterrolebinding_privileged.yml | EKS ClusterRoleBinding to controller-manager role': {
+    category: 'ours-stricter',
+    reason: 'cluster-admin-binding is about cluster-admin only (the rule id is the contract); bindings to other powerful roles are judged by what the role grants',
+  },
+  'kubernetes_rules/k8s_clusterrolebinding_privileged.yml | RoleBinding (not ClusterRoleBinding)': {
+    category: 'theirs-narrower',
+    reason: 'SPEC: RoleBinding or ClusterRoleBinding; a RoleBinding to cluster-admin gives full control of the namespace, its Secrets included',
+  },
+  'kubernetes_rules/k8s_clusterrolebinding_privileged.yml | System principal creating binding (excluded)': { category: 'theirs-narrower', reason: NOT_CONTROL_PLANE },
+  'kubernetes_rules/k8s_ingress_without_tls.yml | System namespace (excluded)': {
+    category: 'theirs-narrower',
+    reason: 'no namespace exemption: a plain-HTTP Ingress in kube-system exposes system services, which is worse, not better',
+  },
+  'kubernetes_rules/k8s_ingress_without_tls.yml | Updating existing ingress (not creating)': { category: 'theirs-narrower', reason: SPEC_CHANGES },
+  'kubernetes_rules/k8s_kubectl_cp_operation.yml | EKS kubectl cp TO pod (not exfiltration)': {
+    category: 'theirs-narrower',
+    reason: 'kubectl cp runs tar in the container in both directions; copying into a running pod plants tools or binaries, and SPEC’s kubectl-cp pattern reports both',
+  },
+  'kubernetes_rules/k8s_kubectl_cp_operation.yml | EKS regular tar archive creation': {
+    category: 'theirs-narrower',
+    reason: 'tar through exec is reported whatever its flags: packing data inside a pod is the usual first step of exfiltration, and an audit event cannot tell a backup from staging',
+  },
+  'kubernetes_rules/k8s_kubectl_cp_operation.yml | EKS system namespace (excluded)': {
+    category: 'theirs-narrower',
+    reason: 'no namespace or identity exemption: a kube-system service account running tar through exec is nothing the control plane does',
+  },
+  'kubernetes_rules/k8s_multiple_403_public_ip.yml | 403 from Private IP (Excluded)': { category: 'theirs-narrower', reason: ANY_ADDRESS },
+  'kubernetes_rules/k8s_multiple_403_public_ip.yml | No Source IP': {
+    category: 'peer-quirk',
+    reason: 'an event with neither user nor sourceIPs: kube-apiserver records both on every request, and answers 403 only to an authenticated user (kaudit counts it under the empty username)',
+  },
+  'kubernetes_rules/k8s_pod_created_in_system_namespace.yml | EKS pod created in kube-node-lease': {
+    category: 'ours-stricter',
+    reason: 'SPEC’s system namespaces are kube-system and kube-public (lists.systemNamespaces); kube-node-lease holds only node Leases, and a site that wants it watched adds it to the list',
+  },
+  'kubernetes_rules/k8s_pod_created_in_system_namespace.yml | Deployment creating pod (not direct pod creation)': {
+    category: 'theirs-narrower',
+    reason: 'SPEC covers pod templates too: a Deployment a user creates in kube-system runs its pods there just the same',
+  },
+  'kubernetes_rules/k8s_pod_host_ipc.yml | System Namespace with HostIPC (Excluded)': {
+    category: 'theirs-narrower',
+    reason: 'no namespace or creator exemption: a pod sharing the node’s IPC namespace is as dangerous in kube-system; known system images are exempted by lists.trustedImages instead',
+  },
+  'kubernetes_rules/k8s_pod_hostpath_volume.yml | AKS Pod With HostPath': {
+    category: 'ours-stricter',
+    reason: '/mnt/data is not a path that exposes the node (root filesystem, /etc, /proc, /root, runtime sockets, kubelet and control-plane state); any-hostPath is Pod Security Baseline’s business (pod-security-violation)',
+  },
+  'kubernetes_rules/k8s_privileged_pod_created.yml | Run-As-Root Pod Created': {
+    category: 'ours-stricter',
+    reason: 'runAsNonRoot: false only skips the kubelet’s non-root check; whether the container runs as root depends on the image’s USER, which the audit event does not show (kaudit reports an explicit runAsUser: 0)',
+  },
+  'kubernetes_rules/k8s_privileged_pod_created.yml | Privileged Pod in System Namespace (Excluded)': {
+    category: 'theirs-narrower',
+    reason: 'the pod runs privileged whoever creates it (Falco’s own privileged-pod traces are created by the replicaset-controller too); known system images are exempted by lists.trustedImages',
+  },
+  'kubernetes_rules/k8s_role_node_proxy_permissions.yml | AKS ClusterRole with nodes/* permission': {
+    category: 'ours-stricter',
+    reason: 'Kubernetes RBAC has no `resource/*` wildcard (ResourceMatches: `*`, exact, `*/subresource`): `nodes/*` does not grant nodes/proxy; the role’s `*` verbs are reported by rbac-wildcard',
+  },
+  'kubernetes_rules/k8s_role_node_proxy_permissions.yml | System principal creating role (excluded)': { category: 'theirs-narrower', reason: NOT_CONTROL_PLANE },
+  'kubernetes_rules/k8s_role_node_proxy_permissions.yml | Updating existing role (not creating)': { category: 'theirs-narrower', reason: SPEC_CHANGES },
+  'kubernetes_rules/k8s_role_pod_exec.yml | System principal creating role (excluded)': { category: 'theirs-narrower', reason: NOT_CONTROL_PLANE },
+  'kubernetes_rules/k8s_role_pod_exec.yml | Updating existing role (not creating)': { category: 'theirs-narrower', reason: SPEC_CHANGES },
+  'kubernetes_rules/k8s_role_wildcard.yml | ClusterRole with wildcard apiGroups only (not resources or verbs)': {
+    category: 'theirs-narrower',
+    reason: 'SPEC: `*` in verbs, resources or apiGroups; apiGroups `*` grants the resource in every API group, present and future (CRDs included)',
+  },
+  'kubernetes_rules/k8s_role_wildcard.yml | System principal creating role (excluded)': { category: 'theirs-narrower', reason: NOT_CONTROL_PLANE },
+  'kubernetes_rules/k8s_role_wildcard.yml | Updating existing role (not creating)': { category: 'theirs-narrower', reason: SPEC_CHANGES },
+  'kubernetes_rules/k8s_secret_access_denied.yml | EKS failed secret get (404 Not Found)': {
+    category: 'ours-stricter',
+    reason: 'a 404 means the caller was allowed to look and the Secret does not exist; forbidden-burst counts denials (403), not misses',
+  },
+  'kubernetes_rules/k8s_secret_access_denied.yml | AKS failed secret get (401 Unauthorized)': {
+    category: 'peer-quirk',
+    reason: 'a 401 means authentication failed, so kube-apiserver records no username (its failed-authentication audit event has an empty user); this one names compromised-user@example.com',
+  },
+  'kubernetes_rules/k8s_secret_access_denied.yml | System service account failed get (excluded)': {
+    category: 'theirs-narrower',
+    reason: 'forbidden-burst exempts no identity: a kube-system service account denied again and again is probing or broken, either worth seeing',
+  },
+  'kubernetes_rules/k8s_secret_access_denied.yml | Failed get on non-secret resource': {
+    category: 'theirs-narrower',
+    reason: 'forbidden-burst counts denials on any resource (permission probing is rarely confined to Secrets)',
+  },
+  'kubernetes_rules/k8s_secret_access_denied.yml | List secrets operation (not get)': {
+    category: 'theirs-narrower',
+    reason: 'forbidden-burst counts denials of every verb; a denied list of Secrets is probing as much as a denied get',
+  },
+  'kubernetes_rules/k8s_secret_enumeration.yml | User Lists Secrets': {
+    category: 'ours-stricter',
+    reason: 'a list in one application namespace: secrets-enumeration covers all namespaces and kube-system, secret-read-burst counts distinct Secrets read by name, and a namespaced list is neither',
+  },
+  'kubernetes_rules/k8s_secret_enumeration.yml | User Watches Secrets': {
+    category: 'ours-stricter',
+    reason: 'a watch in one application namespace: secrets-enumeration covers all namespaces and kube-system, secret-read-burst counts distinct Secrets read by name, and a namespaced watch is neither',
+  },
+  'kubernetes_rules/k8s_secret_enumeration.yml | User Gets Secret - Access Denied': {
+    category: 'ours-stricter',
+    reason: 'a denied get reads nothing: secret-read-burst counts Secrets actually read; the denial is forbidden-burst’s to count',
+  },
+  'kubernetes_rules/k8s_secrets_dump_all_namespaces.yml | Kube-state-metrics listing secrets (excluded)': {
+    category: 'theirs-narrower',
+    reason: 'SPEC: any non-control-plane identity; kube-state-metrics reading every Secret in the cluster is an over-grant worth seeing once (a tuning-file exception silences it)',
+  },
+  'kubernetes_rules/k8s_serviceaccount_token_created.yml | System principal in user namespace (alert)': {
+    category: 'ours-stricter',
+    reason: 'SPEC: token-minted exempts the control plane, and kube-controller-manager mints tokens for its controllers by design',
+  },
+  'kubernetes_rules/k8s_steal_serviceaccount_token.yml | System principal in system namespace (excluded)': {
+    category: 'theirs-narrower',
+    reason: 'no identity exemption for reading a token through exec: no control-plane component execs into pods, so kube-proxy’s service account doing it is an intruder using a stolen identity',
+  },
+  'kubernetes_rules/k8s_system_role_modified.yml | System:coredns modified (excluded - expected)': {
+    category: 'theirs-narrower',
+    reason: 'SPEC: any system: ClusterRole; kubeadm upgrades patch system:coredns as an admin, which a tuning-file exception expresses without blinding the rule for everyone',
+  },
+};
