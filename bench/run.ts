@@ -3,6 +3,7 @@
 import { parseEnv } from '#shared/config';
 import { benchEngine } from './engine.js';
 import { benchPipelineLatency } from './pipeline-latency.js';
+import { benchStore } from './store.js';
 
 const only = process.argv[2];
 const print = (name: string, figures: object) => {
@@ -13,3 +14,14 @@ if (!only || only === 'engine') print('engine', benchEngine());
 if (!only || only === 'latency') print('pipeline-latency-embedded', await benchPipelineLatency());
 const brokers = parseEnv(process.env).KAFKA_BROKERS;
 if (brokers && (!only || only === 'latency')) print('pipeline-latency-kafka', await benchPipelineLatency({ brokers }));
+// `npm run bench -- store [records] [findings] [time|random] [indexes]`: default 10M records / 1M findings.
+if (!only || only === 'store') {
+  const [records, findings, order, indexes] = process.argv.slice(3);
+  const n = records === undefined ? 10_000_000 : Number(records);
+  print('store', await benchStore({
+    records: n,
+    findings: findings === undefined ? Math.max(1, Math.round(n / 10)) : Number(findings),
+    order: order === 'random' ? 'random' : 'time',
+    indexes: indexes === 'indexes',
+  }));
+}

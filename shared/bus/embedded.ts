@@ -60,8 +60,14 @@ export function createEmbeddedBus({ dir, topics, logger }: { dir: string; topics
         })),
       );
     },
-    async consume({ groupId, topics: wanted, handler }: ConsumeOptions) {
+    async consume({ groupId, topics: wanted, handler, positionOf }: ConsumeOptions) {
       const offsets = await loadOffsets(groupId);
+      if (positionOf) {
+        for (const topic of wanted) {
+          const stored = await positionOf(topic, 0);
+          if (stored !== undefined) offsets[topic] = Number(stored);
+        }
+      }
       const state = { running: true };
       const running = () => state.running;
       let wake: (() => void) | undefined;
@@ -80,7 +86,7 @@ export function createEmbeddedBus({ dir, topics, logger }: { dir: string; topics
             const batch: InMessage[] = messages.map(({ offset, message }) => toInMessage(topic, offset, message));
             for (;;) {
               try {
-                await handler({ topic, partition: 0, messages: batch });
+                await handler({ topic, partition: 0, messages: batch, next: String(next) });
                 break;
               } catch (err) {
                 // Infrastructure failure: never skip, retry the same batch after a pause.

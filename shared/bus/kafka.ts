@@ -156,7 +156,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         clearTimeout(timer);
       }
     },
-    async consume({ groupId, topics: wanted, handler }: ConsumeOptions): Promise<Subscription> {
+    async consume({ groupId, topics: wanted, handler, positionOf }: ConsumeOptions): Promise<Subscription> {
       let current: kafkajs.Consumer | undefined;
       let stopped = false;
       let restartTimer: NodeJS.Timeout | undefined;
@@ -190,6 +190,22 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
               });
           }, 2_000);
         });
+        if (positionOf) {
+          // On every assignment, start each partition where the consumer's own storage says it stopped.
+          consumer.on(consumer.events.GROUP_JOIN, (event) => {
+            const assignment = event.payload.memberAssignment;
+            void (async () => {
+              for (const [topic, partitions] of Object.entries(assignment)) {
+                for (const partition of partitions) {
+                  const offset = await positionOf(topic, partition);
+                  if (offset !== undefined) consumer.seek({ topic, partition, offset });
+                }
+              }
+            })().catch((err: unknown) => {
+              logger.error({ groupId, err }, 'could not seek to the stored positions');
+            });
+          });
+        }
         await consumer.connect();
         await consumer.subscribe({ topics: wanted, fromBeginning: true });
         await consumer.run({
@@ -209,9 +225,9 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
               ),
             }));
             // A rejection propagates to kafkajs, which does not commit and redelivers the batch.
-            await handler({ topic: batch.topic, partition: batch.partition, messages });
             const last = batch.messages[batch.messages.length - 1];
             if (last === undefined) return;
+            await handler({ topic: batch.topic, partition: batch.partition, messages, next: (BigInt(last.offset) + 1n).toString() });
             // Without resolveOffset kafkajs would fetch the same batch again and again (eachBatchAutoResolve
             // is off so that a failed handler is never marked as consumed).
             payload.resolveOffset(last.offset);

@@ -18,6 +18,8 @@ export interface Batch {
   topic: string;
   partition: number;
   messages: InMessage[];
+  /** The position after this batch (the next offset to read), as the adapter commits it. */
+  next: string;
 }
 
 /**
@@ -30,6 +32,11 @@ export interface ConsumeOptions {
   groupId: string;
   topics: string[];
   handler: BatchHandler;
+  /**
+   * Where the consumer's own storage says it stopped (written with its outputs, in one transaction):
+   * when given, the adapter starts each assigned partition there instead of at the bus's committed offset.
+   */
+  positionOf?: (topic: string, partition: number) => Promise<string | undefined>;
 }
 
 export interface Subscription {

@@ -17,6 +17,8 @@ export const envSchema = z.object({
   KAUDIT_API_PORT: port(8080),
   KAUDIT_DATA_DIR: z.string().min(1).default('./data'),
   KAUDIT_DB_FILE: z.string().min(1).optional(),
+  /** Rows older than this many days are deleted in the background; unset keeps everything. */
+  KAUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(100_000).optional(),
   KAFKA_BROKERS: z
     .string()
     .optional()

@@ -19,6 +19,13 @@ export interface StoreConfig extends CommonConfig {
   tokens: ApiToken[];
   /** The tuning file, read for GET /v1/rules (effective severity and enabled state). */
   rulesFile: string | undefined;
+  /** KAUDIT_RETENTION_DAYS: rows older than this are deleted in the background; undefined keeps them. */
+  retentionDays: number | undefined;
+}
+/** `npm run export`: only the database location and log level; no tokens, no bus. */
+export interface ExportConfig {
+  logLevel: CommonConfig['logLevel'];
+  dbFile: string;
 }
 export interface StandaloneConfig {
   ingest: IngestConfig;
@@ -56,7 +63,19 @@ export function loadStoreConfig(raw: RawEnv = process.env, tokens = readApiToken
     dbFile: dbFile(env),
     tokens: required(tokens, 'KAUDIT_API_TOKENS'),
     rulesFile: env.KAUDIT_RULES_FILE,
+    retentionDays: env.KAUDIT_RETENTION_DAYS,
   };
+}
+
+/** The export CLI reads only KAUDIT_DB_FILE / KAUDIT_DATA_DIR / KAUDIT_LOG_LEVEL. */
+export function loadExportConfig(raw: RawEnv = process.env): ExportConfig {
+  const picked: RawEnv = {
+    KAUDIT_DB_FILE: raw.KAUDIT_DB_FILE,
+    KAUDIT_DATA_DIR: raw.KAUDIT_DATA_DIR,
+    KAUDIT_LOG_LEVEL: raw.KAUDIT_LOG_LEVEL,
+  };
+  const env = parseEnv(picked);
+  return { logLevel: env.KAUDIT_LOG_LEVEL, dbFile: dbFile(env) };
 }
 
 /** All services in one process; missing token lists may be supplied (generated) by the caller. */

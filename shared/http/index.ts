@@ -55,6 +55,8 @@ export function createHttpApp({ logger, bodyLimit }: { logger: Logger; bodyLimit
   const app = Fastify({
     loggerInstance,
     logController: new LogController({ disableRequestLogging: true }),
+    // usernames in paths (OIDC subjects, service accounts) can be long
+    routerOptions: { maxParamLength: 1024 },
     ...(bodyLimit === undefined ? {} : { bodyLimit }),
   });
   app.setValidatorCompiler(validatorCompiler);

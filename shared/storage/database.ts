@@ -2,22 +2,38 @@ import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { severityRank, type Finding, type RecordMessage } from '#shared/contracts';
 import { KauditError, errorCodes } from '#shared/errors';
 import { findingColumns, insertFromNdjsonSql, rawColumn, recordColumns, schemaStatements } from './schema.js';
 
 export type SqlParams = DuckDBValue[];
+export interface ConsumerOffset {
+  groupId: string;
+  topic: string;
+  partition: number;
+  /** the next offset to consume */
+  next: string;
+}
 export type Row = Record<string, unknown>;
 
 export interface Database {
-  /** Writes records and findings in one transaction; rows already present are left as they are. */
-  write(batch: { records: RecordMessage[]; findings: Finding[] }): Promise<{ records: number; findings: number }>;
+  /**
+   * Writes records and findings in one transaction; rows already present are left as they are. With
+   * `offset`, the consumer position after this batch is stored in the same transaction (exactly-once).
+   */
+  write(batch: { records: RecordMessage[]; findings: Finding[]; offset?: ConsumerOffset }): Promise<{ records: number; findings: number }>;
+  /** The stored position of a consumer group on a partition (the next offset to read), if any. */
+  storedOffset(groupId: string, topic: string, partition: number): Promise<string | undefined>;
   query(sql: string, params?: SqlParams, types?: DuckDBType[]): Promise<Row[]>;
+  /** Runs one statement (e.g. a DELETE) on the write connection, queued behind writes; returns rows changed. */
+  execute(sql: string, params?: SqlParams, types?: DuckDBType[]): Promise<number>;
   close(): Promise<void>;
 }
 
 const insertRecords = insertFromNdjsonSql('records', [...recordColumns, rawColumn]);
+const upsertOffset = 'INSERT OR REPLACE INTO consumer_offsets (group_id, topic, "partition", next_offset) VALUES ($1, $2, $3, $4)';
+const selectOffset = 'SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND "partition" = $3';
 const insertFindings = insertFromNdjsonSql('findings', findingColumns);
 
 function ndjson<T>(rows: T[], shape: (row: T) => Record<string, unknown>): string {
@@ -56,7 +72,7 @@ export async function openDatabase(file: string): Promise<Database> {
   }
 
   return {
-    write({ records, findings }) {
+    write({ records, findings, offset }) {
       return serialized(async () => {
         const n = seq++;
         const recFile = path.join(staging, `records-${String(n)}.ndjson`);
@@ -71,6 +87,9 @@ export async function openDatabase(file: string): Promise<Database> {
           await writer.run('BEGIN TRANSACTION');
           const r = records.length > 0 ? await changes(writer, insertRecords, recFile) : 0;
           const f = findings.length > 0 ? await changes(writer, insertFindings, finFile) : 0;
+          if (offset) {
+            await writer.run(upsertOffset, [offset.groupId, offset.topic, offset.partition, offset.next], [VARCHAR, VARCHAR, INTEGER, VARCHAR]);
+          }
           await writer.run('COMMIT');
           return { records: r, findings: f };
         } catch (err) {
@@ -84,9 +103,24 @@ export async function openDatabase(file: string): Promise<Database> {
         }
       });
     },
+    async storedOffset(groupId, topic, partition) {
+      const result = await reader.runAndReadAll(selectOffset, [groupId, topic, partition], [VARCHAR, VARCHAR, INTEGER]);
+      const row = result.getRowObjectsJson()[0];
+      return typeof row?.next_offset === 'string' ? row.next_offset : undefined;
+    },
     async query(sql, params = [], types) {
       const result = await reader.runAndReadAll(sql, params, types);
       return result.getRowObjectsJson();
+    },
+    execute(sql, params = [], types) {
+      return serialized(async () => {
+        try {
+          const result = await writer.run(sql, params, types);
+          return result.rowsChanged;
+        } catch (err) {
+          throw new KauditError(errorCodes.storage, `DuckDB statement failed: ${(err as Error).message}`, { cause: err });
+        }
+      });
     },
     async close() {
       await queue;

@@ -1,2 +1,4 @@
-export { openDatabase, type Database, type Row, type SqlParams } from './database.js';
+export { openDatabase, type ConsumerOffset, type Database, type Row, type SqlParams } from './database.js';
 export * from './schema.js';
+export { startRetention, type Retention } from './retention.js';
+export { exportParquet, exportTime, openReadOnly, sqlDirectoryLiteral, type ExportResult } from './export.js';

@@ -115,6 +115,8 @@ function addMissingColumns(table: string, columns: Column[]): string[] {
 export const schemaStatements: string[] = [
   createTableSql('records', [...recordColumns, rawColumn], recordKey),
   createTableSql('findings', findingColumns, findingKey),
+  // The store's consumer positions, written in the same transaction as the rows they cover.
+  'CREATE TABLE IF NOT EXISTS "consumer_offsets" ("group_id" VARCHAR NOT NULL, "topic" VARCHAR NOT NULL, "partition" INTEGER NOT NULL, "next_offset" VARCHAR NOT NULL, PRIMARY KEY ("group_id", "topic", "partition"))',
   ...addMissingColumns('records', [...recordColumns, rawColumn]),
   ...addMissingColumns('findings', findingColumns),
 ];

@@ -12,6 +12,11 @@ import { createAuth } from './auth.js';
 import { BadParameter } from './queries/findings.js';
 import { eventRoutes } from './routes/events.js';
 import { findingRoutes } from './routes/findings.js';
+import { findingByIdRoutes } from './routes/finding-by-id.js';
+import { eventByIdRoutes } from './routes/event-by-id.js';
+import { statsRoutes } from './routes/stats.js';
+import { identityRoutes } from './routes/identities.js';
+import { credentialRoutes } from './routes/credentials.js';
 
 export interface StoreAppDeps {
   db: Database;
@@ -63,5 +68,10 @@ export async function buildStoreApp({ db, tokens, logger, isReady, rules = loadT
   findingRoutes(app, { db, auth });
   eventRoutes(app, { db, auth });
   ruleRoutes(app, { rules, auth });
+  findingByIdRoutes(app, { db, auth });
+  eventByIdRoutes(app, { db, auth });
+  statsRoutes(app, { db, auth });
+  identityRoutes(app, { db, auth });
+  credentialRoutes(app, { db, auth });
   return app;
 }

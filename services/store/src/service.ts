@@ -5,7 +5,7 @@ import type { Lifecycle } from '#shared/lifecycle';
 import type { Logger } from '#shared/logging';
 import { configError } from '#shared/config';
 import { builtinRules, loadTuning, type Tuning } from '#shared/engine';
-import { openDatabase } from '#shared/storage';
+import { openDatabase, startRetention } from '#shared/storage';
 import { buildStoreApp } from './app.js';
 import { createSink } from './sink.js';
 
@@ -23,6 +23,10 @@ export async function runStore({ config, bus, logger, lifecycle }: {
   }
   const db = await openDatabase(config.dbFile);
   lifecycle.onShutdown('close', 'duckdb', () => db.close());
+  if (config.retentionDays !== undefined) {
+    const retention = startRetention({ db, days: config.retentionDays, logger: logger.child({ component: 'retention' }) });
+    lifecycle.onShutdown('drain', 'retention', () => retention.stop());
+  }
   const sink = createSink({
     bus,
     db,

@@ -8,7 +8,11 @@ export interface Sink {
   stop(): Promise<void>;
 }
 
-/** Consumes `records` and `findings` into DuckDB. Idempotent: a redelivered message changes nothing. */
+/**
+ * Consumes `records` and `findings` into DuckDB, exactly once: each batch's rows and the consumer position
+ * after it are written in one transaction, and consumption resumes from the stored position. Rows are
+ * also written with INSERT OR IGNORE on their identity, so even a redelivery changes nothing.
+ */
 export function createSink({ bus, db, topics, groupId, logger, now = () => new Date() }: {
   bus: Bus;
   db: Database;
@@ -51,12 +55,19 @@ export function createSink({ bus, db, topics, groupId, logger, now = () => new D
       });
     }
     await bus.produce(topics.dlq, dlq);
-    await db.write({ records, findings });
+    // Rows and the position after them in one DuckDB transaction: a crash between the write and the bus
+    // commit neither loses nor duplicates anything (the next start seeks to the stored position).
+    await db.write({ records, findings, offset: { groupId, topic: batch.topic, partition: batch.partition, next: batch.next } });
   }
 
   return {
     async start() {
-      subscription = await bus.consume({ groupId, topics: [topics.records, topics.findings], handler: handleBatch });
+      subscription = await bus.consume({
+        groupId,
+        topics: [topics.records, topics.findings],
+        handler: handleBatch,
+        positionOf: (topic, partition) => db.storedOffset(groupId, topic, partition),
+      });
     },
     async stop() {
       await subscription?.stop();

@@ -1,0 +1,29 @@
+import { VARCHAR } from '@duckdb/node-api';
+import type { Finding, NormalizedRecord } from '#shared/contracts';
+import { findingColumns, recordColumns, type Database } from '#shared/storage';
+import { stageOrder } from './event-by-id.js';
+import { parseJsonColumns, selectList } from './rows.js';
+import { SqlBuilder } from './sql-builder.js';
+
+const publicColumns = findingColumns.filter((c) => c.name !== 'severity_rank');
+
+/**
+ * One finding and the normalized record it was raised on: the record with the finding's cluster, auditId
+ * and stage, else the latest stage stored for that auditId in that cluster, else null. Undefined when no such finding.
+ */
+export async function findingById(db: Database, id: string): Promise<{ finding: Finding; record: NormalizedRecord | null } | undefined> {
+  const [row] = await db.query(`SELECT ${selectList(publicColumns)} FROM findings WHERE id = $1`, [id], [VARCHAR]);
+  if (!row) return undefined;
+  const finding = parseJsonColumns(row, publicColumns) as unknown as Finding;
+  const q = new SqlBuilder();
+  q.where('cluster = ?', [finding.cluster, VARCHAR]);
+  q.where('audit_id = ?', [finding.auditId, VARCHAR]);
+  // Sort key only: the finding's own stage first, then the other stages latest first.
+  const stage = q.param(finding.stage, VARCHAR);
+  const [rec] = await db.query(
+    `SELECT ${selectList(recordColumns)} FROM records ${q.whereClause()} ORDER BY (stage = ${stage}) DESC, ${stageOrder} DESC LIMIT 1`,
+    q.params,
+    q.types,
+  );
+  return { finding, record: rec ? (parseJsonColumns(rec, recordColumns) as unknown as NormalizedRecord) : null };
+}

@@ -1,0 +1,81 @@
+import { VARCHAR } from '@duckdb/node-api';
+import type { Logger } from '#shared/logging';
+import type { Database } from './database.js';
+
+export interface Retention {
+  /** Stops the timer; waits for a pass that is running. */
+  stop(): Promise<void>;
+  /** One pass now (or the result of the pass already running): rows deleted per table. */
+  runOnce(): Promise<{ records: number; findings: number }>;
+}
+
+const dayMs = 86_400_000;
+// Table names are constants; the cut-off is a bound parameter.
+const deleteRecords = 'DELETE FROM records WHERE event_time < CAST($1 AS TIMESTAMP)';
+const deleteFindings = 'DELETE FROM findings WHERE event_time < CAST($1 AS TIMESTAMP)';
+
+/**
+ * KAUDIT_RETENTION_DAYS: deletes records and findings whose event_time is older than `days` before now,
+ * on the store's write connection (queued behind the sink's batches). The first pass runs shortly after
+ * start, then every `intervalMs`; passes never overlap.
+ */
+export function startRetention({
+  db,
+  days,
+  logger,
+  intervalMs = 3_600_000,
+  firstRunMs = 5_000,
+  now = () => Date.now(),
+}: {
+  db: Pick<Database, 'execute'>;
+  days: number;
+  logger: Logger;
+  intervalMs?: number;
+  firstRunMs?: number;
+  now?: () => number;
+}): Retention {
+  if (!Number.isInteger(days) || days < 1) throw new RangeError(`retention days must be a positive integer, got ${String(days)}`);
+  let running: Promise<{ records: number; findings: number }> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  async function pass(): Promise<{ records: number; findings: number }> {
+    const cutoff = new Date(now() - days * dayMs).toISOString().replace('T', ' ').replace('Z', '');
+    const started = Date.now();
+    const findings = await db.execute(deleteFindings, [cutoff], [VARCHAR]);
+    const records = await db.execute(deleteRecords, [cutoff], [VARCHAR]);
+    logger.info({ cutoff, records, findings, ms: Date.now() - started }, 'retention pass');
+    return { records, findings };
+  }
+
+  function runOnce(): Promise<{ records: number; findings: number }> {
+    running ??= pass().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
+  function schedule(ms: number): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      runOnce()
+        .catch((err: unknown) => {
+          logger.error({ err }, 'retention pass failed');
+        })
+        .finally(() => {
+          schedule(intervalMs);
+        });
+    }, ms);
+    timer.unref();
+  }
+  schedule(firstRunMs);
+
+  return {
+    runOnce,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      if (running) await running.catch(() => undefined);
+    },
+  };
+}
