@@ -103,14 +103,18 @@ export async function openDatabase(file: string): Promise<Database> {
         }
       });
     },
-    async storedOffset(groupId, topic, partition) {
-      const result = await reader.runAndReadAll(selectOffset, [groupId, topic, partition], [VARCHAR, VARCHAR, INTEGER]);
-      const row = result.getRowObjectsJson()[0];
-      return typeof row?.next_offset === 'string' ? row.next_offset : undefined;
+    // Reads go through the same queue as writes: DuckDB 1.5 can crash when a scan of a list column races
+    // an append to the same table on another connection (seen under the store benchmark; upstream issue
+    // duckdb/duckdb#19570). Each query still uses all cores inside DuckDB.
+    storedOffset(groupId, topic, partition) {
+      return serialized(async () => {
+        const result = await reader.runAndReadAll(selectOffset, [groupId, topic, partition], [VARCHAR, VARCHAR, INTEGER]);
+        const row = result.getRowObjectsJson()[0];
+        return typeof row?.next_offset === 'string' ? row.next_offset : undefined;
+      });
     },
-    async query(sql, params = [], types) {
-      const result = await reader.runAndReadAll(sql, params, types);
-      return result.getRowObjectsJson();
+    query(sql, params = [], types) {
+      return serialized(async () => (await reader.runAndReadAll(sql, params, types)).getRowObjectsJson());
     },
     execute(sql, params = [], types) {
       return serialized(async () => {
