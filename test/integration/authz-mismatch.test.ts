@@ -122,7 +122,14 @@ describe('RBAC re-evaluation on Kafka', () => {
     expect(byId.get('node-authorizer')).toMatchObject({ rbacVerdict: 'deny', identityKind: 'node', nodeName: 'node-1', credentialKind: 'x509' });
     expect(byId.get('agree-forbid')).toMatchObject({ rbacVerdict: 'deny', decision: 'forbid' });
 
-    const findings = await getJson<{ items: Finding[] }>(p, '/v1/findings?ruleId=authz-decision-mismatch');
+    // findings travel on their own topic: wait for the expected one, then check there is no other
+    const findings = await waitFor(
+      async () => {
+        const page = await getJson<{ items: Finding[] }>(p, '/v1/findings?ruleId=authz-decision-mismatch');
+        return page.items.length > 0 ? page : undefined;
+      },
+      { what: 'the authz-decision-mismatch finding' },
+    );
     expect(findings.items.map((f) => f.auditId)).toEqual(['mismatch-secrets']);
     expect(findings.items[0]?.evidence).toMatchObject({ rbacVerdict: 'deny', decision: 'allow', resource: 'secrets' });
   });

@@ -40,6 +40,12 @@ describe('query API over the Kafka pipeline', () => {
       what: 'every record',
       timeoutMs: 60_000,
     });
+    // findings travel on their own topic: wait for them too (cluster-wide stateful ones aside)
+    const perEvent = (fs: Finding[]) => fs.filter((f) => f.ruleId !== 'audit-silence' && f.ruleId !== 'plaintext-ingest');
+    await waitFor(async () => perEvent((await getJson<{ items: Finding[] }>(p, '/v1/findings?limit=1000')).items).length >= batch.expectedFindings.length, {
+      what: 'every finding',
+      timeoutMs: 60_000,
+    });
   });
   afterAll(async () => {
     await p.stop();
