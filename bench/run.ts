@@ -3,6 +3,7 @@
 import { parseEnv } from '#shared/config';
 import { benchEngine } from './engine.js';
 import { benchPipelineLatency } from './pipeline-latency.js';
+import { benchReplay } from './replay.js';
 import { benchStore } from './store.js';
 
 const only = process.argv[2];
@@ -24,4 +25,9 @@ if (!only || only === 'store') {
     order: order === 'random' ? 'random' : 'time',
     indexes: indexes === 'indexes',
   }));
+}
+// `npm run bench -- replay [events]`: default 200k events.
+if (!only || only === 'replay') {
+  const n = process.argv[3];
+  print('replay', await benchReplay({ events: n === undefined ? 200_000 : Number(n) }));
 }
