@@ -6,6 +6,8 @@ import { corpusEnvelopes } from './corpus.js';
 
 export interface EngineFigures {
   events: number;
+  /** normalize + re-evaluate (RequestInfo, identity, authorizer, RBAC verdict) without any rule */
+  normalizeReevaluateEventsPerSec: number;
   analyzeEventsPerSec: number;
   analyzeWithRbacSnapshotEventsPerSec: number;
   rbacSnapshotObjects: number;
@@ -50,6 +52,10 @@ export function benchEngine(): EngineFigures {
   const analyze = rate(envelopes.length, () => {
     for (const e of envelopes) sink += engine.analyze(e).findings.length;
   });
+  const bare = createEngine({ rules: [] });
+  const reevaluate = rate(envelopes.length, () => {
+    for (const e of envelopes) sink += bare.analyze(e).record.groups.length;
+  });
   const rbac = new RbacRegistry();
   const snapshot = syntheticSnapshot();
   rbac.loadSnapshot(snapshot);
@@ -64,5 +70,5 @@ export function benchEngine(): EngineFigures {
     for (const s of json) sink += (JSON.parse(s) as { cluster: string }).cluster.length;
   });
   if (sink < 0) console.log(sink);
-  return { events: envelopes.length, analyzeEventsPerSec: analyze, analyzeWithRbacSnapshotEventsPerSec: analyzeRbac, rbacSnapshotObjects: snapshot.items.length, parseValidateAnalyzeEventsPerSec: full, jsonParseEventsPerSec: parse };
+  return { events: envelopes.length, normalizeReevaluateEventsPerSec: reevaluate, analyzeEventsPerSec: analyze, analyzeWithRbacSnapshotEventsPerSec: analyzeRbac, rbacSnapshotObjects: snapshot.items.length, parseValidateAnalyzeEventsPerSec: full, jsonParseEventsPerSec: parse };
 }
