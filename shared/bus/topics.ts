@@ -34,3 +34,28 @@ export const dlqHeaders = {
   sourceTopic: 'kaudit-dlq-source-topic',
   cluster: 'kaudit-cluster',
 } as const;
+
+/** A DLQ message: the original key and bytes (and headers, when given), plus why, where and when. */
+export function dlqMessage(m: {
+  key: string;
+  value: Buffer;
+  reason: string;
+  step: string;
+  time: string;
+  headers?: Record<string, string>;
+  sourceTopic?: string;
+  cluster?: string;
+}): { key: string; value: Buffer; headers: Record<string, string> } {
+  return {
+    key: m.key,
+    value: m.value,
+    headers: {
+      ...m.headers,
+      [dlqHeaders.reason]: m.reason,
+      [dlqHeaders.step]: m.step,
+      [dlqHeaders.time]: m.time,
+      ...(m.sourceTopic === undefined ? {} : { [dlqHeaders.sourceTopic]: m.sourceTopic }),
+      ...(m.cluster === undefined ? {} : { [dlqHeaders.cluster]: m.cluster }),
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { dlqHeaders, type Batch, type Bus, type OutMessage, type Subscription, type Topics } from '#shared/bus';
+import { dlqMessage, type Batch, type Bus, type OutMessage, type Subscription, type Topics } from '#shared/bus';
 import type { Engine } from '#shared/engine';
 import type { Logger } from '#shared/logging';
 import { createProcessMessage } from './process-message.js';
@@ -28,17 +28,9 @@ export function createAnalyzer({ bus, engine, topics, groupId, logger, now = () 
       const result = processMessage(message);
       if (result.kind === 'dlq') {
         logger.warn({ step: result.step, reason: result.reason, topic: batch.topic, offset: message.offset }, 'event sent to DLQ');
-        dlq.push({
-          key: message.key,
-          value: message.value,
-          headers: {
-            ...message.headers,
-            [dlqHeaders.reason]: result.reason,
-            [dlqHeaders.step]: result.step,
-            [dlqHeaders.time]: now().toISOString(),
-            [dlqHeaders.sourceTopic]: batch.topic,
-          },
-        });
+        dlq.push(
+          dlqMessage({ key: message.key, value: message.value, headers: message.headers, reason: result.reason, step: result.step, time: now().toISOString(), sourceTopic: batch.topic }),
+        );
         continue;
       }
       records.push({ key: message.key, value: Buffer.from(JSON.stringify(result.record)) });

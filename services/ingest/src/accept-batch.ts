@@ -1,5 +1,5 @@
 import { auditEventSchema, type Envelope } from '#shared/contracts';
-import { dlqHeaders, messageKey, type Bus, type OutMessage, type Topics } from '#shared/bus';
+import { dlqMessage, messageKey, type Bus, type OutMessage, type Topics } from '#shared/bus';
 import { splitItems } from '#shared/engine';
 import type { z } from 'zod';
 
@@ -54,16 +54,9 @@ export async function acceptBatch({
       return;
     }
     const reason = `not an audit event: ${describe(parsed.error)}`;
-    dlq.push({
-      key: messageKey(cluster, undefined),
-      value: Buffer.from(JSON.stringify(item)),
-      headers: {
-        [dlqHeaders.reason]: reason,
-        [dlqHeaders.step]: 'ingest-validate',
-        [dlqHeaders.time]: receivedAt,
-        [dlqHeaders.cluster]: cluster,
-      },
-    });
+    dlq.push(
+      dlqMessage({ key: messageKey(cluster, undefined), value: Buffer.from(JSON.stringify(item)), reason, step: 'ingest-validate', time: receivedAt, cluster }),
+    );
     outcome.rejected++;
     if (outcome.errors.length < maxReportedErrors) outcome.errors.push({ index, reason });
   });

@@ -1,5 +1,5 @@
 import { findingSchema, recordMessageSchema, type Finding, type RecordMessage } from '#shared/contracts';
-import { dlqHeaders, type Batch, type Bus, type OutMessage, type Subscription, type Topics } from '#shared/bus';
+import { dlqMessage, type Batch, type Bus, type OutMessage, type Subscription, type Topics } from '#shared/bus';
 import type { Logger } from '#shared/logging';
 import type { Database } from '#shared/storage';
 
@@ -43,16 +43,7 @@ export function createSink({ bus, db, topics, groupId, logger, now = () => new D
       }
       const reason = `not a valid ${isRecords ? 'record' : 'finding'}: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
       logger.warn({ topic: batch.topic, offset: message.offset, reason }, 'message sent to DLQ');
-      dlq.push({
-        key: message.key,
-        value: message.value,
-        headers: {
-          [dlqHeaders.reason]: reason,
-          [dlqHeaders.step]: 'store-parse',
-          [dlqHeaders.time]: now().toISOString(),
-          [dlqHeaders.sourceTopic]: batch.topic,
-        },
-      });
+      dlq.push(dlqMessage({ key: message.key, value: message.value, reason, step: 'store-parse', time: now().toISOString(), sourceTopic: batch.topic }));
     }
     await bus.produce(topics.dlq, dlq);
     // Rows and the position after them in one DuckDB transaction: a crash between the write and the bus
