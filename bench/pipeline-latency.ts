@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createBus } from '#shared/bus';
 import type { BusConfig } from '#shared/config';
+import { listeningPort } from '#shared/http';
 import { createLifecycle } from '#shared/lifecycle';
 import { createLogger, silentLogger } from '#shared/logging';
 import { runAnalyzer } from '../services/analyzer/src/service.js';
@@ -42,10 +43,7 @@ export async function benchPipelineLatency({ batches = 30, eventsPerBatch = 100,
   const api = await runStore({ config: { ...common, port: 0, dbFile: path.join(dataDir, 'k.duckdb'), tokens: [apiToken], rulesFile: undefined, retentionDays: undefined }, bus: b, logger, lifecycle });
   await runAnalyzer({ config: { ...common, rulesFile: undefined, rbacSnapshot: undefined }, bus: b, logger, lifecycle });
   const ingest = await runIngest({ config: { ...common, port: 0, bodyLimit: 16 << 20, tokens: [ingestToken], allowPlaintextRemote: false }, bus: b, logger, lifecycle });
-  const port = (a: typeof api) => {
-    const addr = a.server.address();
-    return typeof addr === 'object' && addr ? addr.port : 0;
-  };
+  const port = (a: typeof api) => listeningPort(a.server);
   const acks: number[] = [];
   const visible: number[] = [];
   for (let i = 0; i < batches; i++) {

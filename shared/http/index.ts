@@ -63,3 +63,9 @@ export function createHttpApp({ logger, bodyLimit }: { logger: Logger; bodyLimit
   app.setSerializerCompiler(serializerCompiler);
   return app;
 }
+
+/** The TCP port a listening server got (listen on port 0 picks a free one); 0 when not listening. */
+export function listeningPort(server: { address(): string | { port: number } | null }): number {
+  const a = server.address();
+  return typeof a === 'object' && a !== null ? a.port : 0;
+}

@@ -3,29 +3,16 @@
 // changed to free ones), an acknowledged batch surviving kill -9, and the same command on Kafka.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { repoRoot } from '#shared/testing';
 import { kafkaBrokers, uniqueName, waitFor } from '../kafka/index.js';
+import { freePort } from '../helpers/free-port.js';
 
 const main = path.join(repoRoot, 'dist', 'services', 'standalone', 'src', 'main.js');
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => {
-        resolve(typeof a === 'object' && a ? a.port : 0);
-      });
-    });
-  });
-}
 
 interface Started {
   child: ChildProcess;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createBus, topicNames, type Bus, type Topics } from '#shared/bus';
 import type { AnalyzerConfig, ApiToken, BusConfig, IngestConfig, IngestToken, StoreConfig } from '#shared/config';
+import { listeningPort } from '#shared/http';
 import { createLifecycle, type Lifecycle } from '#shared/lifecycle';
 import { createLogger, silentLogger, type Logger } from '#shared/logging';
 import { runAnalyzer } from '../../services/analyzer/src/service.js';
@@ -33,10 +34,7 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-const portOf = (app: FastifyInstance): number => {
-  const a = app.server.address();
-  return typeof a === 'object' && a !== null ? a.port : 0;
-};
+const portOf = (app: FastifyInstance): number => listeningPort(app.server);
 
 export async function startPipeline({
   brokers,

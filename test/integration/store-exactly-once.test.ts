@@ -3,7 +3,6 @@
 // consumer positions equal the end of each partition.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -13,23 +12,12 @@ import type { RecordMessage } from '#shared/contracts';
 import { createEngine } from '#shared/engine';
 import { envelopeOf, repoRoot } from '#shared/testing';
 import { kafkaBrokerList, kafkaBrokers, uniqueName, waitFor } from '../kafka/index.js';
+import { freePort } from '../helpers/free-port.js';
 
 const { Kafka, logLevel } = kafkajs;
 const main = path.join(repoRoot, 'dist', 'services', 'store', 'src', 'main.js');
 const total = 6000;
 const token = 'exactly-once-admin-token-0123456789';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => {
-        resolve(typeof a === 'object' && a ? a.port : 0);
-      });
-    });
-  });
-}
 
 function recordMessage(i: number): RecordMessage {
   const event = {
