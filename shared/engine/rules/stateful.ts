@@ -129,16 +129,11 @@ interface CredentialSeen {
   agedReported: boolean;
 }
 
-function seen(state: RuleState, r: NormalizedRecord): { before: CredentialSeen | undefined; now: number } | undefined {
+/** The credential's first/last-seen record before this request, and where to write the new one. */
+function seen(state: RuleState, r: NormalizedRecord): { key: string; before: CredentialSeen | undefined; now: number } | undefined {
   if (!r.credentialId) return undefined;
   const key = `credential|${r.cluster}|${r.credentialId}`;
-  const before = state.get<CredentialSeen>(key);
-  const now = t(r);
-  return { before, now };
-}
-
-function updateSeen(state: RuleState, r: NormalizedRecord, s: CredentialSeen): void {
-  state.set(`credential|${r.cluster}|${r.credentialId ?? ''}`, s);
+  return { key, before: state.get<CredentialSeen>(key), now: t(r) };
 }
 
 // credential-not-rotated and dormant-credential-used share the first/last-seen record of a credential;
@@ -152,8 +147,8 @@ export const dormantCredentialUsed: Rule = {
   evaluate({ record, state, settings }) {
     const s = seen(state, record);
     if (!s) return undefined;
-    const { before, now } = s;
-    updateSeen(state, record, before ? { ...before, last: Math.max(before.last, now) } : { first: now, last: now, agedReported: false });
+    const { key, before, now } = s;
+    state.set(key, before ? { ...before, last: Math.max(before.last, now) } : { first: now, last: now, agedReported: false });
     if (!before || now - before.last <= settings.dormantDays * day) return undefined;
     const idleDays = Math.floor((now - before.last) / day);
     return {
@@ -172,9 +167,9 @@ export const credentialNotRotated: Rule = {
   evaluate({ record, state, settings }) {
     const s = seen(state, record);
     if (!s?.before) return undefined;
-    const { before, now } = s;
+    const { key, before, now } = s;
     if (before.agedReported || now - before.first <= settings.maxCredentialAgeDays * day) return undefined;
-    updateSeen(state, record, { ...before, last: Math.max(before.last, now), agedReported: true });
+    state.set(key, { ...before, last: Math.max(before.last, now), agedReported: true });
     const ageDays = Math.floor((now - before.first) / day);
     return {
       summary: `Credential ${record.credentialId ?? ''} of ${record.user} is still in use ${String(ageDays)} days after it was first seen.`,
