@@ -16,8 +16,8 @@ import { openDatabase, type Database } from '#shared/storage';
 import { corpusLines, envelopeOf } from '#shared/testing';
 import { buildStoreApp } from '../../services/store/src/app.js';
 import { apiTokens } from '../helpers/pipeline.js';
+import { apiGetter } from '../helpers/inject.js';
 
-const bearer = (t: { token: string }) => ({ authorization: `Bearer ${t.token}` });
 const day = 86_400_000;
 
 interface SynthOptions {
@@ -161,11 +161,7 @@ describe('query API: detail endpoints', () => {
     await db.close();
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- typed view of the JSON body
-  const get = async <T>(url: string, token: { token: string } = apiTokens.admin): Promise<{ status: number; body: T }> => {
-    const res = await app.inject({ url, headers: bearer(token) });
-    return { status: res.statusCode, body: res.json<T>() };
-  };
+  const get = apiGetter(() => app);
   const recordOf = (cluster: string, auditId: string, stage: string): NormalizedRecord | undefined =>
     data.records.find((m) => m.record.cluster === cluster && m.record.auditId === auditId && m.record.stage === stage)?.record;
   // rows as stored: the first of each (cluster, auditId, stage) key wins

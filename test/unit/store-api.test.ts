@@ -13,8 +13,8 @@ import { openDatabase, type Database } from '#shared/storage';
 import { corpusLines, envelopeOf } from '#shared/testing';
 import { buildStoreApp } from '../../services/store/src/app.js';
 import { apiTokens } from '../helpers/pipeline.js';
+import { apiGetter } from '../helpers/inject.js';
 
-const bearer = (t: { token: string }) => ({ authorization: `Bearer ${t.token}` });
 
 function analyzed(): { records: RecordMessage[]; findings: Finding[] } {
   const events = [...corpusLines('audit2rbac/demo.log'), ...corpusLines('falco-k8s-audit/anonymous_creates_namespace_foo.json')];
@@ -79,11 +79,7 @@ describe('query API', () => {
     await db.close();
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- typed view of the JSON body
-  const get = async <T>(url: string, token: { token: string } = apiTokens.admin): Promise<{ status: number; body: T }> => {
-    const res = await app.inject({ url, headers: bearer(token) });
-    return { status: res.statusCode, body: res.json<T>() };
-  };
+  const get = apiGetter(() => app);
 
   it('writes idempotently: the same rows again change nothing', async () => {
     const again = await db.write({ records: data.records, findings: synthetic });
