@@ -9,7 +9,7 @@ import path from 'node:path';
 import { BIGINT, LIST, TINYINT, VARCHAR, listValue } from '@duckdb/node-api';
 import { severityRank, type Finding, type RecordMessage } from '#shared/contracts';
 import { builtinRules, createEngine } from '#shared/engine';
-import { openDatabase, type Database } from '#shared/storage';
+import { openDatabase, sqlTimestamp, type Database } from '#shared/storage';
 import { listEvents } from '../services/store/src/queries/events.js';
 import { listFindings } from '../services/store/src/queries/findings.js';
 import { corpusEnvelopes } from './corpus.js';
@@ -36,7 +36,7 @@ const clusters = 24;
 const users = 3000;
 const namespaces = 300;
 
-const ts = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+const ts = (ms: number) => sqlTimestamp(new Date(ms));
 
 function latency(samples: number[]): Latency {
   const s = [...samples].sort((a, b) => a - b);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DuckDBInstance, VARCHAR } from '@duckdb/node-api';
 import { KauditError, errorCodes } from '#shared/errors';
 import type { Database, Row } from './database.js';
+import { sqlTimestamp } from './schema.js';
 
 // `npm run export`: a time range of the store as Parquet, partitioned by day and cluster
 // (`<out>/records/day=YYYY-MM-DD/cluster=NAME/*.parquet`, same for findings) — the way to outgrow one
@@ -23,7 +24,7 @@ export function exportTime(name: string, value: string): string {
   if (!t || Number.isNaN(t.getTime())) {
     throw new KauditError(errorCodes.badRequest, `${name} must be an RFC 3339 time (e.g. 2026-11-01T00:00:00Z), got ${JSON.stringify(value)}`);
   }
-  return t.toISOString().replace('T', ' ').replace('Z', '');
+  return sqlTimestamp(t);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { VARCHAR } from '@duckdb/node-api';
 import type { Logger } from '#shared/logging';
 import type { Database } from './database.js';
+import { sqlTimestamp } from './schema.js';
 
 export interface Retention {
   /** Stops the timer; waits for a pass that is running. */
@@ -40,7 +41,7 @@ export function startRetention({
   let stopped = false;
 
   async function pass(): Promise<{ records: number; findings: number }> {
-    const cutoff = new Date(now() - days * dayMs).toISOString().replace('T', ' ').replace('Z', '');
+    const cutoff = sqlTimestamp(new Date(now() - days * dayMs));
     const started = Date.now();
     const findings = await db.execute(deleteFindings, [cutoff], [VARCHAR]);
     const records = await db.execute(deleteRecords, [cutoff], [VARCHAR]);

@@ -92,6 +92,11 @@ export const findingKey = ['id'];
 
 const q = (ident: string) => `"${ident}"`;
 
+/** Timestamps are stored as UTC TIMESTAMP; a time parameter is passed in the same form, as text. */
+export function sqlTimestamp(iso: string | Date): string {
+  return new Date(iso).toISOString().replace('T', ' ').replace('Z', '');
+}
+
 export function createTableSql(table: string, columns: Column[], key: string[]): string {
   const cols = columns.map((col) => `${q(col.name)} ${col.type}`).join(', ');
   return `CREATE TABLE IF NOT EXISTS ${q(table)} (${cols}, PRIMARY KEY (${key.map(q).join(', ')}))`;

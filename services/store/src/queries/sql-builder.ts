@@ -30,9 +30,6 @@ export class SqlBuilder {
   }
 }
 
-/** Timestamps are stored as UTC TIMESTAMP; parameters are passed in the same form. */
-export function sqlTimestamp(iso: string): string {
-  return new Date(iso).toISOString().replace('T', ' ').replace('Z', '');
-}
+export { sqlTimestamp } from '#shared/storage';
 
 export const isoTime = (column: string) => `strftime(${column}, '%Y-%m-%dT%H:%M:%S.%gZ')`;
