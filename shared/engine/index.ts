@@ -7,5 +7,5 @@ export { RbacRegistry } from './rbac/index.js';
 export { rbacRequestOf } from './rbac-verdict.js';
 export { unwrapDocument } from './unwrap.js';
 export { defaultRuleSettings, type RuleSettings, type RuleCategory } from './rules/types.js';
-export { applyTuning, loadTuning, CelLoadError, type Tuning } from './tuning/index.js';
+export { applyTuning, loadTuning, CelLoadError, type Tuning, type TuningInput } from './tuning/index.js';
 export { RuleState, type StateChange } from './state/index.js';

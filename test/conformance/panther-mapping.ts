@@ -3,6 +3,7 @@
 // from ../shared/corpus/panther-analysis/panther_k8s_tests.jsonl (outcomes in its EXPECTED.md). Only tests
 // whose log is a native audit.k8s.io Event (`k8s_audit_event`, Panther `p_*` keys dropped) or an AKS
 // diagnostic record wrapping one (`azure_diagnostics_wrapped_string`, decoded with unwrapDocument) are run.
+import type { TuningInput } from '#shared/engine';
 
 /** Which Panther tests a rule has, by log format, as far as kaudit is concerned. */
 export type PantherScope =
@@ -21,7 +22,26 @@ export interface PantherMapping {
   /** kaudit rule ids that report the same behaviour; null: none (see `note`). */
   ours: readonly string[] | null;
   note: string;
+  /**
+   * Panther's scope for this rule written as a kaudit tuning document (SPEC §5.2: lists, thresholds, CEL
+   * exceptions), the way falco.tuning.yaml carries Falco's allow-lists: what a site that wants Panther's
+   * behaviour would put in its rules file. The tests of this Panther rule run a second time with it.
+   */
+  asTuning?: TuningInput;
 }
+
+/** The client address is private, loopback or absent (Panther's "public IP" rules skip these). */
+const NOT_PUBLIC_IP =
+  "record.clientIp == null || record.clientIp.matches('^(10[.]|192[.]168[.]|172[.](1[6-9]|2[0-9]|3[01])[.]|127[.]|169[.]254[.]|fd|fc|::1$)')";
+const SYSTEM_PRINCIPAL = "record.user.startsWith('system:')";
+const NOT_CREATE = "record.verb != 'create'";
+const IN_SYSTEM_NAMESPACE = "record.namespace in ['kube-system', 'kube-public', 'kube-node-lease']";
+/** Not `tar c…f -` (kubectl cp from a pod: the archive goes to stdout), in the URI's or the body's command. */
+const TAR_TO_STDOUT = [
+  "!(record.requestUri.matches('command=tar&command=-?[a-zA-Z]*c[a-zA-Z]*f&command=-(&|$)')",
+  "|| (has(event.requestObject) && has(event.requestObject.command) && event.requestObject.command.size() > 2",
+  "&& event.requestObject.command[0] == 'tar' && event.requestObject.command[1].matches('^-?[a-zA-Z]*c[a-zA-Z]*f$') && event.requestObject.command[2] == '-'))",
+].join(' ');
 
 const GKE_ONLY = 'GKE Cloud Audit Log entries (protoPayload, methodName io.k8s.…) are a different schema from audit.k8s.io Events: out of scope for kaudit, which ingests Events';
 const STATEFUL_AT_ONE =
@@ -31,14 +51,16 @@ export const pantherRules: Readonly<Record<string, PantherMapping>> = {
   'aws_eks_rules/anonymous_api_access.yml': {
     ruleId: 'Amazon.EKS.AnonymousAPIAccess',
     scope: 'native',
-    ours: ['anonymous-request-allowed'],
-    note: 'kaudit reports anonymous requests that were allowed, except health/version paths; denied anonymous probing is counted by anonymous-scan (stateful)',
+    ours: ['anonymous-request-allowed', 'anonymous-scan'],
+    note: 'Anonymous requests: allowed ones are anonymous-request-allowed (health/version paths excepted), denied ones are counted by anonymous-scan (20 from one IP in 5 minutes)',
+    asTuning: { lists: { publicPaths: [] }, thresholds: { anonymousScan: 1 }, rules: { 'anonymous-request-allowed': { exceptions: [`record.path in ['/healthz', '/livez', '/readyz'] && (${NOT_PUBLIC_IP})`] }, 'anonymous-scan': { exceptions: [`record.path in ['/healthz', '/livez', '/readyz'] && (${NOT_PUBLIC_IP})`] } } },
   },
   'aws_eks_rules/source_ip_multiple_403.yml': {
     ruleId: 'Amazon.EKS.Audit.Multiple403',
     scope: 'native',
     ours: ['forbidden-burst', 'anonymous-scan'],
     note: `Denials counted per identity (forbidden-burst) or per client IP for anonymous callers (anonymous-scan), from any address. ${STATEFUL_AT_ONE}`,
+    asTuning: { rules: { 'forbidden-burst': { exceptions: [NOT_PUBLIC_IP] }, 'anonymous-scan': { exceptions: [NOT_PUBLIC_IP] } } },
   },
   'aws_eks_rules/system_namespace_public_ip.yml': {
     ruleId: 'Amazon.EKS.Audit.SystemNamespaceFromPublicIP',
@@ -76,6 +98,7 @@ export const pantherRules: Readonly<Record<string, PantherMapping>> = {
     scope: 'native',
     ours: ['admission-control-modified'],
     note: 'kaudit covers changes and deletions of webhook configurations and admission policies too',
+    asTuning: { rules: { 'admission-control-modified': { exceptions: [NOT_CREATE] } } },
   },
   'kubernetes_rules/k8s_anonymous_api_access.yml': {
     ruleId: 'Kubernetes.API.AnonymousAccess',
@@ -94,6 +117,7 @@ export const pantherRules: Readonly<Record<string, PantherMapping>> = {
     scope: 'native',
     ours: ['cluster-admin-binding'],
     note: 'kaudit’s rule is about roleRef cluster-admin (RoleBinding or ClusterRoleBinding, create or change); other powerful roles are judged by what they grant (rbac-* rules, RBAC verdict)',
+    asTuning: { lists: { adminRoles: ['cluster-admin', 'system:masters', 'admin', 'system:kube-controller-manager'] }, rules: { 'cluster-admin-binding': { exceptions: ["record.resource == 'rolebindings'", SYSTEM_PRINCIPAL] } } },
   },
   'kubernetes_rules/k8s_cronjob_created_or_modified.yml': {
     ruleId: 'Kubernetes.CronJob.CreatedOrModified',
@@ -113,6 +137,7 @@ export const pantherRules: Readonly<Record<string, PantherMapping>> = {
     scope: 'native',
     ours: ['ingress-without-tls'],
     note: 'Ingress created or changed without spec.tls',
+    asTuning: { rules: { 'ingress-without-tls': { exceptions: [NOT_CREATE, IN_SYSTEM_NAMESPACE] } } },
   },
   'kubernetes_rules/k8s_ioc_activity.yml': {
     ruleId: 'Kubernetes.API.IOC.Activity',
@@ -125,18 +150,21 @@ export const pantherRules: Readonly<Record<string, PantherMapping>> = {
     scope: 'native',
     ours: ['pod-exec-suspicious-command'],
     note: 'The kubectl-cp pattern of pod-exec-suspicious-command: tar run through exec, in either direction',
+    asTuning: { rules: { 'pod-exec-suspicious-command': { exceptions: [SYSTEM_PRINCIPAL, IN_SYSTEM_NAMESPACE, TAR_TO_STDOUT] } } },
   },
   'kubernetes_rules/k8s_multiple_403_public_ip.yml': {
     ruleId: 'Kubernetes.API.Multiple403.PublicIP',
     scope: 'native',
     ours: ['forbidden-burst', 'anonymous-scan'],
     note: `Denials counted per identity or per anonymous client IP, from any address. ${STATEFUL_AT_ONE}`,
+    asTuning: { rules: { 'forbidden-burst': { exceptions: [NOT_PUBLIC_IP] }, 'anonymous-scan': { exceptions: [NOT_PUBLIC_IP] } } },
   },
   'kubernetes_rules/k8s_pod_created_in_system_namespace.yml': {
     ruleId: 'Kubernetes.Pod.SystemNamespace',
     scope: 'native',
     ours: ['workload-in-system-namespace'],
     note: 'Pods and pod templates created in lists.systemNamespaces (default kube-system, kube-public) by non-system identities',
+    asTuning: { lists: { systemNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'] }, rules: { 'workload-in-system-namespace': { exceptions: ["record.resource != 'pods'"] } } },
   },
   'kubernetes_rules/k8s_pod_dangerous_capabilities.yml': {
     ruleId: 'Kubernetes.Pod.Dangerous.Capabilities',
@@ -144,7 +172,7 @@ export const pantherRules: Readonly<Record<string, PantherMapping>> = {
     ours: ['dangerous-capability'],
     note: 'Capabilities added to any container of a pod or pod template',
   },
-  'kubernetes_rules/k8s_pod_host_ipc.yml': { ruleId: 'Kubernetes.Pod.Host.IPC', scope: 'native', ours: ['host-namespace'], note: 'hostIPC (with hostNetwork and hostPID in one rule)' },
+  'kubernetes_rules/k8s_pod_host_ipc.yml': { ruleId: 'Kubernetes.Pod.Host.IPC', scope: 'native', ours: ['host-namespace'], note: 'hostIPC (with hostNetwork and hostPID in one rule)', asTuning: { rules: { 'host-namespace': { exceptions: [IN_SYSTEM_NAMESPACE] } } } },
   'kubernetes_rules/k8s_pod_host_network.yml': {
     ruleId: 'Kubernetes.Pod.Host.Network',
     scope: 'native',
@@ -157,26 +185,30 @@ export const pantherRules: Readonly<Record<string, PantherMapping>> = {
     scope: 'native',
     ours: ['sensitive-host-mount'],
     note: 'hostPath volumes at or around paths that expose the node',
+    asTuning: { lists: { sensitiveHostPaths: ['*'] }, rules: { 'sensitive-host-mount': { exceptions: [IN_SYSTEM_NAMESPACE] } } },
   },
   'kubernetes_rules/k8s_privileged_pod_created.yml': {
     ruleId: 'Kubernetes.Pod.Privileged.Created',
     scope: 'native',
     ours: ['privileged-container', 'insecure-security-context'],
-    note: 'Privileged containers, and (Panther’s run-as-root half) an explicit runAsUser: 0 in the effective security context',
+    note: 'Privileged containers, and (Panther’s run-as-root half) an explicit runAsUser: 0, or runAsNonRoot: false without a runAsUser, in the effective security context',
+    asTuning: { rules: { 'privileged-container': { exceptions: [IN_SYSTEM_NAMESPACE] }, 'insecure-security-context': { exceptions: [IN_SYSTEM_NAMESPACE] } } },
   },
   'kubernetes_rules/k8s_role_node_proxy_permissions.yml': {
     ruleId: 'Kubernetes.Role.NodeProxyPermissions',
     scope: 'native',
     ours: ['rbac-sensitive-grant'],
     note: 'What a role grants on nodes/proxy, decided with the RBAC authorizer’s matching',
+    asTuning: { rules: { 'rbac-sensitive-grant': { exceptions: [NOT_CREATE, SYSTEM_PRINCIPAL] } } },
   },
   'kubernetes_rules/k8s_role_pod_exec.yml': {
     ruleId: 'Kubernetes.Role.PodExec',
     scope: 'native',
     ours: ['rbac-sensitive-grant'],
     note: 'What a role grants on pods/exec, decided with the RBAC authorizer’s matching',
+    asTuning: { rules: { 'rbac-sensitive-grant': { exceptions: [NOT_CREATE, SYSTEM_PRINCIPAL] } } },
   },
-  'kubernetes_rules/k8s_role_wildcard.yml': { ruleId: 'Kubernetes.Role.Wildcard', scope: 'native', ours: ['rbac-wildcard'], note: '`*` in verbs, resources or apiGroups' },
+  'kubernetes_rules/k8s_role_wildcard.yml': { ruleId: 'Kubernetes.Role.Wildcard', scope: 'native', ours: ['rbac-wildcard'], note: '`*` in verbs, resources or apiGroups', asTuning: { rules: { 'rbac-wildcard': { exceptions: [NOT_CREATE, SYSTEM_PRINCIPAL, "!event.requestObject.rules.exists(r, ('verbs' in r && '*' in r.verbs) || ('resources' in r && '*' in r.resources))"] } } } },
   'kubernetes_rules/k8s_role_write_permissions.yml': {
     ruleId: 'Kubernetes.Role.WritePermissions',
     scope: 'native',
@@ -188,6 +220,7 @@ export const pantherRules: Readonly<Record<string, PantherMapping>> = {
     scope: 'native',
     ours: ['forbidden-burst', 'anonymous-scan'],
     note: `kaudit counts denials on any resource (forbidden-burst), not failed Secret reads alone. ${STATEFUL_AT_ONE}`,
+    asTuning: { rules: { 'forbidden-burst': { exceptions: ["record.resource != 'secrets'", "record.verb != 'get'", "record.user.startsWith('system:serviceaccount:kube-system:')"] } } },
   },
   'kubernetes_rules/k8s_secret_enumeration.yml': {
     ruleId: 'Kubernetes.BulkSecretAccess',
@@ -200,6 +233,7 @@ export const pantherRules: Readonly<Record<string, PantherMapping>> = {
     scope: 'native',
     ours: ['secrets-enumeration'],
     note: 'list/watch of Secrets in all namespaces (or kube-system) by a non-control-plane identity',
+    asTuning: { rules: { 'secrets-enumeration': { exceptions: ["record.user.endsWith(':kube-state-metrics')"] } } },
   },
   'kubernetes_rules/k8s_service_nodeport.yml': {
     ruleId: 'Kubernetes.Service.NodePort.Deployed',
@@ -218,6 +252,7 @@ export const pantherRules: Readonly<Record<string, PantherMapping>> = {
     scope: 'native',
     ours: ['pod-exec-suspicious-command'],
     note: 'The service-account-token pattern of pod-exec-suspicious-command (Kubernetes, EKS IRSA and Azure workload-identity token paths)',
+    asTuning: { rules: { 'pod-exec-suspicious-command': { exceptions: [`${SYSTEM_PRINCIPAL} && ${IN_SYSTEM_NAMESPACE}`] } } },
   },
   'kubernetes_rules/k8s_system_principal_public_ip.yml': {
     ruleId: 'Kubernetes.System.Principal.PublicIP',
@@ -230,6 +265,7 @@ export const pantherRules: Readonly<Record<string, PantherMapping>> = {
     scope: 'native',
     ours: ['system-role-modified'],
     note: 'system: ClusterRoles and ClusterRoleBindings changed or deleted by non-system identities',
+    asTuning: { rules: { 'system-role-modified': { exceptions: ["record.name == 'system:coredns'"] } } },
   },
 };
 
@@ -320,10 +356,6 @@ export const knownDisagreements: Readonly<Record<string, KnownDisagreement>> = {
   'kubernetes_rules/k8s_pod_hostpath_volume.yml | AKS Pod With HostPath': {
     category: 'ours-stricter',
     reason: '/mnt/data is not a path that exposes the node (root filesystem, /etc, /proc, /root, runtime sockets, kubelet and control-plane state); any-hostPath is Pod Security Baseline’s business (pod-security-violation)',
-  },
-  'kubernetes_rules/k8s_privileged_pod_created.yml | Run-As-Root Pod Created': {
-    category: 'ours-stricter',
-    reason: 'runAsNonRoot: false only skips the kubelet’s non-root check; whether the container runs as root depends on the image’s USER, which the audit event does not show (kaudit reports an explicit runAsUser: 0)',
   },
   'kubernetes_rules/k8s_privileged_pod_created.yml | Privileged Pod in System Namespace (Excluded)': {
     category: 'theirs-narrower',

@@ -5,12 +5,12 @@
 //   npx tsx --conditions=source scripts/conformance-report.ts
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { auditEventSchema } from '#shared/contracts';
-import { applyTuning, builtinRules, createEngine, loadTuning, unwrapDocument, type Tuning } from '#shared/engine';
+import { applyTuning, builtinRules, createEngine, loadTuning, unwrapDocument, type Tuning, type TuningInput } from '#shared/engine';
 import { corpusDir, corpusLines, envelopeOf, pantherTests, repoRoot, type PantherTest } from '#shared/testing';
 import { comparableBases, falcoExceptions, falcoOverrides, falcoRules, type FalcoException, type TuningFragment } from './falco-mapping.js';
-import { categoryMeaning, knownDisagreements, pantherRules, type DisagreementCategory, type KnownDisagreement } from './panther-mapping.js';
+import { categoryMeaning, knownDisagreements, pantherRules, type DisagreementCategory, type KnownDisagreement, type PantherMapping } from './panther-mapping.js';
 
 export const refreshCommand = 'npx tsx --conditions=source scripts/conformance-report.ts';
 export const falcoTuningFile = path.join(repoRoot, 'test', 'conformance', 'falco.tuning.yaml');
@@ -211,6 +211,8 @@ export interface PantherVerdict {
   /** Every kaudit rule that fired on the event. */
   fired: readonly string[];
   oursFires: boolean;
+  /** Whether a mapped rule fired with Panther's scope as tuning (the mapping's asTuning; the default without one). */
+  oursFiresScoped: boolean;
   /** The event passed auditEventSchema. */
   valid: boolean;
   /** Panther counts the event toward a threshold > 1: stateful rules ran with threshold 1. */
@@ -224,6 +226,8 @@ export interface PantherRun {
   testsByFile: Map<string, Map<string, number>>;
   /** Source files of the corpus without a pantherRules entry (must be none). */
   unknownFiles: string[];
+  /** Runtime CEL errors of the asTuning exceptions, by rule id (must be none). */
+  celErrors: Record<string, number>;
 }
 
 const thresholdOf = (t: PantherTest): number => {
@@ -237,10 +241,23 @@ export function pantherEvent(t: PantherTest): unknown {
   return t.format === 'k8s_audit_event' ? clean : unwrapDocument(clean)[0];
 }
 
+const thresholdsAtOne = { anonymousScan: 1, forbiddenBurst: 1, secretReadBurst: 1 } as const;
+
+/** The tuning a Panther test runs with: the mapping's asTuning (scoped) or the defaults, thresholds at one when Panther counts. */
+function pantherTuning(mapping: PantherMapping, scoped: boolean, atOne: boolean): Tuning {
+  const doc: TuningInput = scoped ? (mapping.asTuning ?? {}) : {};
+  return applyTuning(builtinRules, atOne ? { ...doc, thresholds: { ...doc.thresholds, ...thresholdsAtOne } } : doc);
+}
+
 export function runPanther(): PantherRun {
-  const defaults = loadTuning(builtinRules, undefined);
-  const thresholdOne = applyTuning(builtinRules, { thresholds: { anonymousScan: 1, forbiddenBurst: 1, secretReadBurst: 1 } });
-  const run: PantherRun = { verdicts: [], testsByFile: new Map(), unknownFiles: [] };
+  const tunings = new Map<string, Tuning>();
+  const tuningFor = (file: string, mapping: PantherMapping, scoped: boolean, atOne: boolean): Tuning => {
+    const key = `${file}|${String(scoped)}|${String(atOne)}`;
+    const t = tunings.get(key) ?? pantherTuning(mapping, scoped, atOne);
+    tunings.set(key, t);
+    return t;
+  };
+  const run: PantherRun = { verdicts: [], testsByFile: new Map(), unknownFiles: [], celErrors: {} };
   for (const t of pantherTests()) {
     const perFormat = run.testsByFile.get(t.source_file) ?? new Map<string, number>();
     perFormat.set(t.format, (perFormat.get(t.format) ?? 0) + 1);
@@ -252,13 +269,15 @@ export function runPanther(): PantherRun {
     }
     if (mapping.ours === null || !nativeFormats.has(t.format)) continue;
     const atOne = thresholdOf(t) > 1;
-    const tuning = atOne ? thresholdOne : defaults;
     const parsed = auditEventSchema.safeParse(pantherEvent(t));
-    const fired = parsed.success
-      ? createEngine({ rules: tuning.rules, settings: tuning.settings })
-          .analyze(envelopeOf(parsed.data))
-          .findings.map((f) => f.ruleId)
-      : [];
+    const firedWith = (tuning: Tuning): string[] =>
+      parsed.success
+        ? createEngine({ rules: tuning.rules, settings: tuning.settings })
+            .analyze(envelopeOf(parsed.data))
+            .findings.map((f) => f.ruleId)
+        : [];
+    const fired = firedWith(tuningFor(t.source_file, mapping, false, atOne));
+    const firedScoped = firedWith(tuningFor(t.source_file, mapping, true, atOne));
     const ours = mapping.ours;
     run.verdicts.push({
       sourceFile: t.source_file,
@@ -269,15 +288,19 @@ export function runPanther(): PantherRun {
       ours,
       fired,
       oursFires: ours.some((id) => fired.includes(id)),
+      oursFiresScoped: ours.some((id) => firedScoped.includes(id)),
       valid: parsed.success,
       thresholdOne: atOne,
       known: knownDisagreements[disagreementKey(t.source_file, t.test_name)],
     });
   }
+  for (const t of tunings.values()) for (const [id, n] of t.errors.counts) run.celErrors[id] = (run.celErrors[id] ?? 0) + n;
   return run;
 }
 
 export const pantherAgrees = (v: PantherVerdict): boolean => v.oursFires === v.expected;
+/** Agreement with Panther's scope expressed as kaudit tuning (PantherMapping.asTuning). */
+export const pantherAgreesScoped = (v: PantherVerdict): boolean => v.oursFiresScoped === v.expected;
 
 // ---------------------------------------------------------------------------------------------------
 // The report (docs/conformance.md)
@@ -298,6 +321,8 @@ export interface Summary {
   falcoPositive: { agree: number; total: number };
   falcoNegative: { agree: number; total: number };
   panther: { agree: number; total: number };
+  /** With each Panther rule's scope as kaudit tuning (PantherMapping.asTuning). */
+  pantherScoped: { agree: number; total: number };
   pantherByCategory: Record<DisagreementCategory, number>;
 }
 
@@ -310,6 +335,7 @@ export function summarize(falco: FalcoRun, panther: PantherRun): Summary {
     falcoPositive: { agree: pos.filter(falcoAgrees).length, total: pos.length },
     falcoNegative: { agree: neg.filter(falcoAgrees).length, total: neg.length },
     panther: { agree: panther.verdicts.filter(pantherAgrees).length, total: panther.verdicts.length },
+    pantherScoped: { agree: panther.verdicts.filter(pantherAgreesScoped).length, total: panther.verdicts.length },
     pantherByCategory: byCategory,
   };
 }
@@ -368,7 +394,7 @@ function falcoSection(falco: FalcoRun): string[] {
 function pantherSection(panther: PantherRun): string[] {
   const out: string[] = ['## Panther', ''];
   out.push(
-    'Each test of a mapped Panther rule whose log is a native audit Event (`k8s_audit_event`, Panther `p_*` keys dropped) or an AKS diagnostic record wrapping one (`azure_diagnostics_wrapped_string`, unwrapped) runs through a fresh engine with the default tuning; a test agrees when the mapped kaudit rule fires exactly when Panther’s ExpectedResult is true. For Panther rules with a threshold above 1, kaudit’s stateful rules run with their threshold tuned to 1 (Panther’s ExpectedResult says whether one event counts toward the threshold). GKE Cloud Audit Log tests (`protoPayload`) are a different schema and out of scope.',
+    'Each test of a mapped Panther rule whose log is a native audit Event (`k8s_audit_event`, Panther `p_*` keys dropped) or an AKS diagnostic record wrapping one (`azure_diagnostics_wrapped_string`, unwrapped) runs through a fresh engine twice: with the default tuning, and with Panther’s scope for that rule written as a kaudit tuning document (below: the exclusions and lists Panther’s rule applies, as CEL exceptions and lists, the way `falco.tuning.yaml` carries Falco’s allow-lists). A test agrees when a mapped kaudit rule fires exactly when Panther’s ExpectedResult is true. For Panther rules with a threshold above 1, kaudit’s stateful rules run with their threshold tuned to 1 (Panther’s ExpectedResult says whether one event counts toward the threshold). GKE Cloud Audit Log tests (`protoPayload`) are a different schema and out of scope.',
     '',
     '### Mapped rules',
     '',
@@ -380,15 +406,34 @@ function pantherSection(panther: PantherRun): string[] {
     .map(([file, m]) => {
       const mine = panther.verdicts.filter((v) => v.sourceFile === file);
       const agree = mine.filter(pantherAgrees).length;
-      return [m.ruleId, file, code(m.ours), ratio(agree, mine.length), String(fileTests(file, (f) => !nativeFormats.has(f))), m.note];
+      const scoped = mine.filter(pantherAgreesScoped).length;
+      return [m.ruleId, file, code(m.ours), ratio(agree, mine.length), ratio(scoped, mine.length), String(fileTests(file, (f) => !nativeFormats.has(f))), m.note];
     });
-  out.push(...table(['Panther rule', 'file', 'kaudit rule(s)', 'agree', 'other tests (out of scope)', 'note'], mappedRows), '');
+  out.push(...table(['Panther rule', 'file', 'kaudit rule(s)', 'agree (default tuning)', 'agree (Panther’s scope as tuning)', 'other tests (out of scope)', 'note'], mappedRows), '');
+  out.push(
+    '### Panther’s scope as kaudit tuning',
+    '',
+    'What a site that wants a Panther rule’s behaviour would put in its rules file (`KAUDIT_RULES_FILE`, SPEC §5.2). Mostly exclusions Panther makes and kaudit does not by default (creation only, system principals and namespaces, private addresses); some widen kaudit’s lists (`adminRoles`, `systemNamespaces`, `sensitiveHostPaths`, `publicPaths`).',
+    '',
+  );
+  for (const m of Object.values(pantherRules)) {
+    if (m.ours === null || m.asTuning === undefined) continue;
+    out.push(`**${m.ruleId}**`, '', '```yaml', toYaml(m.asTuning, { lineWidth: 0 }).trimEnd(), '```', '');
+  }
   out.push('### Disagreements', '');
   const differences = panther.verdicts.filter((v) => !pantherAgrees(v));
   out.push(
     ...table(
-      ['Panther rule', 'test', 'Panther', 'kaudit', 'category', 'reason'],
-      differences.map((v) => [v.ruleId, v.testName, yesNo(v.expected), yesNo(v.oursFires), v.known?.category ?? 'UNDOCUMENTED', v.known?.reason ?? '']),
+      ['Panther rule', 'test', 'Panther', 'kaudit', 'category', 'reason', 'with Panther’s scope as tuning'],
+      differences.map((v) => [
+        v.ruleId,
+        v.testName,
+        yesNo(v.expected),
+        yesNo(v.oursFires),
+        v.known?.category ?? 'UNDOCUMENTED',
+        v.known?.reason ?? '',
+        pantherAgreesScoped(v) ? 'agrees' : 'differs',
+      ]),
     ),
     '',
   );
@@ -421,11 +466,12 @@ export function renderReport(falco: FalcoRun, panther: PantherRun): string {
       [
         ['Falco: mapped rule fires where a case expects it', ratio(s.falcoPositive.agree, s.falcoPositive.total), percent(s.falcoPositive.agree, s.falcoPositive.total)],
         ['Falco: mapped rules silent in "no alert" cases', ratio(s.falcoNegative.agree, s.falcoNegative.total), percent(s.falcoNegative.agree, s.falcoNegative.total)],
-        ['Panther: native and AKS-wrapped tests of mapped rules', ratio(s.panther.agree, s.panther.total), percent(s.panther.agree, s.panther.total)],
+        ['Panther: native and AKS-wrapped tests of mapped rules, default tuning', ratio(s.panther.agree, s.panther.total), percent(s.panther.agree, s.panther.total)],
+        ['Panther: the same, each Panther rule’s scope as kaudit tuning', ratio(s.pantherScoped.agree, s.pantherScoped.total), percent(s.pantherScoped.agree, s.pantherScoped.total)],
       ],
     ),
     '',
-    `Panther disagreements by category: ${categories}. Falco’s malformed fixture \`fal_01_003.json\` (\`{"kind": 0}\`) is ${falco.rejected.some((r) => r.trace === 'fal_01_003.json') ? 'rejected' : 'NOT rejected'} by \`auditEventSchema\`.`,
+    `Panther disagreements with the default tuning, by category: ${categories}. Falco’s malformed fixture \`fal_01_003.json\` (\`{"kind": 0}\`) is ${falco.rejected.some((r) => r.trace === 'fal_01_003.json') ? 'rejected' : 'NOT rejected'} by \`auditEventSchema\`.`,
     '',
     ...falcoSection(falco),
     ...pantherSection(panther),

@@ -251,6 +251,14 @@ describe('sensitive-host-mount', () => {
     expect(fired(mounting(hostPath))).toEqual([]);
   });
 
+  it('reads its paths from lists.sensitiveHostPaths: a site list replaces the defaults, `*` reports every hostPath', () => {
+    expect(fired(mounting('/data/app'), { sensitiveHostPaths: ['/data'] })).toEqual(['sensitive-host-mount']);
+    expect(fired(mounting('/etc'), { sensitiveHostPaths: ['/data'] })).toEqual([]);
+    expect(fired(mounting('/'), { sensitiveHostPaths: ['/data'] })).toEqual([]);
+    expect(evidenceOf(mounting('/mnt/data'), 'sensitive-host-mount', { sensitiveHostPaths: ['*'] })).toMatchObject({ hostPaths: [{ path: '/mnt/data', sensitive: '*' }] });
+    expect(fired(podCreate(podSpec({ volumes: [{ name: 'tmp', emptyDir: {} }] })), { sensitiveHostPaths: ['*'] })).toEqual([]);
+  });
+
   it('fires on a Job template, and not on emptyDir or secret volumes', () => {
     expect(fired(workloadCreate('Job', podSpec({ volumes: [{ name: 'h', hostPath: { path: '/var/lib/kubelet' } }] })))).toEqual(['sensitive-host-mount']);
     expect(fired(podCreate(podSpec({ volumes: [{ name: 'tmp', emptyDir: {} }, { name: 's', secret: { secretName: 's' } }] })))).toEqual([]);
@@ -308,6 +316,16 @@ describe('insecure-security-context', () => {
     expect(fired(podCreate(podSpec({ securityContext: { runAsUser: 0 } }, [container({ securityContext: { runAsUser: 1000 } })])))).toEqual([]);
     const rootContainer = podCreate(podSpec({ securityContext: { runAsUser: 1000 } }, [container({ securityContext: { runAsUser: 0 } })]));
     expect(issuesOf(rootContainer)).toMatchObject([{ issues: ['runAsUser: 0 (container)'] }]);
+  });
+
+  it('fires on runAsNonRoot: false without a runAsUser (the image decides, root unless it says otherwise), not when a non-root runAsUser is set', () => {
+    expect(issuesOf(podCreate(podSpec({}, [container({ securityContext: { runAsNonRoot: false } })])))).toMatchObject([
+      { issues: ['runAsNonRoot: false without runAsUser (container)'] },
+    ]);
+    expect(issuesOf(podCreate(podSpec({ securityContext: { runAsNonRoot: false } })))).toMatchObject([{ issues: ['runAsNonRoot: false without runAsUser (pod)'] }]);
+    expect(fired(podCreate(podSpec({ securityContext: { runAsNonRoot: false, runAsUser: 1000 } })))).toEqual([]);
+    expect(fired(podCreate(podSpec({ securityContext: { runAsNonRoot: false } }, [container({ securityContext: { runAsNonRoot: true } })])))).toEqual([]);
+    expect(fired(podCreate(podSpec()))).toEqual([]);
   });
 
   it('fires on an Unconfined seccomp profile, by field or legacy annotation, unless the container sets its own', () => {

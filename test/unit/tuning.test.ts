@@ -10,6 +10,17 @@ import { corpusLines, envelopeOf } from '#shared/testing';
 const [anonymous] = corpusLines('falco-k8s-audit/anonymous_creates_namespace_foo.json');
 const engineWith = (t: Tuning) => createEngine({ rules: t.rules, settings: t.settings });
 const fired = (t: Tuning, event: unknown) => engineWith(t).analyze(envelopeOf(event)).findings;
+/** A complete audit Event at ResponseComplete with the given fields. */
+const auditEvent = (fields: Record<string, unknown>) => ({
+  kind: 'Event',
+  apiVersion: 'audit.k8s.io/v1',
+  level: 'Metadata',
+  auditID: '0f9a7c52-1111-4000-8000-000000000001',
+  stage: 'ResponseComplete',
+  requestReceivedTimestamp: '2026-03-01T10:00:00.000000Z',
+  stageTimestamp: '2026-03-01T10:00:00.001000Z',
+  ...fields,
+});
 
 describe('tuning file', () => {
   it('without a file every built-in rule is enabled at its default severity', () => {
@@ -84,6 +95,52 @@ describe('tuning file', () => {
   it('reads lists and thresholds into the rule settings', () => {
     const t = applyTuning(builtinRules, { lists: { allowedRegistries: ['registry.example.com'], breakGlassIdentities: ['breakglass'] }, thresholds: { forbiddenBurst: 3 } });
     expect(t.settings).toMatchObject({ allowedRegistries: ['registry.example.com'], breakGlassIdentities: ['breakglass'], forbiddenBurstThreshold: 3, anonymousScanThreshold: 20 });
+  });
+
+  it('lists.publicPaths decides which paths anonymous callers may reach without anonymous-request-allowed firing', () => {
+    const anonymousGet = (requestURI: string) =>
+      auditEvent({
+      requestURI,
+      verb: 'get',
+      user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
+      sourceIPs: ['203.0.113.9'],
+      responseStatus: { code: 200 },
+      annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': 'RBAC: allowed by ClusterRoleBinding "system:public-info-viewer"' },
+    });
+    const rule = (t: Tuning, uri: string) => fired(t, anonymousGet(uri)).some((f) => f.ruleId === 'anonymous-request-allowed');
+    const defaults = loadTuning(builtinRules, undefined);
+    for (const uri of ['/healthz', '/healthz/etcd', '/livez?verbose', '/readyz/', '/version', '/version?timeout=32s']) expect(rule(defaults, uri), uri).toBe(false);
+    for (const uri of ['/healthzz', '/versions', '/api/v1/secrets', '/metrics']) expect(rule(defaults, uri), uri).toBe(true);
+    const none = applyTuning(builtinRules, { lists: { publicPaths: [] } });
+    expect(rule(none, '/version')).toBe(true);
+    const withMetrics = applyTuning(builtinRules, { lists: { publicPaths: ['/metrics'] } });
+    expect([rule(withMetrics, '/metrics'), rule(withMetrics, '/healthz')]).toEqual([false, true]);
+    expect(() => applyTuning(builtinRules, { lists: { publicPaths: ['healthz'] } })).toThrow(/lists\.publicPaths/);
+  });
+
+  it('lists.adminRoles extends cluster-admin-binding to a site’s admin-equivalent ClusterRoles', () => {
+    const bindingTo = (role: string) =>
+      auditEvent({
+      level: 'Request',
+      requestURI: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+      verb: 'create',
+      user: { username: 'jane', groups: ['system:authenticated'] },
+      sourceIPs: ['10.0.0.7'],
+      objectRef: { resource: 'clusterrolebindings', name: 'ops', apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'v1' },
+      responseStatus: { code: 201 },
+      requestObject: {
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'ops' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+        subjects: [{ kind: 'User', name: 'mallory' }],
+      },
+    });
+    const rule = (t: Tuning, role: string) => fired(t, bindingTo(role)).find((f) => f.ruleId === 'cluster-admin-binding');
+    const defaults = loadTuning(builtinRules, undefined);
+    expect(rule(defaults, 'cluster-admin')?.evidence).toMatchObject({ roleRef: { name: 'cluster-admin' } });
+    expect(rule(defaults, 'platform-admin')).toBeUndefined();
+    const site = applyTuning(builtinRules, { lists: { adminRoles: ['cluster-admin', 'platform-admin'] } });
+    expect(rule(site, 'platform-admin')?.summary).toContain('grants ClusterRole platform-admin to User/mallory');
   });
 
   it('loads a YAML file, and names the file when it is not YAML', () => {

@@ -5,8 +5,13 @@ import type { Rule } from './types.js';
 
 const anonymousUser = 'system:anonymous';
 const unauthenticatedGroup = 'system:unauthenticated';
-// Health, version and discovery endpoints are open to anonymous callers by design.
-const publicPaths = [/^\/healthz(\/|\?|$)/, /^\/livez(\/|\?|$)/, /^\/readyz(\/|\?|$)/, /^\/version\/?(\?|$)/];
+
+/** The request path is one of `publicPaths` or under one (query string ignored). */
+export function isPublicPath(requestUri: string, publicPaths: readonly string[]): boolean {
+  const q = requestUri.indexOf('?');
+  const p = (q === -1 ? requestUri : requestUri.slice(0, q)).replace(/(.)\/+$/, '$1');
+  return publicPaths.some((pub) => p === pub || p.startsWith(pub.endsWith('/') ? pub : `${pub}/`));
+}
 
 export function isAnonymous(record: NormalizedRecord): boolean {
   return record.user === anonymousUser || record.groups.includes(unauthenticatedGroup);
@@ -24,9 +29,10 @@ export const anonymousRequestAllowed: Rule = {
   severity: 'high',
   category: 'authentication',
   mitre: ['T1078.001'],
-  evaluate({ record }) {
+  evaluate({ record, settings }) {
     if (!isAnonymous(record) || !wasAllowed(record)) return undefined;
-    if (publicPaths.some((p) => p.test(record.requestUri))) return undefined;
+    // Health and version endpoints are open to anonymous callers by design (system:public-info-viewer).
+    if (isPublicPath(record.requestUri, settings.publicPaths)) return undefined;
     return {
       summary: `An unauthenticated caller (${record.user}) was allowed to ${record.verb} ${record.requestUri}.`,
       evidence: {

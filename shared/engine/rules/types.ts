@@ -20,6 +20,18 @@ export interface RuleSettings {
   breakGlassIdentities: readonly string[];
   /** Namespaces where non-system identities should not create workloads. */
   systemNamespaces: readonly string[];
+  /**
+   * Paths anonymous callers may reach without `anonymous-request-allowed` firing: an entry matches the path
+   * itself and everything under it (`/healthz` covers `/healthz/etcd`), query strings ignored.
+   */
+  publicPaths: readonly string[];
+  /** ClusterRoles whose bindings `cluster-admin-binding` reports (a site's own admin-equivalent roles). */
+  adminRoles: readonly string[];
+  /**
+   * Host paths `sensitive-host-mount` reports: a hostPath equal to, under or an ancestor of an entry (`/` only
+   * matches itself); `*` reports every hostPath.
+   */
+  sensitiveHostPaths: readonly string[];
   anonymousScanThreshold: number;
   forbiddenBurstThreshold: number;
   secretReadBurstThreshold: number;
@@ -33,6 +45,31 @@ export const defaultRuleSettings: RuleSettings = {
   allowedRegistries: [],
   breakGlassIdentities: [],
   systemNamespaces: ['kube-system', 'kube-public'],
+  publicPaths: ['/healthz', '/livez', '/readyz', '/version'],
+  adminRoles: ['cluster-admin'],
+  // The whole filesystem, kernel interfaces, container runtime sockets and state, kubelet and control-plane
+  // credentials. `/run` too, as `/var/run` is a symlink to it. A mount of an ancestor (`/var`, `/var/lib`)
+  // exposes them as well.
+  sensitiveHostPaths: [
+    '/',
+    '/var/run/docker.sock',
+    '/run/containerd/containerd.sock',
+    '/var/run/crio/crio.sock',
+    '/run/crio/crio.sock',
+    '/var/lib/kubelet',
+    '/etc/kubernetes',
+    '/var/lib/docker',
+    '/var/lib/containerd',
+    '/var/lib/etcd',
+    '/etc',
+    '/proc',
+    '/root',
+    '/var/run',
+    '/run',
+    '/boot',
+    '/dev',
+    '/sys',
+  ],
   anonymousScanThreshold: 20,
   forbiddenBurstThreshold: 10,
   secretReadBurstThreshold: 15,

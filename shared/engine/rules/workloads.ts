@@ -104,35 +104,17 @@ export const hostNamespace: Rule = {
   },
 };
 
-// Host paths that give a container the node: the whole filesystem, kernel interfaces, container runtime
-// sockets and state, kubelet and control-plane credentials. `/run` too, as `/var/run` is a symlink to it.
-// A mount of an ancestor (`/var`, `/var/lib`) exposes them as well.
-const sensitiveHostPaths = [
-  '/var/run/docker.sock',
-  '/run/containerd/containerd.sock',
-  '/var/run/crio/crio.sock',
-  '/run/crio/crio.sock',
-  '/var/lib/kubelet',
-  '/etc/kubernetes',
-  '/var/lib/docker',
-  '/var/lib/containerd',
-  '/var/lib/etcd',
-  '/etc',
-  '/proc',
-  '/root',
-  '/var/run',
-  '/run',
-  '/boot',
-  '/dev',
-  '/sys',
-];
-
-/** The sensitive path a hostPath is equal to, under or an ancestor of ('/' only matches itself). */
-export function sensitiveHostPath(hostPath: string): string | undefined {
+/**
+ * The entry of `sensitive` (RuleSettings.sensitiveHostPaths) a hostPath is equal to, under or an ancestor of
+ * ('/' only matches itself; '*' matches every hostPath).
+ */
+export function sensitiveHostPath(hostPath: string, sensitive: readonly string[]): string | undefined {
   if (!hostPath.startsWith('/')) return undefined;
   const p = path.posix.normalize(hostPath).replace(/(.)\/+$/, '$1');
-  if (p === '/') return '/';
-  return sensitiveHostPaths.find((s) => p === s || p.startsWith(`${s}/`)) ?? sensitiveHostPaths.find((s) => s.startsWith(`${p}/`));
+  if (sensitive.includes('*')) return '*';
+  const dirs = sensitive.filter((s) => s !== '/');
+  if (p === '/') return sensitive.includes('/') ? '/' : undefined;
+  return dirs.find((s) => p === s || p.startsWith(`${s}/`)) ?? dirs.find((s) => s.startsWith(`${p}/`));
 }
 
 const mounts = (c: ContainerInfo, volume: string) => arr(field(c.spec, 'volumeMounts')).some((m) => field(m, 'name') === volume);
@@ -150,7 +132,7 @@ export const sensitiveHostMount: Rule = {
     for (const s of w.specs) {
       for (const v of arr(s.spec.volumes)) {
         const hostPath = str(field(v, 'hostPath', 'path'));
-        const sensitive = hostPath === undefined ? undefined : sensitiveHostPath(hostPath);
+        const sensitive = hostPath === undefined ? undefined : sensitiveHostPath(hostPath, settings.sensitiveHostPaths);
         if (sensitive === undefined) continue;
         const volume = str(field(v, 'name')) ?? '';
         const mountedBy = s.containers.filter((c) => mounts(c, volume));
@@ -242,6 +224,13 @@ function insecureSettings(s: PodSpecInfo, c: ContainerInfo): string[] {
     { value: field(podSc, 'runAsUser'), source: 'pod' },
   );
   if (runAsUser?.value === 0) issues.push(`runAsUser: 0 (${runAsUser.source})`);
+  // runAsNonRoot: false switches the kubelet's non-root check off on purpose; with no runAsUser the container
+  // runs as the image's USER, root unless the image says otherwise (the default, unset, is not reported).
+  const runAsNonRoot = effective(
+    { value: field(sc, 'runAsNonRoot'), source: 'container' },
+    { value: field(podSc, 'runAsNonRoot'), source: 'pod' },
+  );
+  if (runAsNonRoot?.value === false && typeof runAsUser?.value !== 'number') issues.push(`runAsNonRoot: false without runAsUser (${runAsNonRoot.source})`);
   const seccomp = effective(
     { value: field(sc, 'seccompProfile', 'type'), source: 'container' },
     { value: field(annotations, seccompContainerAnnotation + c.name), source: `annotation ${seccompContainerAnnotation}${c.name}` },

@@ -32,6 +32,9 @@ export const tuningSchema = z.strictObject({
       allowedRegistries: z.array(z.string().min(1)).optional(),
       breakGlassIdentities: z.array(z.string().min(1)).optional(),
       systemNamespaces: z.array(z.string().min(1)).optional(),
+      publicPaths: z.array(z.string().regex(/^\//, 'a path starting with /')).optional(),
+      adminRoles: z.array(z.string().min(1)).optional(),
+      sensitiveHostPaths: z.array(z.string().regex(/^(\/|\*$)/, 'an absolute path, or * for every hostPath')).optional(),
     })
     .default({}),
   thresholds: z
@@ -47,4 +50,6 @@ export const tuningSchema = z.strictObject({
   customRules: z.array(customRuleSchema).default([]),
 });
 export type TuningFile = z.infer<typeof tuningSchema>;
+/** A tuning document as written (defaults not yet filled in). */
+export type TuningInput = z.input<typeof tuningSchema>;
 export type CustomRuleSpec = z.infer<typeof customRuleSchema>;
