@@ -60,7 +60,7 @@ export function createEmbeddedBus({ dir, topics, logger }: { dir: string; topics
         })),
       );
     },
-    async consume({ groupId, topics: wanted, handler, positionOf }: ConsumeOptions) {
+    async consume({ groupId, topics: wanted, handler, positionOf, onAssign }: ConsumeOptions) {
       const offsets = await loadOffsets(groupId);
       if (positionOf) {
         for (const topic of wanted) {
@@ -68,6 +68,8 @@ export function createEmbeddedBus({ dir, topics, logger }: { dir: string; topics
           if (stored !== undefined) offsets[topic] = Number(stored);
         }
       }
+      // One consumer owns every partition (there is one, 0) for as long as it runs.
+      await onAssign?.(wanted.map((topic) => ({ topic, partition: 0 })));
       const state = { running: true };
       const running = () => state.running;
       let wake: (() => void) | undefined;

@@ -156,7 +156,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
         clearTimeout(timer);
       }
     },
-    async consume({ groupId, topics: wanted, handler, positionOf }: ConsumeOptions): Promise<Subscription> {
+    async consume({ groupId, topics: wanted, handler, positionOf, onAssign }: ConsumeOptions): Promise<Subscription> {
       let current: kafkajs.Consumer | undefined;
       let stopped = false;
       let restartTimer: NodeJS.Timeout | undefined;
@@ -190,19 +190,23 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
               });
           }, 2_000);
         });
-        if (positionOf) {
-          // On every assignment, start each partition where the consumer's own storage says it stopped.
+        // On every assignment: start each partition where the consumer's own storage says it stopped, then
+        // let the service prepare (restore state). kafkajs emits GROUP_JOIN synchronously before it fetches,
+        // so `assigned` is in place before the first batch of the new generation, which waits for it.
+        let assigned: Promise<void> = Promise.resolve();
+        if (positionOf || onAssign) {
           consumer.on(consumer.events.GROUP_JOIN, (event) => {
-            const assignment = event.payload.memberAssignment;
-            void (async () => {
-              for (const [topic, partitions] of Object.entries(assignment)) {
-                for (const partition of partitions) {
+            const assignment = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+            assigned = (async () => {
+              if (positionOf) {
+                for (const { topic, partition } of assignment) {
                   const offset = await positionOf(topic, partition);
                   if (offset !== undefined) consumer.seek({ topic, partition, offset });
                 }
               }
+              await onAssign?.(assignment);
             })().catch((err: unknown) => {
-              logger.error({ groupId, err }, 'could not seek to the stored positions');
+              logger.error({ groupId, err }, 'preparing the assigned partitions failed');
             });
           });
         }
@@ -213,6 +217,8 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           eachBatchAutoResolve: false,
           eachBatch: async (payload) => {
             const { batch } = payload;
+            await assigned;
+            // A seek to a stored position makes batches fetched before it stale.
             if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
             const messages: InMessage[] = batch.messages.map((m) => ({
               topic: batch.topic,

@@ -37,6 +37,12 @@ export interface ConsumeOptions {
    * when given, the adapter starts each assigned partition there instead of at the bus's committed offset.
    */
   positionOf?: (topic: string, partition: number) => Promise<string | undefined>;
+  /**
+   * Called whenever partitions are assigned to this consumer (at start, and after every rebalance), before
+   * any batch of the new assignment reaches the handler; the handler waits for it. A rejection is logged and
+   * the assignment proceeds.
+   */
+  onAssign?: (assignment: readonly { topic: string; partition: number }[]) => Promise<void>;
 }
 
 export interface Subscription {

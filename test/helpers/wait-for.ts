@@ -18,7 +18,7 @@ export interface WaitForOptions {
  * A single call that hangs is cut off at the deadline too.
  */
 export async function waitFor<T>(
-  fn: () => Promise<T | undefined | false>,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
   { timeoutMs = 30_000, intervalMs = 100, what }: WaitForOptions,
 ): Promise<T> {
   const started = Date.now();
@@ -33,7 +33,7 @@ export async function waitFor<T>(
     });
     try {
       // Promise.race subscribes to fn()'s promise, so a late rejection after the cut-off is handled
-      const result = await Promise.race([fn(), cutOff]);
+      const result = await Promise.race([Promise.resolve().then(fn), cutOff]);
       if (result === TIMED_OUT) {
         lastError = new Error('the last poll did not complete before the deadline');
       } else if (result !== undefined && result !== false) {

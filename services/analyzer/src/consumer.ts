@@ -20,6 +20,20 @@ export function createAnalyzer({ bus, engine, topics, groupId, logger, now = () 
   const processMessage = createProcessMessage({ engine });
   let subscription: Subscription | undefined;
 
+  /** Latest value per key from the state topic (`null` marks a deleted key). */
+  async function restoreState(): Promise<void> {
+    let restored = 0;
+    for (const m of await bus.readAll(topics.state)) {
+      try {
+        engine.state.restore(m.key, JSON.parse(m.value.toString('utf8')) as unknown);
+        restored++;
+      } catch {
+        logger.warn({ key: m.key }, 'unreadable state entry skipped');
+      }
+    }
+    logger.info({ restored, keys: engine.state.size }, 'rule state restored');
+  }
+
   async function handleBatch(batch: Batch): Promise<void> {
     const records: OutMessage[] = [];
     const findings: OutMessage[] = [];
@@ -48,21 +62,13 @@ export function createAnalyzer({ bus, engine, topics, groupId, logger, now = () 
 
   return {
     async start() {
-      // Restore the stateful rules' state (latest value per key; `null` marks a deleted key).
-      let restored = 0;
-      for (const m of await bus.readAll(topics.state)) {
-        try {
-          engine.state.restore(m.key, JSON.parse(m.value.toString('utf8')) as unknown);
-          restored++;
-        } catch {
-          logger.warn({ key: m.key }, 'unreadable state entry skipped');
-        }
-      }
-      logger.info({ restored, keys: engine.state.size }, 'rule state restored');
       subscription = await bus.consume({
         groupId,
         topics: [topics.events],
         handler: handleBatch,
+        // On every assignment (start and rebalance) take the latest state of every key from the compacted
+        // state topic: after a rebalance it holds what the partitions' previous owner wrote.
+        onAssign: restoreState,
       });
     },
     async stop() {
