@@ -43,6 +43,18 @@ export function createEmbeddedBus({ dir, topics, logger }: { dir: string; topics
     await rename(tmp, file);
   }
 
+  /** The log of a topic from its beginning to its end when the read starts. */
+  async function* readLog(topic: string): AsyncGenerator<InMessage> {
+    const l = log(topic);
+    const end = l.end;
+    let from = 0;
+    while (from < end) {
+      const { messages, next } = await l.read(from);
+      for (const { offset, message } of messages) if (offset < end) yield toInMessage(topic, offset, message);
+      from = next;
+    }
+  }
+
   return {
     kind: 'embedded',
     async start() {
@@ -127,14 +139,11 @@ export function createEmbeddedBus({ dir, topics, logger }: { dir: string; topics
     },
     async readAll(topic: string) {
       const out: InMessage[] = [];
-      const l = log(topic);
-      let from = 0;
-      while (from < l.end) {
-        const { messages, next } = await l.read(from);
-        out.push(...messages.map(({ offset, message }) => toInMessage(topic, offset, message)));
-        from = next;
-      }
+      for await (const m of readLog(topic)) out.push(m);
       return out;
+    },
+    readRange(topic: string) {
+      return Promise.resolve({ partitions: [{ partition: 0, messages: readLog(topic) }], close: () => Promise.resolve() });
     },
     isReady: () => ready && !closed,
     async close() {

@@ -49,6 +49,13 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/** A topic read outside any live consumer group (replay --from-kafka), one stream per partition. */
+export interface TopicRange {
+  partitions: { partition: number; messages: AsyncIterable<InMessage> }[];
+  /** Stops reading and releases the reader (safe to call twice). */
+  close(): Promise<void>;
+}
+
 export interface Bus {
   readonly kind: 'kafka' | 'embedded';
   /** Connects and makes sure every topic exists. */
@@ -58,6 +65,13 @@ export interface Bus {
   consume(options: ConsumeOptions): Promise<Subscription>;
   /** Every message of a topic from the beginning to its current end (state restore; no consumer group). */
   readAll(topic: string): Promise<InMessage[]>;
+  /**
+   * The messages of a topic appended from `since` (inclusive) to `until` (exclusive; absent: the topic's
+   * current end), by the bus's message time, through a reader of its own that never joins or moves a live
+   * consumer group. Kafka looks the times up in its time index; the embedded log has none and reads from
+   * its beginning to its end (callers filter by event time anyway).
+   */
+  readRange(topic: string, range: { since?: Date | undefined; until?: Date | undefined }): Promise<TopicRange>;
   isReady(): boolean;
   close(): Promise<void>;
 }

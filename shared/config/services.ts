@@ -78,6 +78,17 @@ export function loadExportConfig(raw: RawEnv = process.env): ExportConfig {
   return { logLevel: env.KAUDIT_LOG_LEVEL, dbFile: dbFile(env) };
 }
 
+/** `npm run replay -- --from-kafka`: the bus to read the events topic from (Kafka, else the embedded log). */
+export interface ReplayBusConfig {
+  logLevel: CommonConfig['logLevel'];
+  bus: CommonConfig['bus'];
+}
+export function loadReplayBusConfig(raw: RawEnv = process.env): ReplayBusConfig {
+  const env = parseEnv(raw);
+  const common = commonConfig(env);
+  return { logLevel: common.logLevel, bus: common.bus };
+}
+
 /** All services in one process; missing token lists may be supplied (generated) by the caller. */
 export function loadStandaloneConfig(
   raw: RawEnv = process.env,

@@ -21,14 +21,16 @@ const redactPaths = [
   '*.stringData',
 ];
 
-export function createLogger({ level = 'info', name }: { level?: string; name: string }): Logger {
-  return pino({
+/** JSON lines on stdout (services), or on stderr for CLIs whose stdout is their output (`stderr: true`). */
+export function createLogger({ level = 'info', name, stderr = false }: { level?: string; name: string; stderr?: boolean }): Logger {
+  const options = {
     name,
     level,
     redact: { paths: redactPaths, censor: '[redacted]' },
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return stderr ? pino(options, pino.destination(2)) : pino(options);
 }
 
 export function silentLogger(): Logger {

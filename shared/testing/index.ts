@@ -41,6 +41,28 @@ export function eventList(items: unknown[]): { kind: 'EventList'; apiVersion: st
   return { kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items };
 }
 
+/**
+ * A hand-written audit Event: a Metadata-level ResponseComplete event by `jane` from 10.0.0.5 (a list of pods
+ * in default, allowed, 200) with `fields` laid over it. Tests state only what they are about.
+ */
+export function auditEventOf(fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: 'Metadata',
+    auditID: '0f9a7c52-1111-4000-8000-000000000001',
+    stage: 'ResponseComplete',
+    requestURI: '/api/v1/namespaces/default/pods',
+    verb: 'list',
+    user: { username: 'jane', groups: ['system:authenticated'] },
+    sourceIPs: ['10.0.0.5'],
+    responseStatus: { code: 200 },
+    requestReceivedTimestamp: '2026-03-01T10:00:00.000000Z',
+    stageTimestamp: '2026-03-01T10:00:00.001000Z',
+    ...fields,
+  };
+}
+
 export function envelopeOf(event: unknown, cluster = 'test', tls = true): Envelope {
   return {
     cluster,

@@ -5,20 +5,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import type { Finding, NormalizedRecord } from '#shared/contracts';
+import { auditEventOf } from '#shared/testing';
 import { getJson, postEvents, startPipeline } from './pipeline.js';
 import { waitFor } from './wait-for.js';
 
-const event = (auditID: string, time: string) => ({
-  auditID,
-  stage: 'ResponseComplete',
-  requestURI: '/api/v1/namespaces/default/configmaps',
-  verb: 'list',
-  user: { username: 'jane', groups: ['system:authenticated'] },
-  sourceIPs: ['10.0.0.5'],
-  responseStatus: { code: 200 },
-  stageTimestamp: time,
-  annotations: { 'authorization.k8s.io/decision': 'allow' },
-});
+const event = (auditID: string, time: string) =>
+  auditEventOf({
+    auditID,
+    requestURI: '/api/v1/namespaces/default/configmaps',
+    requestReceivedTimestamp: time,
+    stageTimestamp: time,
+    annotations: { 'authorization.k8s.io/decision': 'allow' },
+  });
 
 export async function stateSurvivesRestart(brokers?: string[]): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-state-'));

@@ -7,28 +7,23 @@ import { createKafkaBus, messageKey, topicNames, type Bus, type ConsumeOptions }
 import type { Finding } from '#shared/contracts';
 import { builtinRules, createEngine, defaultRuleSettings, type Engine } from '#shared/engine';
 import { silentLogger } from '#shared/logging';
-import { envelopeOf } from '#shared/testing';
+import { auditEventOf, envelopeOf } from '#shared/testing';
 import { createAnalyzer, type Analyzer } from '../../services/analyzer/src/consumer.js';
 import { kafkaBrokerList, uniqueName, waitFor } from '../kafka/index.js';
 
 const cluster = 'rebalance';
 const threshold = 4;
 
-const forbidden = (user: string, n: number) => ({
-  kind: 'Event',
-  apiVersion: 'audit.k8s.io/v1',
-  level: 'Metadata',
-  auditID: `${user}-${String(n)}`,
-  stage: 'ResponseComplete',
-  requestURI: '/api/v1/namespaces/default/secrets',
-  verb: 'list',
-  user: { username: user, groups: ['system:authenticated'] },
-  sourceIPs: ['10.0.0.5'],
-  responseStatus: { code: 403 },
-  annotations: { 'authorization.k8s.io/decision': 'forbid' },
-  requestReceivedTimestamp: `2026-05-01T10:00:0${String(n)}.000000Z`,
-  stageTimestamp: `2026-05-01T10:00:0${String(n)}.000000Z`,
-});
+const forbidden = (user: string, n: number) =>
+  auditEventOf({
+    auditID: `${user}-${String(n)}`,
+    requestURI: '/api/v1/namespaces/default/secrets',
+    user: { username: user, groups: ['system:authenticated'] },
+    responseStatus: { code: 403 },
+    annotations: { 'authorization.k8s.io/decision': 'forbid' },
+    requestReceivedTimestamp: `2026-05-01T10:00:0${String(n)}.000000Z`,
+    stageTimestamp: `2026-05-01T10:00:0${String(n)}.000000Z`,
+  });
 
 interface Member {
   bus: Bus;

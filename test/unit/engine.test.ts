@@ -5,26 +5,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { recordSchema } from '#shared/contracts';
 import { createEngine, findingId, normalize, rbacRequestOf, splitItems, unwrapDocument } from '#shared/engine';
-import { corpusDir, corpusLines, envelopeOf, pantherEvent, pantherTests } from '#shared/testing';
+import { auditEventOf, corpusDir, corpusLines, envelopeOf, pantherEvent, pantherTests } from '#shared/testing';
 
 const engine = createEngine();
 // a fresh engine per event: stateful rules (e.g. audit-silence across the corpus's years) stay out of it
 const rulesFired = (event: unknown) => createEngine().analyze(envelopeOf(event)).findings.map((f) => f.ruleId);
 
-const base = {
-  kind: 'Event',
-  apiVersion: 'audit.k8s.io/v1',
-  level: 'Metadata',
+const base = auditEventOf({
   auditID: '1f2e3d4c-0000-4000-8000-000000000001',
-  stage: 'ResponseComplete',
-  requestURI: '/api/v1/namespaces/default/pods',
-  verb: 'list',
-  user: { username: 'jane', groups: ['system:authenticated'] },
   sourceIPs: ['10.0.0.7'],
-  responseStatus: { code: 200 },
-  requestReceivedTimestamp: '2026-03-01T10:00:00.000000Z',
   stageTimestamp: '2026-03-01T10:00:00.250000Z',
-};
+});
 
 describe('normalize', () => {
   it('derives identity, time and decision from a v1beta1 Falco trace without stage timestamps', () => {

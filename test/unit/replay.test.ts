@@ -6,10 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '#shared/storage';
-import { corpusDir, corpusLines, eventList, repoRoot } from '#shared/testing';
+import { auditEventOf, corpusDir, corpusLines, eventList, repoRoot } from '#shared/testing';
 import { replay, type ReplaySummary } from '../../services/replay/src/replay.js';
 
 const cli = path.join(repoRoot, 'dist', 'services', 'replay', 'src', 'main.js');
@@ -151,6 +152,77 @@ describe('replay', () => {
     expect(second.events).toBe(first.events);
     expect(second.written).toEqual({ records: 0, findings: 0 });
     expect([await count(db, 'records'), await count(db, 'findings')]).toEqual(counts);
+  });
+
+  it('analyses a rotated set (audit.log.2, audit.log.1, audit.log, a timestamped backup) in event-time order, given in any order', async () => {
+    const dir = path.join(tmp, 'rotated');
+    mkdirSync(dir, { recursive: true });
+    // One identity's denials, 12 events one minute apart, spread over four files of a rotated set: the
+    // newest events in audit.log, the oldest in the timestamped backup. forbidden-burst (≥ 10 in 5 min)
+    // sees them in time order or not at all.
+    const denial = (i: number) =>
+      auditEventOf({
+        auditID: `rot-${String(i).padStart(2, '0')}`,
+        requestURI: '/api/v1/namespaces/kube-system/secrets',
+        user: { username: 'mallory', groups: ['system:authenticated'] },
+        responseStatus: { code: 403 },
+        annotations: { 'authorization.k8s.io/decision': 'forbid' },
+        stageTimestamp: new Date(Date.UTC(2026, 10, 20, 10, 0, 0) + i * 20_000).toISOString(),
+      });
+    const files: Record<string, number[]> = { 'audit-2026-11-20T10-00-00.000.log': [0, 1, 2], 'audit.log.2': [3, 4, 5], 'audit.log.1': [6, 7, 8], 'audit.log': [9, 10, 11] };
+    for (const [name, ids] of Object.entries(files)) writeFileSync(path.join(dir, name), ids.map((i) => JSON.stringify(denial(i))).join('\n') + '\n');
+    const s = await replay({ inputs: [dir], db: await freshDb('rotated') });
+    expect(s.events).toBe(12);
+    expect(s.outOfOrder).toBe(0);
+    expect(s.timeRange).toEqual({ from: '2026-11-20T10:00:00.000Z', to: '2026-11-20T10:03:40.000Z' });
+    const byFile = await replay({ inputs: Object.keys(files).map((f) => path.join(dir, f)).reverse(), db: await freshDb('rotated-files') });
+    expect(byFile.findingsByRule).toEqual(s.findingsByRule);
+    // the tenth denial in time order is the one that reaches the threshold
+    const db = await freshDb('rotated-check');
+    await replay({ inputs: [dir], db });
+    expect(await db.query("SELECT audit_id FROM findings WHERE rule_id = 'forbidden-burst'")).toEqual([{ audit_id: 'rot-09' }]);
+  });
+
+  it('orders each input through a bounded reorder window and counts what arrives later than that', async () => {
+    const events = corpusLines('audit2rbac/demo.log') as { stageTimestamp: string }[];
+    const file = path.join(tmp, 'shuffled.jsonl');
+    // newest first: every event is out of order
+    writeFileSync(file, [...events].sort((a, b) => (a.stageTimestamp < b.stageTimestamp ? 1 : -1)).map((e) => JSON.stringify(e)).join('\n'));
+    const wide = await replay({ inputs: [file], db: await freshDb('wide'), reorderWindow: 1000 });
+    expect(wide.outOfOrder).toBe(0);
+    const narrow = await replay({ inputs: [file], db: await freshDb('narrow'), reorderWindow: 4 });
+    expect(narrow.events).toBe(events.length);
+    expect(narrow.outOfOrder).toBeGreaterThan(0);
+  });
+
+  it('keeps raw events for all records, only for those with findings, or none (--raw)', async () => {
+    const quiet = path.join(tmp, 'quiet.jsonl');
+    const read = (i: number) =>
+      auditEventOf({ auditID: `quiet-${String(i)}`, annotations: { 'authorization.k8s.io/decision': 'allow' }, stageTimestamp: `2018-10-25T14:00:0${String(i)}.000000Z` });
+    writeFileSync(quiet, [1, 2].map((i) => JSON.stringify(read(i))).join('\n'));
+    const inputs = [...falcoTraces.map(falco), quiet];
+    const rawCounts = async (raw: 'all' | 'findings' | 'none') => {
+      const db = await freshDb(`raw-${raw}`);
+      await replay({ inputs, db, raw });
+      const rows = await db.query(
+        'SELECT count(*)::INTEGER AS records, count(raw)::INTEGER AS raw, count(DISTINCT f.audit_id)::INTEGER AS with_findings FROM records r LEFT JOIN (SELECT DISTINCT audit_id FROM findings) f USING (audit_id)',
+      );
+      return rows[0];
+    };
+    const n = falcoTraces.length + 2;
+    expect(await rawCounts('all')).toMatchObject({ records: n, raw: n });
+    const findings = await rawCounts('findings');
+    expect(findings?.raw).toBe(findings?.with_findings);
+    expect(Number(findings?.raw)).toBeGreaterThan(0);
+    expect(Number(findings?.raw)).toBeLessThan(n);
+    expect(await rawCounts('none')).toMatchObject({ records: n, raw: 0 });
+  });
+
+  it('reads JSON lines from stdin (-)', async () => {
+    const db = await freshDb('stdin');
+    const s = await replay({ inputs: ['-'], db, stdin: Readable.from([readFileSync(audit2rbac)]) });
+    expect(s.events).toBe(37);
+    expect(await count(db, 'records')).toBe(37);
   });
 
   it('fails clearly on an unreadable input', async () => {

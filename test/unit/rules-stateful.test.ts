@@ -2,23 +2,18 @@
 // Events written from the Kubernetes audit and authentication docs.
 import { describe, expect, it } from 'vitest';
 import { createEngine, defaultRuleSettings, RuleState, type Engine } from '#shared/engine';
-import { envelopeOf } from '#shared/testing';
+import { auditEventOf, envelopeOf } from '#shared/testing';
 
 let seq = 0;
 const at = (minutes: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, 0) + minutes * 60_000).toISOString();
 function ev(minutes: number, over: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
+  const { requestReceivedTimestamp: _, ...event } = auditEventOf({
     auditID: `s-${String(seq++)}`,
-    stage: 'ResponseComplete',
-    requestURI: '/api/v1/namespaces/default/pods',
-    verb: 'list',
-    user: { username: 'jane', groups: ['system:authenticated'] },
-    sourceIPs: ['10.0.0.5'],
-    responseStatus: { code: 200 },
     stageTimestamp: at(minutes),
     annotations: { 'authorization.k8s.io/decision': 'allow' },
     ...over,
-  };
+  });
+  return event;
 }
 const fire = (engine: Engine, event: Record<string, unknown>, tls = true) => engine.analyze(envelopeOf(event, 'c', tls)).findings.map((f) => f.ruleId);
 const settings = { ...defaultRuleSettings, anonymousScanThreshold: 3, forbiddenBurstThreshold: 3, secretReadBurstThreshold: 3, maxCredentialAgeDays: 10, dormantDays: 5, silenceMinutes: 15 };

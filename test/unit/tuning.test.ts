@@ -5,22 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyTuning, builtinRules, createEngine, loadTuning, type Tuning } from '#shared/engine';
-import { corpusLines, envelopeOf } from '#shared/testing';
+import { auditEventOf, corpusLines, envelopeOf } from '#shared/testing';
 
 const [anonymous] = corpusLines('falco-k8s-audit/anonymous_creates_namespace_foo.json');
 const engineWith = (t: Tuning) => createEngine({ rules: t.rules, settings: t.settings });
 const fired = (t: Tuning, event: unknown) => engineWith(t).analyze(envelopeOf(event)).findings;
-/** A complete audit Event at ResponseComplete with the given fields. */
-const auditEvent = (fields: Record<string, unknown>) => ({
-  kind: 'Event',
-  apiVersion: 'audit.k8s.io/v1',
-  level: 'Metadata',
-  auditID: '0f9a7c52-1111-4000-8000-000000000001',
-  stage: 'ResponseComplete',
-  requestReceivedTimestamp: '2026-03-01T10:00:00.000000Z',
-  stageTimestamp: '2026-03-01T10:00:00.001000Z',
-  ...fields,
-});
 
 describe('tuning file', () => {
   it('without a file every built-in rule is enabled at its default severity', () => {
@@ -99,7 +88,7 @@ describe('tuning file', () => {
 
   it('lists.publicPaths decides which paths anonymous callers may reach without anonymous-request-allowed firing', () => {
     const anonymousGet = (requestURI: string) =>
-      auditEvent({
+      auditEventOf({
       requestURI,
       verb: 'get',
       user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
@@ -120,7 +109,7 @@ describe('tuning file', () => {
 
   it('lists.adminRoles extends cluster-admin-binding to a site’s admin-equivalent ClusterRoles', () => {
     const bindingTo = (role: string) =>
-      auditEvent({
+      auditEventOf({
       level: 'Request',
       requestURI: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
       verb: 'create',

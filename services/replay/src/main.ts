@@ -1,28 +1,42 @@
 // `npm run replay -- <files or directories…> [options]`: analyses audit logs from files into a DuckDB
 // file with the store's schema (SPEC §7). Settings come from the command line only.
 import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
 import { severities } from '#shared/contracts';
 import { errorMessage } from '#shared/errors';
+import { createBus, topicNames, type Bus, type TopicRange } from '#shared/bus';
+import { loadReplayBusConfig } from '#shared/config';
 import { builtinRules, loadTuning, type Tuning } from '#shared/engine';
+import { createLogger } from '#shared/logging';
 import { openDatabase } from '#shared/storage';
-import { defaultCluster, replay, type ReplayProgress, type ReplaySummary } from './replay.js';
+import { defaultCluster, rawPolicies, replay, type RawPolicy, type ReplayProgress, type ReplaySource, type ReplaySummary } from './replay.js';
+import { busSources, widen } from './sources/read-bus.js';
 import { inputFormats, type InputFormat } from './sources/read-files.js';
 
 const defaultDb = './data/replay.duckdb';
+/** DuckDB's share of replay's memory: enough for a bulk load of defaultBatchSize rows, flat however long the input. */
+export const replayMemoryLimit = '1GB';
 const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/i;
 
 const usage = `usage: npm run replay -- <files or directories…> [options]
+       npm run replay -- --from-kafka --since <RFC3339> [--until <RFC3339>] [options]
 
   <files or directories>  audit logs: JSON lines, EventList or single-Event documents, Azure
                           {"records":[…]} batches, .gz; a directory means its files; - reads stdin
                           (JSON lines). Events are analysed in event-time order across all files.
   --db <file>             DuckDB file to write (default ${defaultDb}); same schema as the store's
-  --cluster <name>        cluster name for the records and findings (default ${defaultCluster})
+  --from-kafka            read the events topic (KAFKA_BROKERS, KAUDIT_TOPIC_PREFIX; without
+                          KAFKA_BROKERS the embedded log under KAUDIT_DATA_DIR, npm start stopped)
+                          from the offsets for --since on, with a reader of its own that never
+                          touches the live analyzer's consumer group; clusters come from the topic
+  --cluster <name>        cluster name for the records and findings of files (default ${defaultCluster})
   --since <RFC3339>       first event time included, e.g. 2026-11-01T00:00:00Z
   --until <RFC3339>       first event time excluded
   --rules <file>          tuning file (as KAUDIT_RULES_FILE)
   --rbac-snapshot <file>  RBAC snapshot (as KAUDIT_RBAC_SNAPSHOT)
   --format <f>            auto (default), jsonl or eventlist
+  --raw <which>           raw events stored beside the records: all (default), findings (only
+                          events with a finding: a smaller, faster file) or none
   --json                  print the summary as JSON
   -h, --help              this text
 `;
@@ -38,6 +52,8 @@ interface Args {
   rules: string | undefined;
   rbacSnapshot: string | undefined;
   format: InputFormat;
+  raw: RawPolicy;
+  fromKafka: boolean;
   json: boolean;
   help: boolean;
 }
@@ -55,6 +71,8 @@ function parseReplayArgs(argv: string[]): Args {
         rules: { type: 'string' },
         'rbac-snapshot': { type: 'string' },
         format: { type: 'string' },
+        raw: { type: 'string' },
+        'from-kafka': { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -68,6 +86,8 @@ function parseReplayArgs(argv: string[]): Args {
   const help = values.help ?? false;
   const format = values.format ?? 'auto';
   if (!(inputFormats as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${inputFormats.join(', ')}`);
+  const raw = values.raw ?? 'all';
+  if (!(rawPolicies as readonly string[]).includes(raw)) throw new UsageError(`--raw must be one of ${rawPolicies.join(', ')}`);
   for (const name of ['since', 'until'] as const) {
     const v = values[name];
     if (v !== undefined && (!rfc3339.test(v) || Number.isNaN(Date.parse(v)))) {
@@ -77,7 +97,10 @@ function parseReplayArgs(argv: string[]): Args {
   if (values.since !== undefined && values.until !== undefined && Date.parse(values.since) >= Date.parse(values.until)) {
     throw new UsageError('--since must be before --until');
   }
-  if (!help && positionals.length === 0) throw new UsageError('no input files');
+  const fromKafka = values['from-kafka'] ?? false;
+  if (fromKafka && positionals.length > 0) throw new UsageError('--from-kafka reads the events topic: give no input files with it');
+  if (fromKafka && values.since === undefined) throw new UsageError('--from-kafka needs --since (where in the topic to start)');
+  if (!help && !fromKafka && positionals.length === 0) throw new UsageError('no input files');
   if (values.cluster?.trim() === '') throw new UsageError('--cluster must not be empty');
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('- (stdin) may be given once');
   return {
@@ -89,6 +112,8 @@ function parseReplayArgs(argv: string[]): Args {
     rules: values.rules,
     rbacSnapshot: values['rbac-snapshot'],
     format: format as InputFormat,
+    raw: raw as RawPolicy,
+    fromKafka,
     json: values.json ?? false,
     help,
   };
@@ -101,12 +126,26 @@ function formatBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-function progressLine(p: ReplayProgress): string {
-  const r = rate(p.events, p.elapsedMs);
-  if (p.phase === 'read') return `reading: ${String(p.events)} events, ${formatBytes(p.bytes)}, ${String(r)} events/s`;
-  const total = p.total ?? p.events;
-  const pct = total === 0 ? 100 : Math.floor((p.events / total) * 100);
-  return `analysing: ${String(p.events)}/${String(total)} events (${String(pct)}%), ${String(r)} events/s`;
+/** A progress bar on stderr (TTY only): bytes read against the inputs' size, events, events/s, ETA. */
+function progressBar(): { update: (p: ReplayProgress) => void; stop: () => void } {
+  let bar: cliProgress.SingleBar | undefined;
+  return {
+    update(p) {
+      const payload = { events: p.events, rate: rate(p.events, p.elapsedMs), read: formatBytes(p.bytes), size: p.totalBytes === undefined ? '?' : formatBytes(p.totalBytes) };
+      if (!bar) {
+        const format =
+          p.totalBytes === undefined
+            ? 'replay {events} events | {rate} events/s | {read}'
+            : 'replay [{bar}] {percentage}% | {events} events | {rate} events/s | {read}/{size} | ETA {eta_formatted}';
+        bar = new cliProgress.SingleBar({ format, stream: process.stderr, hideCursor: true, clearOnComplete: true, etaBuffer: 50 }, cliProgress.Presets.shades_classic);
+        bar.start(p.totalBytes ?? 0, p.bytes, payload);
+      }
+      bar.update(p.bytes, payload);
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
 }
 
 function formatSummary(s: ReplaySummary, db: string): string {
@@ -122,6 +161,7 @@ function formatSummary(s: ReplaySummary, db: string): string {
   row('written findings', s.written.findings);
   row('database', db);
   row('elapsed', `${String(s.elapsedMs)} ms (${String(rate(s.events, s.elapsedMs))} events/s)`);
+  if (s.outOfOrder > 0) row('out of order', `${String(s.outOfOrder)} (further apart than the reorder window)`);
   const bySeverity = severities.filter((sev) => s.findingsBySeverity[sev] !== undefined).reverse();
   lines.push('', 'findings by severity');
   if (bySeverity.length === 0) lines.push('  (none)');
@@ -158,21 +198,24 @@ async function main(): Promise<number> {
       throw new Error(`cannot load rules file ${args.rules}: ${errorMessage(err)}`, { cause: err });
     }
   }
-  const tty = process.stderr.isTTY;
-  let lastDraw = 0;
-  const onProgress = tty
-    ? (p: ReplayProgress) => {
-        const now = Date.now();
-        if (now - lastDraw < 200) return;
-        lastDraw = now;
-        process.stderr.write(`\r\x1b[2K${progressLine(p)}`);
-      }
-    : undefined;
-  const db = await openDatabase(args.db);
+  const bar = process.stderr.isTTY ? progressBar() : undefined;
+  let bus: Bus | undefined;
+  let range: TopicRange | undefined;
+  let sources: ReplaySource[] = [];
+  if (args.fromKafka) {
+    const config = loadReplayBusConfig();
+    bus = createBus({ config: config.bus, clientId: 'kaudit-replay', logger: createLogger({ name: 'replay', level: 'warn', stderr: true }) });
+    await bus.start();
+    const topic = topicNames(config.bus.topicPrefix).events;
+    range = await bus.readRange(topic, widen(args.since, args.until));
+    sources = busSources(topic, range);
+  }
+  const db = await openDatabase(args.db, { memoryLimit: replayMemoryLimit });
   let summary: ReplaySummary;
   try {
     summary = await replay({
       inputs: args.inputs,
+      sources,
       db,
       cluster: args.cluster,
       since: args.since,
@@ -180,11 +223,14 @@ async function main(): Promise<number> {
       tuning,
       rbacSnapshot: args.rbacSnapshot,
       format: args.format,
-      ...(onProgress ? { onProgress } : {}),
+      raw: args.raw,
+      ...(bar ? { onProgress: bar.update } : {}),
     });
   } finally {
-    if (tty) process.stderr.write('\r\x1b[2K');
+    bar?.stop();
     await db.close();
+    await range?.close();
+    await bus?.close();
   }
   process.stdout.write(args.json ? `${JSON.stringify({ ...summary, db: args.db }, null, 2)}\n` : formatSummary(summary, args.db));
   return 0;

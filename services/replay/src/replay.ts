@@ -1,33 +1,68 @@
 // Replay (SPEC §7): audit logs from files → one engine, in event-time order → the store's DuckDB schema.
 // Deterministic (envelopes carry the event's own time as receivedAt, so time-based rules see event time)
 // and idempotent (rows are keyed; `db.write` is INSERT OR IGNORE).
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { auditEventSchema, type AuditEvent, type Finding, type RecordMessage } from '#shared/contracts';
+import { Heap } from 'heap-js';
+import { auditEventSchema, type AuditEvent } from '#shared/contracts';
 import { builtinRules, createEngine, eventTime, RbacRegistry, type Tuning } from '#shared/engine';
-import type { Database } from '#shared/storage';
-import { expandPaths, readFile, type InputFormat, type MalformedLine } from './sources/read-files.js';
+import { findingLine, recordLine, type Database } from '#shared/storage';
+import { expandPaths, readFile, stdinPath, type InputFormat, type MalformedLine, type SourceItem } from './sources/read-files.js';
 
 export const defaultCluster = 'replay';
-export const defaultBatchSize = 5_000;
+/**
+ * Records per bulk load into DuckDB: at least a row group (122,880 rows), so DuckDB writes the rows straight
+ * to the database file rather than through its write-ahead log. Rows are staged in NDJSON files on disk
+ * until then, so memory does not grow with it.
+ */
+export const defaultBatchSize = 125_000;
+/**
+ * How far out of event-time order events may be inside one input and still be analysed in order: each
+ * input is sorted through a buffer of this many events (kube-apiserver writes an event when its stage
+ * completes, so a log is nearly in stageTimestamp order already). Memory is bounded by it, per input.
+ */
+export const defaultReorderWindow = 10_000;
+/** Which raw events are stored beside their records: all, those with a finding, or none. */
+export const rawPolicies = ['all', 'findings', 'none'] as const;
+export type RawPolicy = (typeof rawPolicies)[number];
 /** How many malformed lines the summary lists (all are counted). */
 export const malformedKept = 100;
 /** receivedAt (and so event time) of events that carry no timestamp at all: sorted first. */
 export const untimedEpoch = '1970-01-01T00:00:00.000Z';
 
 export interface ReplayProgress {
-  phase: 'read' | 'analyze';
-  /** events read (read phase) or analysed (analyze phase) so far */
+  /** events analysed so far */
   events: number;
-  /** events to analyse (analyze phase) */
-  total: number | undefined;
-  /** bytes read from disk so far (compressed size for .gz) */
+  /** bytes read so far (compressed size for .gz) */
   bytes: number;
+  /** bytes of all inputs (undefined when one is stdin or a stream of unknown size) */
+  totalBytes: number | undefined;
   elapsedMs: number;
+}
+
+/** Where events come from: one input file, stdin, or a topic (replay --from-kafka). */
+export interface ReplaySource {
+  /** the file name (or `-`, or `kafka:<topic>`): malformed lines are reported against it, ties broken by it */
+  name: string;
+  /** size in bytes for progress, when known */
+  size: number | undefined;
+  /**
+   * items in the source's order; an item from the events topic carries its envelope's cluster and
+   * receivedAt (the time of an event that has no timestamp of its own, as in the live pipeline) and
+   * whether ingest received it over TLS
+   */
+  items(hooks: { onMalformed: (m: MalformedLine) => void; onBytes: (n: number) => void }): AsyncIterable<SourceItem & { cluster?: string; receivedAt?: string; tls?: boolean }>;
 }
 
 export interface ReplayOptions {
   /** files, directories (their files, sorted) or `-` for stdin (JSON lines) */
-  inputs: readonly string[];
+  inputs?: readonly string[];
+  /** other sources (replay --from-kafka); analysed together with `inputs` */
+  sources?: readonly ReplaySource[];
   db: Database;
   cluster?: string;
   /** first event time included (RFC 3339) */
@@ -38,7 +73,10 @@ export interface ReplayOptions {
   /** a RBAC snapshot file (JSON or YAML), loaded for the replayed cluster */
   rbacSnapshot?: string | undefined;
   format?: InputFormat;
+  /** raw events stored beside their records (default `all`) */
+  raw?: RawPolicy;
   batchSize?: number;
+  reorderWindow?: number;
   stdin?: Readable;
   onProgress?: (p: ReplayProgress) => void;
   /** how often onProgress is called, in events */
@@ -46,6 +84,7 @@ export interface ReplayOptions {
 }
 
 export interface ReplaySummary {
+  /** inputs read (files, stdin, topics) */
   files: number;
   /** valid events analysed (inside since/until) */
   events: number;
@@ -58,15 +97,25 @@ export interface ReplaySummary {
   findingsBySeverity: Record<string, number>;
   timeRange: { from: string; to: string } | null;
   written: { records: number; findings: number };
+  /** events analysed after a later one of the same input: more out of order than the reorder window */
+  outOfOrder: number;
   elapsedMs: number;
 }
 
 interface Pending {
   event: AuditEvent;
+  cluster: string;
+  /** how ingest received it (files: taken as TLS, there is no transport to judge) */
+  tls: boolean;
+  /** when ingest received it (events topic), else the event's own time */
+  receivedAt: string | undefined;
   /** millisecond ISO time, as the engine computes it */
   time: string;
   /** sort key with the timestamp's full precision (audit logs carry microseconds) */
   key: string;
+  source: string;
+  line: number;
+  index: number;
 }
 
 const utcFraction = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/;
@@ -77,6 +126,52 @@ function sortKey(event: AuditEvent, time: string): string {
   const m = raw === undefined ? null : utcFraction.exec(raw);
   if (m) return `${m[1] ?? ''}.${(m[2] ?? '').padEnd(9, '0')}Z`;
   return `${time.slice(0, 23)}000000Z`;
+}
+
+const cmp = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Event-time order with ties broken by content, never by the order inputs were given in: time, auditID,
+ * stage, then the input's name and position. The same inputs in any order give the same sequence.
+ */
+function byEventTime(a: Pending, b: Pending): number {
+  return (
+    cmp(a.key, b.key) ||
+    cmp(a.event.auditID ?? "", b.event.auditID ?? '') ||
+    cmp(a.event.stage ?? "", b.event.stage ?? '') ||
+    cmp(a.source, b.source) ||
+    cmp(a.line, b.line) ||
+    cmp(a.index, b.index)
+  );
+}
+
+/** One input in event-time order, through a bounded reorder buffer. */
+async function* reordered(events: AsyncIterable<Pending>, window: number, onOutOfOrder: () => void): AsyncGenerator<Pending> {
+  const heap = new Heap<Pending>(byEventTime);
+  let last: Pending | undefined;
+  const emit = (p: Pending): Pending => {
+    if (last !== undefined && byEventTime(p, last) < 0) onOutOfOrder();
+    last = p;
+    return p;
+  };
+  for await (const p of events) {
+    heap.push(p);
+    if (heap.size() > window) yield emit(heap.pop() as Pending);
+  }
+  while (heap.size() > 0) yield emit(heap.pop() as Pending);
+}
+
+/** A k-way merge of inputs that are each in event-time order. */
+async function* merged(inputs: AsyncIterator<Pending>[]): AsyncGenerator<Pending> {
+  const heap = new Heap<{ p: Pending; from: AsyncIterator<Pending> }>((a, b) => byEventTime(a.p, b.p));
+  const heads = await Promise.all(inputs.map(async (from) => ({ from, r: await from.next() })));
+  for (const { from, r } of heads) if (r.done !== true) heap.push({ p: r.value, from });
+  while (heap.size() > 0) {
+    const top = heap.pop() as { p: Pending; from: AsyncIterator<Pending> };
+    yield top.p;
+    const r = await top.from.next();
+    if (r.done !== true) heap.push({ p: r.value, from: top.from });
+  }
 }
 
 function isoOption(name: string, value: string | undefined): string | undefined {
@@ -97,14 +192,54 @@ function increment(map: Record<string, number>, key: string): void {
   map[key] = (map[key] ?? 0) + 1;
 }
 
+/** NDJSON staging files for one bulk load; lines are streamed to disk with backpressure. */
+class Staged {
+  readonly records: WriteStream;
+  readonly findings: WriteStream;
+  readonly recordsFile: string;
+  readonly findingsFile: string;
+  rows = 0;
+  findingRows = 0;
+  constructor(recordsFile: string, findingsFile: string) {
+    this.recordsFile = recordsFile;
+    this.findingsFile = findingsFile;
+    // Large buffers: waiting for 'drain' every 16 KiB (the default) costs more than the writes.
+    this.records = createWriteStream(recordsFile, { highWaterMark: 4 * 1024 * 1024 });
+    this.findings = createWriteStream(findingsFile, { highWaterMark: 4 * 1024 * 1024 });
+  }
+  /** Resolves at once unless the stream's buffer is full (then on 'drain'). */
+  write(stream: WriteStream, line: string): Promise<void> | undefined {
+    return stream.write(`${line}\n`) ? undefined : once(stream, 'drain').then(() => undefined);
+  }
+  async close(): Promise<void> {
+    this.records.end();
+    this.findings.end();
+    await Promise.all([once(this.records, 'close'), once(this.findings, 'close')]);
+  }
+}
+
+/** Input files (directories expanded) as replay sources. */
+export async function fileSources(inputs: readonly string[], opts: { format: InputFormat; stdin?: Readable | undefined }): Promise<ReplaySource[]> {
+  const files = await expandPaths(inputs);
+  return Promise.all(
+    files.map(async (file) => ({
+      name: file,
+      size: file === stdinPath ? undefined : (await stat(file)).size,
+      items: (hooks: { onMalformed: (m: MalformedLine) => void; onBytes: (n: number) => void }) =>
+        readFile(file, { format: opts.format, onMalformed: hooks.onMalformed, onBytes: hooks.onBytes, ...(opts.stdin ? { stdin: opts.stdin } : {}) }),
+    })),
+  );
+}
+
 /**
- * Replays the inputs into `db`. All events are read and sorted by event time (stable: ties keep file
- * order, then line order) before analysis, so rotated sets (`audit.log.1`, `audit.log`, …) and files
- * given in any order are analysed in event-time order. Memory therefore grows with the input (about the
- * parsed events); a flat-memory k-way merge of per-file streams is future work.
+ * Replays the sources into `db`: every input is streamed (never held whole), put in event-time order
+ * through a bounded reorder buffer and merged with the others (k-way), so rotated sets (`audit.log.1`,
+ * `audit.log`, …) and files given in any order are analysed in one event-time sequence by one engine.
+ * Memory stays flat as the input grows: per input the reorder window, plus one batch being written.
  */
 export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
-  const { db, cluster = defaultCluster, tuning, format = 'auto', batchSize = defaultBatchSize, onProgress, progressEvery = 1_000 } = options;
+  const { db, cluster = defaultCluster, tuning, format = 'auto', raw = 'all', batchSize = defaultBatchSize, onProgress, progressEvery = 1_000 } = options;
+  const window = options.reorderWindow ?? defaultReorderWindow;
   const since = isoOption('since', options.since);
   const until = isoOption('until', options.until);
   const started = Date.now();
@@ -114,8 +249,9 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     if (malformed.first.length < malformedKept) malformed.first.push(`${m.file}:${String(m.line)}: ${m.reason}`);
   };
   let bytes = 0;
-  const progress = (phase: ReplayProgress['phase'], events: number, total: number | undefined) =>
-    onProgress?.({ phase, events, total, bytes, elapsedMs: Date.now() - started });
+  const onBytes = (n: number) => {
+    bytes += n;
+  };
 
   // Settings first: a bad snapshot fails before any reading.
   const rbac = new RbacRegistry();
@@ -126,77 +262,94 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       throw new Error(`cannot load RBAC snapshot ${options.rbacSnapshot}: ${(err as Error).message}`, { cause: err });
     }
   }
+  const sources = [...(options.inputs ? await fileSources(options.inputs, { format, stdin: options.stdin }) : []), ...(options.sources ?? [])];
+  const sizes = sources.map((s) => s.size);
+  const totalBytes = sizes.every((n) => n !== undefined) ? sizes.reduce((a: number, b) => a + b, 0) : undefined;
 
-  // 1. Read and validate everything.
-  const files = await expandPaths(options.inputs);
-  const pending: Pending[] = [];
   let skippedByTime = 0;
   let untimed = 0;
-  let read = 0;
-  for (const file of files) {
-    const items = readFile(file, {
-      format,
-      onMalformed,
-      onBytes: (n) => {
-        bytes += n;
-      },
-      ...(options.stdin ? { stdin: options.stdin } : {}),
-    });
-    for await (const { item, line, index } of items) {
+  let outOfOrder = 0;
+  // 1. Each source: parse, validate, filter by time, order.
+  async function* validEvents(source: ReplaySource): AsyncGenerator<Pending> {
+    for await (const { item, line, index, cluster: itemCluster, receivedAt, tls } of source.items({ onMalformed, onBytes })) {
       const parsed = auditEventSchema.safeParse(item);
       if (!parsed.success) {
-        onMalformed({ file, line, reason: `${index > 0 ? `item ${String(index)}: ` : ''}${zodReason(parsed.error.issues)}` });
+        onMalformed({ file: source.name, line, reason: `${index > 0 ? `item ${String(index)}: ` : ''}${zodReason(parsed.error.issues)}` });
         continue;
       }
       const event = parsed.data;
-      const time = eventTime(event, untimedEpoch);
+      const time = eventTime(event, receivedAt ?? untimedEpoch);
       if ((since !== undefined && time < since) || (until !== undefined && time >= until)) {
         skippedByTime++;
         continue;
       }
       if (event.stageTimestamp === undefined && event.requestReceivedTimestamp === undefined && event.timestamp === undefined) untimed++;
-      pending.push({ event, time, key: sortKey(event, time) });
-      if (++read % progressEvery === 0) progress('read', read, undefined);
+      yield { event, cluster: itemCluster ?? cluster, tls: tls ?? true, receivedAt, time, key: sortKey(event, time), source: source.name, line, index };
     }
   }
-  // Array.prototype.sort is stable: equal keys keep file, line and item order.
-  pending.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const ordered = merged(sources.map((s) => reordered(validEvents(s), window, () => (outOfOrder += 1))[Symbol.asyncIterator]()));
 
-  // 2. One engine, in event-time order; write in batches.
+  // 2. One engine, in event-time order. Rows are staged on disk and bulk-loaded; a load runs while the
+  //    next batch is analysed.
   const engine = createEngine({ rbac, rules: tuning?.rules ?? builtinRules, ...(tuning ? { settings: tuning.settings } : {}) });
   const findingsByRule: Record<string, number> = {};
   const findingsBySeverity: Record<string, number> = {};
   const written = { records: 0, findings: 0 };
-  let records: RecordMessage[] = [];
-  let findings: Finding[] = [];
-  const flush = async () => {
-    if (records.length === 0 && findings.length === 0) return;
-    const result = await db.write({ records, findings });
-    written.records += result.records;
-    written.findings += result.findings;
-    records = [];
-    findings = [];
+  const stagingDir = await mkdtemp(path.join(os.tmpdir(), 'kaudit-replay-'));
+  let seq = 0;
+  const newStaged = () => {
+    const n = String(seq++);
+    return new Staged(path.join(stagingDir, `records-${n}.ndjson`), path.join(stagingDir, `findings-${n}.ndjson`));
+  };
+  let staged = newStaged();
+  let loading: Promise<void> = Promise.resolve();
+  const load = async () => {
+    const batch = staged;
+    staged = newStaged();
+    await batch.close();
+    await loading;
+    loading = db
+      .writeFiles({ records: batch.rows > 0 ? batch.recordsFile : undefined, findings: batch.findingRows > 0 ? batch.findingsFile : undefined })
+      .then((r) => {
+        written.records += r.records;
+        written.findings += r.findings;
+      })
+      .finally(() => Promise.all([rm(batch.recordsFile, { force: true }), rm(batch.findingsFile, { force: true })]));
   };
   let done = 0;
-  for (const p of pending) {
-    const analysis = engine.analyze({ cluster, receivedAt: p.time, transport: { tls: true }, event: p.event });
-    records.push({ record: analysis.record, event: p.event });
-    for (const f of analysis.findings) {
-      findings.push(f);
-      increment(findingsByRule, f.ruleId);
-      increment(findingsBySeverity, f.severity);
+  let firstTime: string | undefined;
+  let lastTime: string | undefined;
+  try {
+    for await (const p of ordered) {
+      const analysis = engine.analyze({ cluster: p.cluster, receivedAt: p.receivedAt ?? p.time, transport: { tls: p.tls }, event: p.event });
+      const keep = raw === 'all' || (raw === 'findings' && analysis.findings.length > 0);
+      const full = staged.write(staged.records, recordLine({ record: analysis.record, event: keep ? p.event : null }));
+      if (full) await full;
+      staged.rows++;
+      for (const f of analysis.findings) {
+        const fullF = staged.write(staged.findings, findingLine(f));
+        if (fullF) await fullF;
+        staged.findingRows++;
+        increment(findingsByRule, f.ruleId);
+        increment(findingsBySeverity, f.severity);
+      }
+      firstTime ??= p.time;
+      lastTime = p.time;
+      if (staged.rows >= batchSize) await load();
+      if (++done % progressEvery === 0) onProgress?.({ events: done, bytes, totalBytes, elapsedMs: Date.now() - started });
     }
-    if (records.length >= batchSize) await flush();
-    if (++done % progressEvery === 0) progress('analyze', done, pending.length);
+    await load();
+    await loading;
+  } finally {
+    await staged.close().catch(() => undefined);
+    await loading.catch(() => undefined);
+    await rm(stagingDir, { recursive: true, force: true });
   }
-  await flush();
-  progress('analyze', done, pending.length);
+  onProgress?.({ events: done, bytes, totalBytes, elapsedMs: Date.now() - started });
 
-  const firstTime = pending[0]?.time;
-  const lastTime = pending.at(-1)?.time;
   return {
-    files: files.length,
-    events: pending.length,
+    files: sources.length,
+    events: done,
     skippedByTime,
     untimed,
     malformed,
@@ -204,6 +357,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     findingsBySeverity,
     timeRange: firstTime !== undefined && lastTime !== undefined ? { from: firstTime, to: lastTime } : null,
     written,
+    outOfOrder,
     elapsedMs: Date.now() - started,
   };
 }
