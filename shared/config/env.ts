@@ -95,3 +95,16 @@ export const readIngestTokens = (raw: Record<string, string | undefined>): Inges
   readList(raw, 'KAUDIT_INGEST_TOKENS', parseIngestTokens);
 export const readApiTokens = (raw: Record<string, string | undefined>): ApiToken[] | undefined =>
   readList(raw, 'KAUDIT_API_TOKENS', parseApiTokens);
+
+/** KAUDIT_REDACTION_KEY(_FILE): the key of the hashes in redaction markers (≥ 32 characters); undefined when unset. */
+export function readRedactionKey(raw: Record<string, string | undefined>): Buffer | undefined {
+  let text: string | undefined;
+  try {
+    text = valueOrFile(raw, 'KAUDIT_REDACTION_KEY')?.trim();
+  } catch (err) {
+    throw configError('KAUDIT_REDACTION_KEY_FILE', (err as Error).message);
+  }
+  if (text === undefined || text === '') return undefined;
+  if (text.length < 32) throw configError('KAUDIT_REDACTION_KEY', 'must be at least 32 characters (e.g. openssl rand -hex 32)');
+  return Buffer.from(text, 'utf8');
+}

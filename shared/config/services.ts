@@ -1,4 +1,4 @@
-import { commonConfig, dbFile, parseEnv, readApiTokens, readIngestTokens, configError, type CommonConfig } from './env.js';
+import { commonConfig, dbFile, parseEnv, readApiTokens, readIngestTokens, readRedactionKey, configError, type CommonConfig } from './env.js';
 import type { ApiToken, IngestToken } from './token-lists.js';
 
 type RawEnv = Record<string, string | undefined>;
@@ -12,6 +12,8 @@ export interface IngestConfig extends CommonConfig {
 export interface AnalyzerConfig extends CommonConfig {
   rulesFile: string | undefined;
   rbacSnapshot: string | undefined;
+  /** Key of the redaction markers' hashes; undefined: a random key per process (markers comparable within it only). */
+  redactionKey: Buffer | undefined;
 }
 export interface StoreConfig extends CommonConfig {
   port: number;
@@ -50,9 +52,9 @@ export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestT
   };
 }
 
-export function loadAnalyzerConfig(raw: RawEnv = process.env): AnalyzerConfig {
+export function loadAnalyzerConfig(raw: RawEnv = process.env, redactionKey = readRedactionKey(raw)): AnalyzerConfig {
   const env = parseEnv(raw);
-  return { ...commonConfig(env), rulesFile: env.KAUDIT_RULES_FILE, rbacSnapshot: env.KAUDIT_RBAC_SNAPSHOT };
+  return { ...commonConfig(env), rulesFile: env.KAUDIT_RULES_FILE, rbacSnapshot: env.KAUDIT_RBAC_SNAPSHOT, redactionKey };
 }
 
 export function loadStoreConfig(raw: RawEnv = process.env, tokens = readApiTokens(raw)): StoreConfig {
@@ -79,14 +81,17 @@ export function loadExportConfig(raw: RawEnv = process.env): ExportConfig {
 }
 
 /** `npm run replay -- --from-kafka`: the bus to read the events topic from (Kafka, else the embedded log). */
-export interface ReplayBusConfig {
+export interface ReplayEnvConfig {
   logLevel: CommonConfig['logLevel'];
+  /** the bus `--from-kafka` reads */
   bus: CommonConfig['bus'];
+  /** KAUDIT_REDACTION_KEY(_FILE): give the live analyzer's key for the same markers */
+  redactionKey: Buffer | undefined;
 }
-export function loadReplayBusConfig(raw: RawEnv = process.env): ReplayBusConfig {
+export function loadReplayEnvConfig(raw: RawEnv = process.env): ReplayEnvConfig {
   const env = parseEnv(raw);
   const common = commonConfig(env);
-  return { logLevel: common.logLevel, bus: common.bus };
+  return { logLevel: common.logLevel, bus: common.bus, redactionKey: readRedactionKey(raw) };
 }
 
 /** All services in one process; missing token lists may be supplied (generated) by the caller. */
@@ -95,6 +100,7 @@ export function loadStandaloneConfig(
   fallbackTokens: (dataDir: string) => { ingest: IngestToken[]; api: ApiToken[] } = () => {
     throw configError('KAUDIT_INGEST_TOKENS', 'not set');
   },
+  fallbackRedactionKey: (dataDir: string) => Buffer | undefined = () => undefined,
 ): StandaloneConfig {
   const env = parseEnv(raw);
   const ingest = readIngestTokens(raw);
@@ -102,7 +108,7 @@ export function loadStandaloneConfig(
   const generated = ingest === undefined || api === undefined ? fallbackTokens(commonConfig(env).dataDir) : undefined;
   return {
     ingest: loadIngestConfig(raw, ingest ?? generated?.ingest),
-    analyzer: loadAnalyzerConfig(raw),
+    analyzer: loadAnalyzerConfig(raw, readRedactionKey(raw) ?? fallbackRedactionKey(commonConfig(env).dataDir)),
     store: loadStoreConfig(raw, api ?? generated?.api),
   };
 }

@@ -1,4 +1,4 @@
-import type { Envelope, Finding, NormalizedRecord } from '#shared/contracts';
+import type { AuditEvent, Envelope, Finding, NormalizedRecord } from '#shared/contracts';
 import { findingId } from './ids.js';
 import { normalize } from './normalize.js';
 import { applyRbac } from './rbac-verdict.js';
@@ -6,10 +6,23 @@ import { RbacRegistry } from './rbac/index.js';
 import { builtinRules, type Rule } from './rules/index.js';
 import { defaultRuleSettings, type RuleSettings } from './rules/types.js';
 import { RuleState } from './state/index.js';
+import { createRedactor, type Redactor } from './redact.js';
 
 export interface Analysis {
   record: NormalizedRecord;
   findings: Finding[];
+  /** The event with its credential material redacted: what may be stored or published. */
+  event: AuditEvent;
+}
+
+/** A rule threw on an event: the event is a poison message for that rule (the analyzer dead-letters it). */
+export class RuleFailure extends Error {
+  override name = 'RuleFailure';
+  readonly ruleId: string;
+  constructor(ruleId: string, cause: unknown) {
+    super(`rule ${ruleId} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.ruleId = ruleId;
+  }
 }
 
 export interface Engine {
@@ -25,19 +38,28 @@ export function createEngine({
   rbac = new RbacRegistry(),
   settings = defaultRuleSettings,
   state = new RuleState(),
-}: { rules?: readonly Rule[]; rbac?: RbacRegistry; settings?: RuleSettings; state?: RuleState } = {}): Engine {
+  redact = createRedactor(),
+}: { rules?: readonly Rule[]; rbac?: RbacRegistry; settings?: RuleSettings; state?: RuleState; redact?: Redactor } = {}): Engine {
   return {
     rules,
     rbac,
     state,
     analyze(envelope) {
-      const record = applyRbac(rbac, normalize(envelope), envelope.event);
+      // Rules see the redacted event too, so no credential can reach a record, a finding or its evidence.
+      const event = redact(envelope.event);
+      const redacted = { ...envelope, event };
+      const record = applyRbac(rbac, normalize(redacted), event);
       const findings: Finding[] = [];
       for (const rule of rules) {
-        const match = rule.evaluate({ record, event: envelope.event, settings, state });
+        let match;
+        try {
+          match = rule.evaluate({ record, event, settings, state });
+        } catch (err) {
+          throw new RuleFailure(rule.id, err);
+        }
         if (match) findings.push(toFinding(rule, record, match.summary, match.evidence));
       }
-      return { record, findings };
+      return { record, findings, event };
     },
   };
 }

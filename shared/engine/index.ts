@@ -1,4 +1,4 @@
-export { createEngine, type Analysis, type Engine } from './engine.js';
+export { createEngine, RuleFailure, type Analysis, type Engine } from './engine.js';
 export { normalize, eventTime } from './normalize.js';
 export { splitItems } from './input.js';
 export { findingId, syntheticAuditId, sha256Hex } from './ids.js';
@@ -9,3 +9,4 @@ export { unwrapDocument } from './unwrap.js';
 export { defaultRuleSettings, type RuleSettings, type RuleCategory } from './rules/types.js';
 export { applyTuning, loadTuning, CelLoadError, type Tuning, type TuningInput } from './tuning/index.js';
 export { RuleState, type StateChange } from './state/index.js';
+export { createRedactor, type Redactor } from './redact.js';

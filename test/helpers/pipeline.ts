@@ -21,6 +21,9 @@ export const apiTokens = {
   viewer: { name: 'vic', role: 'viewer', token: 'viewer-token-0123456789' },
 } satisfies Record<string, ApiToken>;
 
+/** The redaction key of test pipelines: markers are predictable with createRedactor(testRedactionKey). */
+export const testRedactionKey = Buffer.from('test-redaction-key-0123456789abcdef', 'utf8');
+
 export interface Pipeline {
   bus: Bus;
   topics: Topics;
@@ -59,7 +62,7 @@ export async function startPipeline({
   const common = { logLevel: 'info' as const, host: '127.0.0.1', dataDir, bus: busConfig };
   const dbFile = path.join(dataDir, 'kaudit.duckdb');
   const ingestConfig: IngestConfig = { ...common, port: 0, bodyLimit, tokens: [ingestToken], allowPlaintextRemote: false };
-  const analyzerConfig: AnalyzerConfig = { ...common, rulesFile, rbacSnapshot };
+  const analyzerConfig: AnalyzerConfig = { ...common, rulesFile, rbacSnapshot, redactionKey: testRedactionKey };
   const storeConfig: StoreConfig = { ...common, port: 0, dbFile, tokens: Object.values(apiTokens), rulesFile, retentionDays: undefined };
 
   const lifecycle = createLifecycle({ logger });

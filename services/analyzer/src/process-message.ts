@@ -1,6 +1,6 @@
 import { envelopeSchema, type Finding, type RecordMessage } from '#shared/contracts';
 import type { InMessage } from '#shared/bus';
-import type { Engine } from '#shared/engine';
+import { RuleFailure, type Engine } from '#shared/engine';
 import { errorMessage } from '#shared/errors';
 
 // One pipeline step per event: a value, never an exception, for anything wrong with the message itself.
@@ -26,10 +26,11 @@ export function createProcessMessage({ engine }: { engine: Engine }) {
       };
     }
     try {
-      const { record, findings } = engine.analyze(envelope.data);
-      return { kind: 'ok', record: { record, event: envelope.data.event }, findings };
+      const { record, findings, event } = engine.analyze(envelope.data);
+      return { kind: 'ok', record: { record, event }, findings };
     } catch (err) {
       // A poison message (valid JSON that crashes a rule) must not stall the partition.
+      if (err instanceof RuleFailure) return { kind: 'dlq', step: `analyzer-rule:${err.ruleId}`, reason: err.message };
       return { kind: 'dlq', step: 'analyzer-analyze', reason: `analysis failed: ${errorMessage(err)}` };
     }
   };

@@ -1,6 +1,6 @@
 import { groupIds, topicNames, type Bus } from '#shared/bus';
 import { configError, type AnalyzerConfig } from '#shared/config';
-import { builtinRules, createEngine, loadTuning, RbacRegistry, type Tuning } from '#shared/engine';
+import { builtinRules, createEngine, createRedactor, loadTuning, RbacRegistry, type Tuning } from '#shared/engine';
 import type { Lifecycle } from '#shared/lifecycle';
 import type { Logger } from '#shared/logging';
 import { createAnalyzer, type Analyzer } from './consumer.js';
@@ -27,9 +27,12 @@ export async function runAnalyzer({ config, bus, logger, lifecycle }: {
     throw configError('KAUDIT_RULES_FILE', (err as Error).message);
   }
   logger.info({ rules: tuning.rules.length, file: config.rulesFile ?? null }, 'rules loaded');
+  if (config.redactionKey === undefined) {
+    logger.warn('KAUDIT_REDACTION_KEY is not set: redaction markers use a random key and compare only within this process');
+  }
   const analyzer = createAnalyzer({
     bus,
-    engine: createEngine({ rbac, rules: tuning.rules, settings: tuning.settings }),
+    engine: createEngine({ rbac, rules: tuning.rules, settings: tuning.settings, redact: createRedactor(config.redactionKey) }),
     topics: topicNames(config.bus.topicPrefix),
     groupId: groupIds(config.bus.topicPrefix).analyzer,
     logger: logger.child({ component: 'analyzer' }),

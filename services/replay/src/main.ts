@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import { severities } from '#shared/contracts';
 import { errorMessage } from '#shared/errors';
 import { createBus, topicNames, type Bus, type TopicRange } from '#shared/bus';
-import { loadReplayBusConfig } from '#shared/config';
+import { loadReplayEnvConfig } from '#shared/config';
 import { builtinRules, loadTuning, type Tuning } from '#shared/engine';
 import { createLogger } from '#shared/logging';
 import { openDatabase } from '#shared/storage';
@@ -202,8 +202,8 @@ async function main(): Promise<number> {
   let bus: Bus | undefined;
   let range: TopicRange | undefined;
   let sources: ReplaySource[] = [];
+  const config = loadReplayEnvConfig();
   if (args.fromKafka) {
-    const config = loadReplayBusConfig();
     bus = createBus({ config: config.bus, clientId: 'kaudit-replay', logger: createLogger({ name: 'replay', level: 'warn', stderr: true }) });
     await bus.start();
     const topic = topicNames(config.bus.topicPrefix).events;
@@ -224,6 +224,7 @@ async function main(): Promise<number> {
       rbacSnapshot: args.rbacSnapshot,
       format: args.format,
       raw: args.raw,
+      redactionKey: config.redactionKey,
       ...(bar ? { onProgress: bar.update } : {}),
     });
   } finally {

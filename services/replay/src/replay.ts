@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Heap } from 'heap-js';
 import { auditEventSchema, type AuditEvent } from '#shared/contracts';
-import { builtinRules, createEngine, eventTime, RbacRegistry, type Tuning } from '#shared/engine';
+import { builtinRules, createEngine, createRedactor, eventTime, RbacRegistry, type Tuning } from '#shared/engine';
 import { findingLine, recordLine, type Database } from '#shared/storage';
 import { expandPaths, readFile, stdinPath, type InputFormat, type MalformedLine, type SourceItem } from './sources/read-files.js';
 
@@ -73,6 +73,8 @@ export interface ReplayOptions {
   /** a RBAC snapshot file (JSON or YAML), loaded for the replayed cluster */
   rbacSnapshot?: string | undefined;
   format?: InputFormat;
+  /** key of the redaction markers' hashes (the live analyzer's, for the same markers); random when absent */
+  redactionKey?: Buffer | undefined;
   /** raw events stored beside their records (default `all`) */
   raw?: RawPolicy;
   batchSize?: number;
@@ -291,7 +293,12 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
 
   // 2. One engine, in event-time order. Rows are staged on disk and bulk-loaded; a load runs while the
   //    next batch is analysed.
-  const engine = createEngine({ rbac, rules: tuning?.rules ?? builtinRules, ...(tuning ? { settings: tuning.settings } : {}) });
+  const engine = createEngine({
+    rbac,
+    rules: tuning?.rules ?? builtinRules,
+    ...(tuning ? { settings: tuning.settings } : {}),
+    redact: createRedactor(options.redactionKey),
+  });
   const findingsByRule: Record<string, number> = {};
   const findingsBySeverity: Record<string, number> = {};
   const written = { records: 0, findings: 0 };
@@ -323,7 +330,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     for await (const p of ordered) {
       const analysis = engine.analyze({ cluster: p.cluster, receivedAt: p.receivedAt ?? p.time, transport: { tls: p.tls }, event: p.event });
       const keep = raw === 'all' || (raw === 'findings' && analysis.findings.length > 0);
-      const full = staged.write(staged.records, recordLine({ record: analysis.record, event: keep ? p.event : null }));
+      const full = staged.write(staged.records, recordLine({ record: analysis.record, event: keep ? analysis.event : null }));
       if (full) await full;
       staged.rows++;
       for (const f of analysis.findings) {

@@ -5,16 +5,19 @@ import { createLogger } from '#shared/logging';
 import { runAnalyzer } from '../../analyzer/src/service.js';
 import { runIngest } from '../../ingest/src/service.js';
 import { runStore } from '../../store/src/service.js';
-import { generatedTokens } from './tokens.js';
+import { generatedRedactionKey, generatedTokens } from './tokens.js';
 
 // `npm start`: ingest + analyzer + store + query API in one process. Embedded durable bus unless
 // KAFKA_BROKERS is set, in which case the same components talk to Kafka.
 runMain(async () => {
   let announced = '';
-  const config = loadStandaloneConfig(process.env, (dataDir) =>
-    generatedTokens(dataDir, (m) => {
-      announced = m;
-    }),
+  const config = loadStandaloneConfig(
+    process.env,
+    (dataDir) =>
+      generatedTokens(dataDir, (m) => {
+        announced = m;
+      }),
+    generatedRedactionKey,
   );
   const logger = createLogger({ name: 'kaudit', level: config.ingest.logLevel });
   if (announced !== '') logger.info(announced);

@@ -27,3 +27,10 @@ export function generatedTokens(dataDir: string, announce: (message: string) => 
   announce(`${verb} tokens: ingest ${files.ingest}, query API ${files.api} (mode 0600)`);
   return { ingest: parseIngestTokens(ingest.text), api: parseApiTokens(api.text) };
 }
+
+/** The redaction key of `npm start` (KAUDIT_REDACTION_KEY unset): generated once, 0600, like the tokens. */
+export function generatedRedactionKey(dataDir: string): Buffer {
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'redaction-key');
+  return Buffer.from(ensureFile(file, () => `${randomBytes(32).toString('hex')}\n`).text.trim(), 'utf8');
+}
