@@ -34,6 +34,8 @@ export const envSchema = z.object({
   KAUDIT_RULES_FILE: z.string().min(1).optional(),
   KAUDIT_RBAC_SNAPSHOT: z.string().min(1).optional(),
   KAUDIT_ALLOW_PLAINTEXT_REMOTE: bool(false),
+  /** Query API requests per minute per caller (token, else address). */
+  KAUDIT_API_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
 });
 export type Env = z.infer<typeof envSchema>;
 

@@ -23,6 +23,8 @@ export interface StoreConfig extends CommonConfig {
   rulesFile: string | undefined;
   /** KAUDIT_RETENTION_DAYS: rows older than this are deleted in the background; undefined keeps them. */
   retentionDays: number | undefined;
+  /** KAUDIT_API_RATE_LIMIT: requests per minute per caller. */
+  rateLimitPerMinute: number;
 }
 /** `npm run export`: only the database location and log level; no tokens, no bus. */
 export interface ExportConfig {
@@ -66,6 +68,7 @@ export function loadStoreConfig(raw: RawEnv = process.env, tokens = readApiToken
     tokens: required(tokens, 'KAUDIT_API_TOKENS'),
     rulesFile: env.KAUDIT_RULES_FILE,
     retentionDays: env.KAUDIT_RETENTION_DAYS,
+    rateLimitPerMinute: env.KAUDIT_API_RATE_LIMIT,
   };
 }
 

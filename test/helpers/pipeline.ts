@@ -63,7 +63,7 @@ export async function startPipeline({
   const dbFile = path.join(dataDir, 'kaudit.duckdb');
   const ingestConfig: IngestConfig = { ...common, port: 0, bodyLimit, tokens: [ingestToken], allowPlaintextRemote: false };
   const analyzerConfig: AnalyzerConfig = { ...common, rulesFile, rbacSnapshot, redactionKey: testRedactionKey };
-  const storeConfig: StoreConfig = { ...common, port: 0, dbFile, tokens: Object.values(apiTokens), rulesFile, retentionDays: undefined };
+  const storeConfig: StoreConfig = { ...common, port: 0, dbFile, tokens: Object.values(apiTokens), rulesFile, retentionDays: undefined, rateLimitPerMinute: 100_000 };
 
   const lifecycle = createLifecycle({ logger });
   const bus = createBus({ config: busConfig, clientId: 'kaudit-test', logger });

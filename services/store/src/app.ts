@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { createHash } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import type { ApiToken } from '#shared/config';
-import { createHttpApp, createMetricsRegistry, registerHealthRoutes } from '#shared/http';
+import { bearerToken, createHttpApp, createMetricsRegistry, registerHealthRoutes } from '#shared/http';
 import type { Logger } from '#shared/logging';
 import type { Database } from '#shared/storage';
 import { builtinRules, loadTuning, type Tuning } from '#shared/engine';
@@ -25,7 +28,11 @@ export interface StoreAppDeps {
   rules?: Tuning['catalogue'];
   logger: Logger;
   isReady: () => boolean;
+  /** Requests per minute per caller (bearer token, else client address); health and metrics are exempt. */
+  rateLimitPerMinute?: number;
 }
+
+export const defaultRateLimitPerMinute = 600;
 
 interface HttpError {
   statusCode?: number;
@@ -35,8 +42,38 @@ interface HttpError {
 }
 
 /** The SOC query API. Built here, listened on by main.ts; tests use app.inject(). */
-export async function buildStoreApp({ db, tokens, logger, isReady, rules = loadTuning(builtinRules, undefined).catalogue }: StoreAppDeps): Promise<FastifyInstance> {
+export async function buildStoreApp({
+  db,
+  tokens,
+  logger,
+  isReady,
+  rules = loadTuning(builtinRules, undefined).catalogue,
+  rateLimitPerMinute = defaultRateLimitPerMinute,
+}: StoreAppDeps): Promise<FastifyInstance> {
   const app = createHttpApp({ logger });
+  // Security headers on every response (nosniff, frame denial, no referrer, HSTS, a CSP that the /docs UI
+  // fits in with its own static CSP).
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameAncestors: ["'none'"] },
+    },
+  });
+  // Per caller: the token's hash (never the token itself) or, unauthenticated, the client address. 429 with
+  // Retry-After beyond the limit.
+  await app.register(rateLimit, {
+    max: rateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => {
+      const token = bearerToken(request.headers.authorization);
+      return token === undefined ? `ip:${request.ip}` : `token:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
+    },
+    allowList: (request) => request.url === '/healthz' || request.url === '/readyz' || request.url === '/metrics',
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      error: 'too_many_requests',
+      message: `rate limit of ${String(context.max)} requests per minute exceeded; retry in ${String(Math.ceil(context.ttl / 1000))} s`,
+    }),
+  });
   await app.register(swagger, {
     openapi: {
       info: { title: 'kaudit query API', version: '1' },
@@ -44,7 +81,7 @@ export async function buildStoreApp({ db, tokens, logger, isReady, rules = loadT
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   app.setErrorHandler((err: HttpError, _request, reply) => {
     if (err instanceof BadParameter) {
@@ -57,6 +94,7 @@ export async function buildStoreApp({ db, tokens, logger, isReady, rules = loadT
       return reply.code(400).send({ error: 'bad_request', message: `invalid ${where} "${name}": ${first?.message ?? 'invalid'}` });
     }
     const status = err.statusCode ?? 500;
+    if (status === 429) return reply.code(429).send({ error: 'too_many_requests', message: err.message });
     if (status < 500) return reply.code(status).send({ error: 'bad_request', message: err.message });
     logger.error({ err }, 'query API request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error' });

@@ -42,6 +42,7 @@ export async function runStore({ config, bus, logger, lifecycle }: {
     rules: tuning.catalogue,
     logger: logger.child({ component: 'query-api' }),
     isReady: () => bus.isReady(),
+    rateLimitPerMinute: config.rateLimitPerMinute,
   });
   lifecycle.onShutdown('stop-accepting', 'query-api', () => app.close());
   await app.listen({ host: config.host, port: config.port });
