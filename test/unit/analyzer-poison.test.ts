@@ -35,7 +35,7 @@ describe('analyzer: poison messages', () => {
 
   it('dead-letters the event a rule throws on, naming the rule, and carries on with the next ones (poison message → DLQ, partition moves on)', async () => {
     const topics = topicNames('poison.');
-    bus = createEmbeddedBus({ dir: mkdtempSync(path.join(os.tmpdir(), 'kaudit-poison-')), topics: Object.values(topics), logger: silentLogger() });
+    bus = createEmbeddedBus({ dir: mkdtempSync(path.join(os.tmpdir(), 'kaudit-poison-')), topics: [topics.events, topics.records, topics.findings, topics.dlq, topics.state], logger: silentLogger() });
     await bus.start();
     analyzer = createAnalyzer({ bus, engine: createEngine({ rules: [...builtinRules, crashing] }), topics, groupId: 'poison.analyzer', logger: silentLogger() });
     await analyzer.start();
