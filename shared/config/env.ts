@@ -34,6 +34,11 @@ export const envSchema = z.object({
   KAUDIT_RULES_FILE: z.string().min(1).optional(),
   KAUDIT_RBAC_SNAPSHOT: z.string().min(1).optional(),
   KAUDIT_ALLOW_PLAINTEXT_REMOTE: bool(false),
+  /** Plain-HTTP ingest (loopback only unless KAUDIT_ALLOW_PLAINTEXT_REMOTE); unset: refused, except by npm start. */
+  KAUDIT_ALLOW_PLAINTEXT: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
   /** Query API requests per minute per caller (token, else address). */
   KAUDIT_API_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
 });
@@ -97,6 +102,57 @@ export const readIngestTokens = (raw: Record<string, string | undefined>): Inges
   readList(raw, 'KAUDIT_INGEST_TOKENS', parseIngestTokens);
 export const readApiTokens = (raw: Record<string, string | undefined>): ApiToken[] | undefined =>
   readList(raw, 'KAUDIT_API_TOKENS', parseApiTokens);
+
+/** Server certificate and key (PEM) for ingest and the query API, and the CA bundle for ingest's client certificates. */
+export interface TlsConfig {
+  cert: string;
+  key: string;
+  /** CA bundle that signs the clusters' client certificates; absent: bearer tokens only. */
+  clientCa: string | undefined;
+}
+
+function pem(raw: Record<string, string | undefined>, name: string): string | undefined {
+  let text: string | undefined;
+  try {
+    text = valueOrFile(raw, name);
+  } catch (err) {
+    throw configError(`${name}_FILE`, (err as Error).message);
+  }
+  if (text === undefined || text.trim() === '') return undefined;
+  if (!text.includes('-----BEGIN ')) throw configError(name, 'expected PEM (-----BEGIN …-----)');
+  return text;
+}
+
+/** KAUDIT_TLS_CERT / KAUDIT_TLS_KEY / KAUDIT_TLS_CLIENT_CA (each also as _FILE); undefined when no certificate is set. */
+export function readTls(raw: Record<string, string | undefined>): TlsConfig | undefined {
+  const cert = pem(raw, 'KAUDIT_TLS_CERT');
+  const key = pem(raw, 'KAUDIT_TLS_KEY');
+  const clientCa = pem(raw, 'KAUDIT_TLS_CLIENT_CA');
+  if (cert === undefined && key === undefined) {
+    if (clientCa !== undefined) throw configError('KAUDIT_TLS_CLIENT_CA', 'client certificates need TLS: set KAUDIT_TLS_CERT and KAUDIT_TLS_KEY too');
+    return undefined;
+  }
+  if (cert === undefined) throw configError('KAUDIT_TLS_CERT', 'not set (KAUDIT_TLS_KEY is)');
+  if (key === undefined) throw configError('KAUDIT_TLS_KEY', 'not set (KAUDIT_TLS_CERT is)');
+  return { cert, key, clientCa };
+}
+
+/** KAUDIT_INGEST_CLIENT_CERTS: `<certificate subject CN>=<cluster>,…`, which client certificate speaks for which cluster. */
+export function readClientCertClusters(raw: Record<string, string | undefined>): Map<string, string> {
+  const text = raw.KAUDIT_INGEST_CLIENT_CERTS?.trim();
+  const out = new Map<string, string>();
+  if (text === undefined || text === '') return out;
+  for (const entry of text.split(/[,\n]/).map((e) => e.trim()).filter((e) => e !== '')) {
+    const at = entry.lastIndexOf('=');
+    const cn = entry.slice(0, at).trim();
+    const cluster = entry.slice(at + 1).trim();
+    if (at <= 0 || cn === '' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(cluster)) {
+      throw configError('KAUDIT_INGEST_CLIENT_CERTS', `expected <certificate CN>=<cluster>, got ${JSON.stringify(entry)}`);
+    }
+    out.set(cn, cluster);
+  }
+  return out;
+}
 
 /** KAUDIT_REDACTION_KEY(_FILE): the key of the hashes in redaction markers (≥ 32 characters); undefined when unset. */
 export function readRedactionKey(raw: Record<string, string | undefined>): Buffer | undefined {

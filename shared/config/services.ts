@@ -1,4 +1,4 @@
-import { commonConfig, dbFile, parseEnv, readApiTokens, readIngestTokens, readRedactionKey, configError, type CommonConfig } from './env.js';
+import { commonConfig, dbFile, parseEnv, readApiTokens, readClientCertClusters, readIngestTokens, readRedactionKey, readTls, configError, type CommonConfig, type TlsConfig } from './env.js';
 import type { ApiToken, IngestToken } from './token-lists.js';
 
 type RawEnv = Record<string, string | undefined>;
@@ -7,6 +7,12 @@ export interface IngestConfig extends CommonConfig {
   port: number;
   bodyLimit: number;
   tokens: IngestToken[];
+  /** HTTPS (and client certificates when a CA is set); undefined: plain HTTP, if allowed. */
+  tls: TlsConfig | undefined;
+  /** client certificate subject CN → cluster */
+  clientCertClusters: Map<string, string>;
+  /** plain HTTP allowed (KAUDIT_ALLOW_PLAINTEXT; npm start: yes when no certificate is set) */
+  allowPlaintext: boolean;
   allowPlaintextRemote: boolean;
 }
 export interface AnalyzerConfig extends CommonConfig {
@@ -25,6 +31,8 @@ export interface StoreConfig extends CommonConfig {
   retentionDays: number | undefined;
   /** KAUDIT_API_RATE_LIMIT: requests per minute per caller. */
   rateLimitPerMinute: number;
+  /** HTTPS for the query API (the same certificate as ingest). */
+  tls: TlsConfig | undefined;
 }
 /** `npm run export`: only the database location and log level; no tokens, no bus. */
 export interface ExportConfig {
@@ -43,13 +51,17 @@ function required<T>(value: T[] | undefined, variable: string): T[] {
 }
 
 // Each loader reads only what its service needs. `process.env` is read here and nowhere else.
-export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestTokens(raw)): IngestConfig {
+export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestTokens(raw), plaintextByDefault = false): IngestConfig {
   const env = parseEnv(raw);
+  const tls = readTls(raw);
   return {
     ...commonConfig(env),
     port: env.KAUDIT_INGEST_PORT,
     bodyLimit: env.KAUDIT_BODY_LIMIT,
     tokens: required(tokens, 'KAUDIT_INGEST_TOKENS'),
+    tls,
+    clientCertClusters: readClientCertClusters(raw),
+    allowPlaintext: env.KAUDIT_ALLOW_PLAINTEXT ?? (env.KAUDIT_ALLOW_PLAINTEXT_REMOTE || (plaintextByDefault && tls === undefined)),
     allowPlaintextRemote: env.KAUDIT_ALLOW_PLAINTEXT_REMOTE,
   };
 }
@@ -69,6 +81,7 @@ export function loadStoreConfig(raw: RawEnv = process.env, tokens = readApiToken
     rulesFile: env.KAUDIT_RULES_FILE,
     retentionDays: env.KAUDIT_RETENTION_DAYS,
     rateLimitPerMinute: env.KAUDIT_API_RATE_LIMIT,
+    tls: readTls(raw),
   };
 }
 
@@ -110,7 +123,8 @@ export function loadStandaloneConfig(
   const api = readApiTokens(raw);
   const generated = ingest === undefined || api === undefined ? fallbackTokens(commonConfig(env).dataDir) : undefined;
   return {
-    ingest: loadIngestConfig(raw, ingest ?? generated?.ingest),
+    // npm start: a newcomer has no certificates yet, so plain HTTP on loopback is allowed (with a warning)
+    ingest: loadIngestConfig(raw, ingest ?? generated?.ingest, true),
     analyzer: loadAnalyzerConfig(raw, readRedactionKey(raw) ?? fallbackRedactionKey(commonConfig(env).dataDir)),
     store: loadStoreConfig(raw, api ?? generated?.api),
   };

@@ -50,10 +50,29 @@ export function registerHealthRoutes(
 }
 
 /** A fastify instance with the zod type provider's compilers; never listening (main.ts does that). */
-export function createHttpApp({ logger, bodyLimit }: { logger: Logger; bodyLimit?: number }): FastifyInstance {
+/** TLS for an app: server certificate and key; with `clientCa`, client certificates are asked for (optional). */
+export interface HttpsOptions {
+  cert: string;
+  key: string;
+  clientCa?: string | undefined;
+}
+
+export function createHttpApp({ logger, bodyLimit, https }: { logger: Logger; bodyLimit?: number; https?: HttpsOptions | undefined }): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({
     loggerInstance,
+    ...(https === undefined
+      ? {}
+      : {
+          https: {
+            cert: https.cert,
+            key: https.key,
+            minVersion: 'TLSv1.2' as const,
+            // A client certificate is asked for but not required: a cluster may use a bearer token instead.
+            // Whether the one presented chains to the CA is checked per request (socket.authorized).
+            ...(https.clientCa === undefined ? {} : { ca: https.clientCa, requestCert: true, rejectUnauthorized: false }),
+          },
+        }),
     logController: new LogController({ disableRequestLogging: true }),
     // usernames in paths (OIDC subjects, service accounts) can be long
     routerOptions: { maxParamLength: 1024 },

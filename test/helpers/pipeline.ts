@@ -61,9 +61,9 @@ export async function startPipeline({
     : { kind: 'embedded', dir: path.join(dataDir, 'bus'), topicPrefix };
   const common = { logLevel: 'info' as const, host: '127.0.0.1', dataDir, bus: busConfig };
   const dbFile = path.join(dataDir, 'kaudit.duckdb');
-  const ingestConfig: IngestConfig = { ...common, port: 0, bodyLimit, tokens: [ingestToken], allowPlaintextRemote: false };
+  const ingestConfig: IngestConfig = { ...common, port: 0, bodyLimit, tokens: [ingestToken], tls: undefined, clientCertClusters: new Map(), allowPlaintext: true, allowPlaintextRemote: false };
   const analyzerConfig: AnalyzerConfig = { ...common, rulesFile, rbacSnapshot, redactionKey: testRedactionKey };
-  const storeConfig: StoreConfig = { ...common, port: 0, dbFile, tokens: Object.values(apiTokens), rulesFile, retentionDays: undefined, rateLimitPerMinute: 100_000 };
+  const storeConfig: StoreConfig = { ...common, port: 0, dbFile, tokens: Object.values(apiTokens), rulesFile, retentionDays: undefined, rateLimitPerMinute: 100_000, tls: undefined };
 
   const lifecycle = createLifecycle({ logger });
   const bus = createBus({ config: busConfig, clientId: 'kaudit-test', logger });

@@ -1,6 +1,7 @@
 // Packaging files cannot be run here (no Docker engine), so they are checked by reading: docker-compose.yml,
 // the Dockerfile and deploy/ must agree with the configuration code (variable names, default ports,
 // entry points) and keep their security properties.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,11 +28,13 @@ const ingestToken = `default=${'x'.repeat(24)}`;
 const apiToken = `admin:admin=${'y'.repeat(24)}`;
 const testVariables: RawEnv = { KAUDIT_INGEST_TOKENS: ingestToken, KAUDIT_API_TOKENS: apiToken };
 
-const tokenVariables = ['KAUDIT_INGEST_TOKENS', 'KAUDIT_API_TOKENS'];
+// variables read outside envSchema (lists, keys and PEM material, each with a _FILE variant)
+const tokenVariables = ['KAUDIT_INGEST_TOKENS', 'KAUDIT_API_TOKENS', 'KAUDIT_REDACTION_KEY', 'KAUDIT_TLS_CERT', 'KAUDIT_TLS_KEY', 'KAUDIT_TLS_CLIENT_CA'];
 const knownVariables = new Set([
   ...Object.keys(envSchema.shape),
   ...tokenVariables,
   ...tokenVariables.map((v) => `${v}_FILE`),
+  'KAUDIT_INGEST_CLIENT_CERTS',
 ]);
 
 const appServices = ['ingest', 'analyzer', 'store'] as const;
@@ -480,6 +483,11 @@ describe('deploy/kubernetes/kaudit.yaml', () => {
     store: workload.parse(find('StatefulSet', 'kaudit-store')),
   };
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kaudit-manifest-'));
+  let certDir: string | undefined;
+  const certs = (): string => {
+    certDir ??= (execFileSync('bash', [path.join(root, 'deploy', 'make-certs.sh'), path.join(tmp, 'certs')]), path.join(tmp, 'certs'));
+    return certDir;
+  };
   afterAll(() => {
     rmSync(tmp, { recursive: true, force: true });
   });
@@ -540,6 +548,12 @@ describe('deploy/kubernetes/kaudit.yaml', () => {
       const mount = c.volumeMounts.find((m) => v.startsWith(`${m.mountPath}/`));
       const volume = spec.volumes.find((vol) => vol.name === mount?.name);
       const item = volume?.secret?.items.find((i) => `${mount?.mountPath ?? ''}/${i.path}` === v);
+      // kaudit-tls is the operator's (kubectl create secret tls): stand in throwaway certificates for it
+      if (volume?.secret?.secretName === 'kaudit-tls') {
+        expect(['tls.crt', 'tls.key'], `${k}: ${item?.key ?? '?'}`).toContain(item?.key);
+        env[k] = path.join(certs(), item?.key === 'tls.crt' ? 'server.crt' : 'server.key');
+        continue;
+      }
       expect(volume?.secret?.secretName, `${k}=${v} is not a file of the mounted Secret`).toBe('kaudit-tokens');
       const content = secret.stringData[item?.key ?? ''];
       expect(content, `${k}: Secret key ${item?.key ?? '?'} missing`).toBeDefined();
@@ -559,10 +573,17 @@ describe('deploy/kubernetes/kaudit.yaml', () => {
     expect(loadConfig(name, env).bus.kind).toBe('kafka');
   });
 
-  it('lets ingest listen on the pod address (plain HTTP off loopback must be allowed explicitly)', () => {
+  it('serves ingest over TLS on the pod address, with the certificate of the kaudit-tls Secret, and probes it over HTTPS', () => {
     const config = loadIngestConfig(podEnv('ingest'));
     expect(loopback.test(config.host)).toBe(false);
-    expect(config.allowPlaintextRemote).toBe(true);
+    expect(config.tls?.cert).toContain('-----BEGIN CERTIFICATE-----');
+    expect(config.allowPlaintext).toBe(false);
+    const probe = z.object({ httpGet: z.object({ scheme: z.string() }) });
+    const raw = z
+      .object({ spec: z.object({ template: z.object({ spec: z.object({ containers: z.array(z.object({ readinessProbe: probe, livenessProbe: probe })) }) }) }) })
+      .parse(find('Deployment', 'kaudit-ingest'));
+    const c = raw.spec.template.spec.containers[0];
+    expect([c?.readinessProbe.httpGet.scheme, c?.livenessProbe.httpGet.scheme]).toEqual(['HTTPS', 'HTTPS']);
   });
 
   it.each([

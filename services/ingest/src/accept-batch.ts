@@ -26,6 +26,7 @@ export async function acceptBatch({
   body,
   cluster,
   tls,
+  clientCertSubject,
   bus,
   topics,
   now,
@@ -33,6 +34,8 @@ export async function acceptBatch({
   body: unknown;
   cluster: string;
   tls: boolean;
+  /** the subject of the client certificate the cluster authenticated with, if any */
+  clientCertSubject?: string;
   bus: Bus;
   topics: Topics;
   now: Date;
@@ -45,7 +48,7 @@ export async function acceptBatch({
   splitItems(body).forEach((item, index) => {
     const parsed = auditEventSchema.safeParse(item);
     if (parsed.success) {
-      const envelope: Envelope = { cluster, receivedAt, transport: { tls }, event: parsed.data };
+      const envelope: Envelope = { cluster, receivedAt, transport: { tls, ...(clientCertSubject === undefined ? {} : { clientCertSubject }) }, event: parsed.data };
       events.push({
         key: messageKey(cluster, parsed.data.user?.username),
         value: Buffer.from(JSON.stringify(envelope)),

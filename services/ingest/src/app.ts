@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Bus, Topics } from '#shared/bus';
 import type { IngestToken } from '#shared/config';
-import { createHttpApp, createMetricsRegistry, registerHealthRoutes } from '#shared/http';
+import { createHttpApp, createMetricsRegistry, registerHealthRoutes, type HttpsOptions } from '#shared/http';
 import type { Logger } from '#shared/logging';
 import { webhookRoutes } from './routes/webhook.js';
 
@@ -12,11 +12,15 @@ export interface IngestAppDeps {
   bodyLimit: number;
   logger: Logger;
   now?: () => Date;
+  /** HTTPS; with a client CA, clusters may authenticate with client certificates */
+  https?: HttpsOptions | undefined;
+  /** client certificate subject CN → cluster */
+  clientCertClusters?: ReadonlyMap<string, string>;
 }
 
 /** Builds the webhook receiver. It never listens: main.ts does, tests use app.inject(). */
-export function buildIngestApp({ bus, topics, tokens, bodyLimit, logger, now = () => new Date() }: IngestAppDeps): FastifyInstance {
-  const app = createHttpApp({ logger, bodyLimit });
+export function buildIngestApp({ bus, topics, tokens, bodyLimit, logger, now = () => new Date(), https, clientCertClusters = new Map() }: IngestAppDeps): FastifyInstance {
+  const app = createHttpApp({ logger, bodyLimit, https });
   // Every body is taken as raw bytes: the route decodes gzip and JSON itself to answer precisely.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => {
@@ -33,6 +37,6 @@ export function buildIngestApp({ bus, topics, tokens, bodyLimit, logger, now = (
   });
   const registry = createMetricsRegistry('ingest');
   registerHealthRoutes(app, { isReady: () => bus.isReady(), registry });
-  webhookRoutes(app, { bus, topics, tokens, bodyLimit, logger, registry, now });
+  webhookRoutes(app, { bus, topics, tokens, clientCertClusters, bodyLimit, logger, registry, now });
   return app;
 }

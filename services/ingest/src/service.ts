@@ -14,12 +14,19 @@ export async function runIngest({ config, bus, logger, lifecycle }: {
   logger: Logger;
   lifecycle: Lifecycle;
 }): Promise<FastifyInstance> {
-  // Plain HTTP carries cluster tokens and audit data: loopback only unless explicitly allowed.
-  if (!loopback.test(config.host) && !config.allowPlaintextRemote) {
-    throw configError(
-      'KAUDIT_HOST',
-      `plain HTTP ingest listens on loopback only; set KAUDIT_ALLOW_PLAINTEXT_REMOTE=true to listen on ${config.host}`,
-    );
+  if (config.tls === undefined) {
+    // Plain HTTP carries cluster tokens and audit data: refused unless allowed, and then loopback only
+    // unless allowed for remote addresses too.
+    if (!config.allowPlaintext) {
+      throw configError('KAUDIT_TLS_CERT', 'ingest needs TLS: set KAUDIT_TLS_CERT and KAUDIT_TLS_KEY (or KAUDIT_ALLOW_PLAINTEXT=true for plain HTTP on loopback)');
+    }
+    if (!loopback.test(config.host) && !config.allowPlaintextRemote) {
+      throw configError('KAUDIT_HOST', `plain HTTP ingest listens on loopback only; set KAUDIT_ALLOW_PLAINTEXT_REMOTE=true to listen on ${config.host}`);
+    }
+    logger.warn({ host: config.host }, 'ingest speaks plain HTTP: audit events and cluster tokens travel unencrypted (set KAUDIT_TLS_CERT and KAUDIT_TLS_KEY)');
+  }
+  if (config.tls && config.tls.clientCa === undefined && config.clientCertClusters.size > 0) {
+    throw configError('KAUDIT_INGEST_CLIENT_CERTS', 'client certificates need the CA that signs them: set KAUDIT_TLS_CLIENT_CA');
   }
   const app = buildIngestApp({
     bus,
@@ -27,6 +34,8 @@ export async function runIngest({ config, bus, logger, lifecycle }: {
     tokens: config.tokens,
     bodyLimit: config.bodyLimit,
     logger: logger.child({ component: 'ingest' }),
+    https: config.tls,
+    clientCertClusters: config.clientCertClusters,
   });
   lifecycle.onShutdown('stop-accepting', 'ingest-http', () => app.close());
   await app.listen({ host: config.host, port: config.port });

@@ -32,8 +32,8 @@ runMain(async () => {
   logger.info(
     {
       bus: config.ingest.bus.kind,
-      webhook: `http://${config.ingest.host}:${String(config.ingest.port)}/v1/webhook`,
-      api: `http://${config.store.host}:${String(config.store.port)}/v1`,
+      webhook: `${config.ingest.tls ? 'https' : 'http'}://${config.ingest.host}:${String(config.ingest.port)}/v1/webhook`,
+      api: `${config.store.tls ? 'https' : 'http'}://${config.store.host}:${String(config.store.port)}/v1`,
       db: config.store.dbFile,
       ingestAddresses: ingest.addresses(),
       apiAddresses: store.addresses(),

@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import type { ApiToken } from '#shared/config';
-import { bearerToken, createHttpApp, createMetricsRegistry, registerHealthRoutes } from '#shared/http';
+import { bearerToken, createHttpApp, createMetricsRegistry, registerHealthRoutes, type HttpsOptions } from '#shared/http';
 import type { Logger } from '#shared/logging';
 import type { Database } from '#shared/storage';
 import { builtinRules, loadTuning, type Tuning } from '#shared/engine';
@@ -30,6 +30,8 @@ export interface StoreAppDeps {
   isReady: () => boolean;
   /** Requests per minute per caller (bearer token, else client address); health and metrics are exempt. */
   rateLimitPerMinute?: number;
+  /** HTTPS with this certificate and key */
+  https?: HttpsOptions | undefined;
 }
 
 export const defaultRateLimitPerMinute = 600;
@@ -49,8 +51,9 @@ export async function buildStoreApp({
   isReady,
   rules = loadTuning(builtinRules, undefined).catalogue,
   rateLimitPerMinute = defaultRateLimitPerMinute,
+  https,
 }: StoreAppDeps): Promise<FastifyInstance> {
-  const app = createHttpApp({ logger });
+  const app = createHttpApp({ logger, https });
   // Security headers on every response (nosniff, frame denial, no referrer, HSTS, a CSP that the /docs UI
   // fits in with its own static CSP).
   await app.register(helmet, {

@@ -43,6 +43,7 @@ export async function runStore({ config, bus, logger, lifecycle }: {
     logger: logger.child({ component: 'query-api' }),
     isReady: () => bus.isReady(),
     rateLimitPerMinute: config.rateLimitPerMinute,
+    https: config.tls === undefined ? undefined : { cert: config.tls.cert, key: config.tls.key },
   });
   lifecycle.onShutdown('stop-accepting', 'query-api', () => app.close());
   await app.listen({ host: config.host, port: config.port });

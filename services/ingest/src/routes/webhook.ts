@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { TLSSocket } from 'node:tls';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { z } from 'zod';
@@ -20,10 +21,35 @@ export const retryAfterSeconds = 5;
 
 export function webhookRoutes(
   app: FastifyInstance,
-  deps: { bus: Bus; topics: Topics; tokens: IngestToken[]; bodyLimit: number; logger: Logger; registry: Registry; now: () => Date },
+  deps: {
+    bus: Bus;
+    topics: Topics;
+    tokens: IngestToken[];
+    clientCertClusters: ReadonlyMap<string, string>;
+    bodyLimit: number;
+    logger: Logger;
+    registry: Registry;
+    now: () => Date;
+  },
 ): void {
-  const { bus, topics, bodyLimit, logger, registry, now } = deps;
+  const { bus, topics, bodyLimit, logger, registry, now, clientCertClusters } = deps;
   const findCluster = tokenLookup(deps.tokens);
+  /**
+   * Who is calling: a client certificate that chains to the configured CA and whose subject CN is mapped to
+   * a cluster, else a bearer token. The certificate's subject is kept with the events.
+   */
+  function identify(request: FastifyRequest): { cluster: string; clientCertSubject?: string } | undefined {
+    const socket = request.raw.socket as Partial<TLSSocket>;
+    if (socket.authorized === true && typeof socket.getPeerCertificate === 'function') {
+      const cert = socket.getPeerCertificate();
+      const cn = cert.subject.CN;
+      const cluster = typeof cn === 'string' ? clientCertClusters.get(cn) : undefined;
+      if (cluster !== undefined) return { cluster, clientCertSubject: `CN=${String(cn)}` };
+    }
+    const token = bearerToken(request.headers.authorization);
+    const byToken = token === undefined ? undefined : findCluster(token);
+    return byToken === undefined ? undefined : { cluster: byToken.cluster };
+  }
   const events = new Counter({
     name: 'kaudit_ingest_events_total',
     help: 'Audit events received by the webhook, by outcome',
@@ -58,14 +84,13 @@ export function webhookRoutes(
     },
     async (request, reply) => {
       const started = process.hrtime.bigint();
-      const token = bearerToken(request.headers.authorization);
-      const identity = token === undefined ? undefined : findCluster(token);
+      const identity = identify(request);
       if (!identity) {
         batches.inc({ status: '401' });
         return reply
           .code(401)
           .header('www-authenticate', 'Bearer realm="kaudit-ingest"')
-          .send({ error: 'unauthorized', message: 'a valid bearer token for a cluster is required' });
+          .send({ error: 'unauthorized', message: 'a client certificate or bearer token of a known cluster is required' });
       }
       const raw = request.body;
       if (!Buffer.isBuffer(raw)) {
@@ -81,6 +106,7 @@ export function webhookRoutes(
           body: decoded.value,
           cluster: identity.cluster,
           tls: request.protocol === 'https',
+          ...(identity.clientCertSubject === undefined ? {} : { clientCertSubject: identity.clientCertSubject }),
           bus,
           topics,
           now: now(),
