@@ -9,7 +9,9 @@ import { listeningPort } from '#shared/http';
 import { createLifecycle } from '#shared/lifecycle';
 import { createLogger, silentLogger } from '#shared/logging';
 import { runAnalyzer } from '../services/analyzer/src/service.js';
+import { defaultIngestLimits } from '../services/ingest/src/app.js';
 import { runIngest } from '../services/ingest/src/service.js';
+import { benchEvent } from './events.js';
 import { runStore } from '../services/store/src/service.js';
 
 export interface LatencyFigures {
@@ -42,22 +44,20 @@ export async function benchPipelineLatency({ batches = 30, eventsPerBatch = 100,
   lifecycle.onShutdown('flush', 'bus', () => b.close());
   const api = await runStore({ config: { ...common, port: 0, dbFile: path.join(dataDir, 'k.duckdb'), tokens: [apiToken], rulesFile: undefined, retentionDays: undefined, rateLimitPerMinute: 1_000_000, tls: undefined }, bus: b, logger, lifecycle });
   await runAnalyzer({ config: { ...common, rulesFile: undefined, rbacSnapshot: undefined, redactionKey: Buffer.from('bench-redaction-key-0123456789abcdef') }, bus: b, logger, lifecycle });
-  const ingest = await runIngest({ config: { ...common, port: 0, bodyLimit: 16 << 20, tokens: [ingestToken], tls: undefined, clientCertClusters: new Map(), allowPlaintext: true, allowPlaintextRemote: false }, bus: b, logger, lifecycle });
+  const ingest = await runIngest({ config: { ...common, port: 0, bodyLimit: 16 << 20, tokens: [ingestToken], tls: undefined, clientCertClusters: new Map(), allowPlaintext: true, allowPlaintextRemote: false, limits: defaultIngestLimits }, bus: b, logger, lifecycle });
   const port = (a: typeof api) => listeningPort(a.server);
   const acks: number[] = [];
   const visible: number[] = [];
   for (let i = 0; i < batches; i++) {
-    const items = Array.from({ length: eventsPerBatch }, (_, j) => ({
-      auditID: `lat-${String(i)}-${String(j)}`,
-      stage: 'ResponseComplete',
-      requestURI: '/api/v1/namespaces/default/pods',
-      verb: 'list',
-      user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
-      sourceIPs: ['198.51.100.1'],
-      responseStatus: { code: 200 },
-      stageTimestamp: new Date(Date.UTC(2026, 10, 27, 0, i, 0, j)).toISOString(),
-      annotations: { 'authorization.k8s.io/decision': 'allow' },
-    }));
+    const items = Array.from({ length: eventsPerBatch }, (_, j) =>
+      benchEvent({
+        auditID: `lat-${String(i)}-${String(j)}`,
+        user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
+        sourceIPs: ['198.51.100.1'],
+        stageTimestamp: new Date(Date.UTC(2026, 10, 27, 0, i, 0, j)).toISOString(),
+        annotations: { 'authorization.k8s.io/decision': 'allow' },
+      }),
+    );
     const t0 = performance.now();
     const res = await fetch(`http://127.0.0.1:${String(port(ingest))}/v1/webhook`, {
       method: 'POST',

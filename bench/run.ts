@@ -2,6 +2,7 @@
 // never in timed tests. Reads ../shared/corpus for realistic event shapes.
 import { parseEnv } from '#shared/config';
 import { benchEngine } from './engine.js';
+import { benchOverload } from './overload.js';
 import { benchPipelineLatency } from './pipeline-latency.js';
 import { benchReplay } from './replay.js';
 import { benchStore } from './store.js';
@@ -30,4 +31,9 @@ if (!only || only === 'store') {
 if (!only || only === 'replay') {
   const n = process.argv[3];
   print('replay', await benchReplay({ events: n === undefined ? 200_000 : Number(n) }));
+}
+// `npm run bench -- overload [seconds] [connections]`: default 15 s, 256 connections.
+if (!only || only === 'overload') {
+  const [seconds, connections] = process.argv.slice(3);
+  print('overload', await benchOverload({ ...(seconds ? { seconds: Number(seconds) } : {}), ...(connections ? { connections: Number(connections) } : {}) }));
 }

@@ -39,6 +39,10 @@ export const envSchema = z.object({
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .optional()
     .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
+  /** Webhook requests in flight before ingest sheds load with 429 + Retry-After. */
+  KAUDIT_INGEST_MAX_INFLIGHT: z.coerce.number().int().min(1).max(10_000).default(32),
+  /** Request bytes in flight (declared sizes; unknown sizes count as KAUDIT_BODY_LIMIT) before ingest sheds load. */
+  KAUDIT_INGEST_MAX_INFLIGHT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024 * 1024),
   /** Query API requests per minute per caller (token, else address). */
   KAUDIT_API_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
 });

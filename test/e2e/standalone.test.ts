@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { repoRoot } from '#shared/testing';
+import { auditEventOf, eventList, repoRoot } from '#shared/testing';
 import { kafkaBrokers, uniqueName, waitFor } from '../kafka/index.js';
 import { freePort } from '../helpers/free-port.js';
 
@@ -75,24 +75,19 @@ const tokenOf = (cwd: string, file: string, prefix = '') =>
     .join('=') ?? '';
 
 function anonymousEvents(n: number, tag: string): unknown {
-  return {
-    kind: 'EventList',
-    apiVersion: 'audit.k8s.io/v1',
-    items: Array.from({ length: n }, (_, i) => ({
-      kind: 'Event',
-      apiVersion: 'audit.k8s.io/v1',
-      level: 'Metadata',
-      auditID: `${tag}-${String(i)}`,
-      stage: 'ResponseComplete',
-      requestURI: '/api/v1/namespaces/default/configmaps',
-      verb: 'list',
-      user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
-      sourceIPs: ['198.51.100.9'],
-      responseStatus: { code: 200 },
-      stageTimestamp: new Date(Date.UTC(2026, 10, 27, 12, 0, i % 60)).toISOString(),
-      annotations: { 'authorization.k8s.io/decision': 'allow' },
-    })),
-  };
+  return eventList(
+    Array.from({ length: n }, (_, i) =>
+      auditEventOf({
+        auditID: `${tag}-${String(i)}`,
+        requestURI: '/api/v1/namespaces/default/configmaps',
+        user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
+        sourceIPs: ['198.51.100.9'],
+        requestReceivedTimestamp: undefined,
+        stageTimestamp: new Date(Date.UTC(2026, 10, 27, 12, 0, i % 60)).toISOString(),
+        annotations: { 'authorization.k8s.io/decision': 'allow' },
+      }),
+    ),
+  );
 }
 
 describe('npm start (standalone)', () => {

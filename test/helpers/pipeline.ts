@@ -11,6 +11,7 @@ import { listeningPort } from '#shared/http';
 import { createLifecycle, type Lifecycle } from '#shared/lifecycle';
 import { createLogger, silentLogger, type Logger } from '#shared/logging';
 import { runAnalyzer } from '../../services/analyzer/src/service.js';
+import { defaultIngestLimits } from '../../services/ingest/src/app.js';
 import { runIngest } from '../../services/ingest/src/service.js';
 import { runStore } from '../../services/store/src/service.js';
 
@@ -61,7 +62,7 @@ export async function startPipeline({
     : { kind: 'embedded', dir: path.join(dataDir, 'bus'), topicPrefix };
   const common = { logLevel: 'info' as const, host: '127.0.0.1', dataDir, bus: busConfig };
   const dbFile = path.join(dataDir, 'kaudit.duckdb');
-  const ingestConfig: IngestConfig = { ...common, port: 0, bodyLimit, tokens: [ingestToken], tls: undefined, clientCertClusters: new Map(), allowPlaintext: true, allowPlaintextRemote: false };
+  const ingestConfig: IngestConfig = { ...common, port: 0, bodyLimit, tokens: [ingestToken], tls: undefined, clientCertClusters: new Map(), allowPlaintext: true, allowPlaintextRemote: false, limits: defaultIngestLimits };
   const analyzerConfig: AnalyzerConfig = { ...common, rulesFile, rbacSnapshot, redactionKey: testRedactionKey };
   const storeConfig: StoreConfig = { ...common, port: 0, dbFile, tokens: Object.values(apiTokens), rulesFile, retentionDays: undefined, rateLimitPerMinute: 100_000, tls: undefined };
 

@@ -3,6 +3,7 @@ import type { Bus, Topics } from '#shared/bus';
 import type { IngestToken } from '#shared/config';
 import { createHttpApp, createMetricsRegistry, registerHealthRoutes, type HttpsOptions } from '#shared/http';
 import type { Logger } from '#shared/logging';
+import { shedLoad } from './shed-load.js';
 import { webhookRoutes } from './routes/webhook.js';
 
 export interface IngestAppDeps {
@@ -16,10 +17,24 @@ export interface IngestAppDeps {
   https?: HttpsOptions | undefined;
   /** client certificate subject CN → cluster */
   clientCertClusters?: ReadonlyMap<string, string>;
+  /** Load shedding: webhook requests and request bytes in flight before new ones get 429 + Retry-After. */
+  limits?: { maxInFlight: number; maxInFlightBytes: number };
 }
 
+export const defaultIngestLimits = { maxInFlight: 32, maxInFlightBytes: 256 * 1024 * 1024 };
+
 /** Builds the webhook receiver. It never listens: main.ts does, tests use app.inject(). */
-export function buildIngestApp({ bus, topics, tokens, bodyLimit, logger, now = () => new Date(), https, clientCertClusters = new Map() }: IngestAppDeps): FastifyInstance {
+export function buildIngestApp({
+  bus,
+  topics,
+  tokens,
+  bodyLimit,
+  logger,
+  now = () => new Date(),
+  https,
+  clientCertClusters = new Map(),
+  limits = defaultIngestLimits,
+}: IngestAppDeps): FastifyInstance {
   const app = createHttpApp({ logger, bodyLimit, https });
   // Every body is taken as raw bytes: the route decodes gzip and JSON itself to answer precisely.
   app.removeAllContentTypeParsers();
@@ -37,6 +52,7 @@ export function buildIngestApp({ bus, topics, tokens, bodyLimit, logger, now = (
   });
   const registry = createMetricsRegistry('ingest');
   registerHealthRoutes(app, { isReady: () => bus.isReady(), registry });
+  shedLoad(app, { ...limits, bodyLimit, registry });
   webhookRoutes(app, { bus, topics, tokens, clientCertClusters, bodyLimit, logger, registry, now });
   return app;
 }

@@ -36,6 +36,7 @@ export async function runIngest({ config, bus, logger, lifecycle }: {
     logger: logger.child({ component: 'ingest' }),
     https: config.tls,
     clientCertClusters: config.clientCertClusters,
+    limits: config.limits,
   });
   lifecycle.onShutdown('stop-accepting', 'ingest-http', () => app.close());
   await app.listen({ host: config.host, port: config.port });
