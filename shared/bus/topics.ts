@@ -33,7 +33,12 @@ export const dlqHeaders = {
   time: 'kaudit-dlq-time',
   sourceTopic: 'kaudit-dlq-source-topic',
   cluster: 'kaudit-cluster',
+  /** set (to the original size in bytes) when the value was cut to dlqMaxValueBytes */
+  truncated: 'kaudit-dlq-truncated',
 } as const;
+
+/** DLQ values are cut to this size: a message must stay under the broker's limit (Kafka: 1 MiB by default). */
+export const dlqMaxValueBytes = 256 * 1024;
 
 /** A DLQ message: the original key and bytes (and headers, when given), plus why, where and when. */
 export function dlqMessage(m: {
@@ -46,11 +51,13 @@ export function dlqMessage(m: {
   sourceTopic?: string;
   cluster?: string;
 }): { key: string; value: Buffer; headers: Record<string, string> } {
+  const cut = m.value.length > dlqMaxValueBytes;
   return {
     key: m.key,
-    value: m.value,
+    value: cut ? m.value.subarray(0, dlqMaxValueBytes) : m.value,
     headers: {
       ...m.headers,
+      ...(cut ? { [dlqHeaders.truncated]: String(m.value.length) } : {}),
       [dlqHeaders.reason]: m.reason,
       [dlqHeaders.step]: m.step,
       [dlqHeaders.time]: m.time,

@@ -14,8 +14,8 @@ export interface IngestConfig extends CommonConfig {
   /** plain HTTP allowed (KAUDIT_ALLOW_PLAINTEXT; npm start: yes when no certificate is set) */
   allowPlaintext: boolean;
   allowPlaintextRemote: boolean;
-  /** load shedding thresholds (KAUDIT_INGEST_MAX_INFLIGHT, KAUDIT_INGEST_MAX_INFLIGHT_BYTES) */
-  limits: { maxInFlight: number; maxInFlightBytes: number };
+  /** load shedding (KAUDIT_INGEST_MAX_INFLIGHT[_BYTES]) and per-event limits (KAUDIT_MAX_EVENT_BYTES, KAUDIT_MAX_JSON_DEPTH) */
+  limits: { maxInFlight: number; maxInFlightBytes: number; maxEventBytes: number; maxDepth: number };
 }
 export interface AnalyzerConfig extends CommonConfig {
   rulesFile: string | undefined;
@@ -65,7 +65,12 @@ export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestT
     clientCertClusters: readClientCertClusters(raw),
     allowPlaintext: env.KAUDIT_ALLOW_PLAINTEXT ?? (env.KAUDIT_ALLOW_PLAINTEXT_REMOTE || (plaintextByDefault && tls === undefined)),
     allowPlaintextRemote: env.KAUDIT_ALLOW_PLAINTEXT_REMOTE,
-    limits: { maxInFlight: env.KAUDIT_INGEST_MAX_INFLIGHT, maxInFlightBytes: env.KAUDIT_INGEST_MAX_INFLIGHT_BYTES },
+    limits: {
+      maxInFlight: env.KAUDIT_INGEST_MAX_INFLIGHT,
+      maxInFlightBytes: env.KAUDIT_INGEST_MAX_INFLIGHT_BYTES,
+      maxEventBytes: env.KAUDIT_MAX_EVENT_BYTES,
+      maxDepth: env.KAUDIT_MAX_JSON_DEPTH,
+    },
   };
 }
 

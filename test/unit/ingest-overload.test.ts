@@ -12,7 +12,7 @@ import { createEmbeddedBus, topicNames, type Bus } from '#shared/bus';
 import { listeningPort } from '#shared/http';
 import { silentLogger } from '#shared/logging';
 import { auditEventOf, eventList } from '#shared/testing';
-import { buildIngestApp } from '../../services/ingest/src/app.js';
+import { buildIngestApp, defaultIngestLimits } from '../../services/ingest/src/app.js';
 import { ingestToken } from '../helpers/pipeline.js';
 
 const topics = topicNames('ovl.');
@@ -29,7 +29,7 @@ describe('ingest under overload', () => {
     const bus = createEmbeddedBus({ dir: mkdtempSync(path.join(os.tmpdir(), 'kaudit-ovl-')), topics: allTopics, logger: silentLogger() });
     await bus.start();
     cleanup.push(() => bus.close());
-    const app: FastifyInstance = buildIngestApp({ bus: wrap(bus), topics, tokens: [ingestToken], bodyLimit: 1 << 20, logger: silentLogger(), limits });
+    const app: FastifyInstance = buildIngestApp({ bus: wrap(bus), topics, tokens: [ingestToken], bodyLimit: 1 << 20, logger: silentLogger(), limits: { ...defaultIngestLimits, ...limits } });
     await app.listen({ host: '127.0.0.1', port: 0 });
     cleanup.push(() => app.close());
     return { bus, url: `http://127.0.0.1:${String(listeningPort(app.server))}/v1/webhook` };

@@ -16,7 +16,13 @@ export function createProcessMessage({ engine }: { engine: Engine }) {
     } catch (err) {
       return { kind: 'dlq', step: 'analyzer-parse', reason: `not JSON: ${errorMessage(err)}` };
     }
-    const envelope = envelopeSchema.safeParse(json);
+    let envelope;
+    try {
+      envelope = envelopeSchema.safeParse(json);
+    } catch (err) {
+      // e.g. nesting deep enough to exhaust the stack (ingest rejects such events; other producers may not)
+      return { kind: 'dlq', step: 'analyzer-parse', reason: `not an event envelope: ${errorMessage(err)}` };
+    }
     if (!envelope.success) {
       const issue = envelope.error.issues[0];
       return {

@@ -11,6 +11,36 @@ export interface BatchOutcome {
 
 const maxReportedErrors = 100;
 
+/** Per-event limits: an event beyond them goes to the DLQ with the reason; the rest of the batch is accepted. */
+export interface EventLimits {
+  /** serialized size of one event */
+  maxEventBytes: number;
+  /** nesting depth of objects and arrays in one event */
+  maxDepth: number;
+}
+export const defaultEventLimits: EventLimits = { maxEventBytes: 512 * 1024, maxDepth: 64 };
+
+/** The item as JSON for the DLQ; one nested too deeply for JSON.stringify is kept as a note saying so. */
+function serialized(item: unknown): Buffer {
+  try {
+    return Buffer.from(JSON.stringify(item));
+  } catch (err) {
+    return Buffer.from(JSON.stringify({ unserializable: (err as Error).message }));
+  }
+}
+
+/** How deeply objects and arrays nest in a JSON value, stopping once past `limit` (iterative: no stack overflow). */
+export function jsonDepthExceeds(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 function describe(error: z.ZodError): string {
   return error.issues
     .slice(0, 3)
@@ -30,6 +60,7 @@ export async function acceptBatch({
   bus,
   topics,
   now,
+  limits = defaultEventLimits,
 }: {
   body: unknown;
   cluster: string;
@@ -39,29 +70,36 @@ export async function acceptBatch({
   bus: Bus;
   topics: Topics;
   now: Date;
+  limits?: EventLimits;
 }): Promise<BatchOutcome> {
   const receivedAt = now.toISOString();
   const events: OutMessage[] = [];
   const dlq: OutMessage[] = [];
   const outcome: BatchOutcome = { accepted: 0, rejected: 0, errors: [] };
 
-  splitItems(body).forEach((item, index) => {
-    const parsed = auditEventSchema.safeParse(item);
-    if (parsed.success) {
-      const envelope: Envelope = { cluster, receivedAt, transport: { tls, ...(clientCertSubject === undefined ? {} : { clientCertSubject }) }, event: parsed.data };
-      events.push({
-        key: messageKey(cluster, parsed.data.user?.username),
-        value: Buffer.from(JSON.stringify(envelope)),
-      });
-      outcome.accepted++;
-      return;
-    }
-    const reason = `not an audit event: ${describe(parsed.error)}`;
-    dlq.push(
-      dlqMessage({ key: messageKey(cluster, undefined), value: Buffer.from(JSON.stringify(item)), reason, step: 'ingest-validate', time: receivedAt, cluster }),
-    );
+  const reject = (item: unknown, index: number, reason: string, raw?: Buffer) => {
+    dlq.push(dlqMessage({ key: messageKey(cluster, undefined), value: raw ?? serialized(item), reason, step: 'ingest-validate', time: receivedAt, cluster }));
     outcome.rejected++;
     if (outcome.errors.length < maxReportedErrors) outcome.errors.push({ index, reason });
+  };
+  splitItems(body).forEach((item, index) => {
+    if (jsonDepthExceeds(item, limits.maxDepth)) {
+      reject(item, index, `event nests deeper than ${String(limits.maxDepth)} levels`);
+      return;
+    }
+    const parsed = auditEventSchema.safeParse(item);
+    if (!parsed.success) {
+      reject(item, index, `not an audit event: ${describe(parsed.error)}`);
+      return;
+    }
+    const envelope: Envelope = { cluster, receivedAt, transport: { tls, ...(clientCertSubject === undefined ? {} : { clientCertSubject }) }, event: parsed.data };
+    const value = Buffer.from(JSON.stringify(envelope));
+    if (value.length > limits.maxEventBytes) {
+      reject(item, index, `event of ${String(value.length)} bytes exceeds the limit of ${String(limits.maxEventBytes)} bytes`);
+      return;
+    }
+    events.push({ key: messageKey(cluster, parsed.data.user?.username), value });
+    outcome.accepted++;
   });
 
   await Promise.all([bus.produce(topics.events, events), bus.produce(topics.dlq, dlq)]);

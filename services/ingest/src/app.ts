@@ -3,6 +3,7 @@ import type { Bus, Topics } from '#shared/bus';
 import type { IngestToken } from '#shared/config';
 import { createHttpApp, createMetricsRegistry, registerHealthRoutes, type HttpsOptions } from '#shared/http';
 import type { Logger } from '#shared/logging';
+import { defaultEventLimits, type EventLimits } from './accept-batch.js';
 import { shedLoad } from './shed-load.js';
 import { webhookRoutes } from './routes/webhook.js';
 
@@ -17,11 +18,18 @@ export interface IngestAppDeps {
   https?: HttpsOptions | undefined;
   /** client certificate subject CN → cluster */
   clientCertClusters?: ReadonlyMap<string, string>;
-  /** Load shedding: webhook requests and request bytes in flight before new ones get 429 + Retry-After. */
-  limits?: { maxInFlight: number; maxInFlightBytes: number };
+  /**
+   * Load shedding (requests and request bytes in flight before new ones get 429 + Retry-After) and
+   * per-event limits (larger or deeper events go to the DLQ).
+   */
+  limits?: IngestLimits;
 }
 
-export const defaultIngestLimits = { maxInFlight: 32, maxInFlightBytes: 256 * 1024 * 1024 };
+export interface IngestLimits extends EventLimits {
+  maxInFlight: number;
+  maxInFlightBytes: number;
+}
+export const defaultIngestLimits: IngestLimits = { maxInFlight: 32, maxInFlightBytes: 256 * 1024 * 1024, ...defaultEventLimits };
 
 /** Builds the webhook receiver. It never listens: main.ts does, tests use app.inject(). */
 export function buildIngestApp({
@@ -53,6 +61,6 @@ export function buildIngestApp({
   const registry = createMetricsRegistry('ingest');
   registerHealthRoutes(app, { isReady: () => bus.isReady(), registry });
   shedLoad(app, { ...limits, bodyLimit, registry });
-  webhookRoutes(app, { bus, topics, tokens, clientCertClusters, bodyLimit, logger, registry, now });
+  webhookRoutes(app, { bus, topics, tokens, clientCertClusters, bodyLimit, logger, registry, now, eventLimits: limits });
   return app;
 }

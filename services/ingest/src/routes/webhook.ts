@@ -8,7 +8,7 @@ import { bearerToken, errorBodySchema, tokenLookup } from '#shared/http';
 import type { IngestToken } from '#shared/config';
 import type { Bus, Topics } from '#shared/bus';
 import type { Logger } from '#shared/logging';
-import { acceptBatch } from '../accept-batch.js';
+import { acceptBatch, type EventLimits } from '../accept-batch.js';
 import { decodeBody } from '../decode-body.js';
 
 const outcomeSchema = z.object({
@@ -30,9 +30,10 @@ export function webhookRoutes(
     logger: Logger;
     registry: Registry;
     now: () => Date;
+    eventLimits: EventLimits;
   },
 ): void {
-  const { bus, topics, bodyLimit, logger, registry, now, clientCertClusters } = deps;
+  const { bus, topics, bodyLimit, logger, registry, now, clientCertClusters, eventLimits } = deps;
   const findCluster = tokenLookup(deps.tokens);
   /**
    * Who is calling: a client certificate that chains to the configured CA and whose subject CN is mapped to
@@ -110,6 +111,7 @@ export function webhookRoutes(
           bus,
           topics,
           now: now(),
+          limits: eventLimits,
         });
         events.inc({ cluster: identity.cluster, outcome: 'accepted' }, outcome.accepted);
         events.inc({ cluster: identity.cluster, outcome: 'rejected' }, outcome.rejected);
