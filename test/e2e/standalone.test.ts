@@ -74,6 +74,19 @@ const tokenOf = (cwd: string, file: string, prefix = '') =>
     .slice(1)
     .join('=') ?? '';
 
+/** The stored records once there are at least `n` (through the restarted process's query API). */
+async function recordsAfterRestart(s: Started, n: number): Promise<{ auditId: string }[]> {
+  const apiToken = tokenOf(s.cwd, 'api-tokens', 'admin:');
+  return waitFor(
+    async () => {
+      const r = await fetch(`${s.api}/v1/events?limit=1000`, { headers: { authorization: `Bearer ${apiToken}` } });
+      const body = (await r.json()) as { items: { auditId: string }[] };
+      return body.items.length >= n ? body.items : undefined;
+    },
+    { what: `${String(n)} records after the restart`, timeoutMs: 30_000 },
+  );
+}
+
 function anonymousEvents(n: number, tag: string): unknown {
   return eventList(
     Array.from({ length: n }, (_, i) =>
@@ -127,15 +140,7 @@ describe('npm start (standalone)', () => {
     await new Promise((r) => first.child.once('exit', r));
 
     const second = await startStandalone(cwd);
-    const apiToken = tokenOf(cwd, 'api-tokens', 'admin:');
-    const records = await waitFor(
-      async () => {
-        const r = await fetch(`${second.api}/v1/events?limit=1000`, { headers: { authorization: `Bearer ${apiToken}` } });
-        const body = (await r.json()) as { items: { auditId: string }[] };
-        return body.items.length >= 200 ? body.items : undefined;
-      },
-      { what: '200 records after restart', timeoutMs: 30_000 },
-    );
+    const records = await recordsAfterRestart(second, 200);
     expect(new Set(records.map((r) => r.auditId)).size).toBe(200);
     expect(records).toHaveLength(200);
     await stop(second.child);
@@ -157,7 +162,7 @@ describe('npm start (standalone)', () => {
     // batches in flight while the signal arrives
     const posts = Array.from({ length: 8 }, (_, i) => post(`term${String(i)}`));
     await new Promise((r) => setTimeout(r, 30));
-    const exited = new Promise<number | null>((r) => first.child.once('exit', (code) => r(code)));
+    const exited = new Promise<number | null>((r) => first.child.once('exit', (code) => { r(code); }));
     const signalled = Date.now();
     first.child.kill('SIGTERM');
     const statuses = await Promise.all(posts);
@@ -180,15 +185,7 @@ describe('npm start (standalone)', () => {
     expect(steps.at(-1)?.step).toBe('duckdb');
 
     const second = await startStandalone(cwd);
-    const apiToken = tokenOf(cwd, 'api-tokens', 'admin:');
-    const records = await waitFor(
-      async () => {
-        const r = await fetch(`${second.api}/v1/events?limit=1000`, { headers: { authorization: `Bearer ${apiToken}` } });
-        const body = (await r.json()) as { items: { auditId: string }[] };
-        return body.items.length >= acknowledged * 100 ? body.items : undefined;
-      },
-      { what: 'every acknowledged event after the restart', timeoutMs: 30_000 },
-    );
+    const records = await recordsAfterRestart(second, acknowledged * 100);
     expect(new Set(records.map((r) => r.auditId)).size).toBe(records.length);
     await stop(second.child);
   });
