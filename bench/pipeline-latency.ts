@@ -43,7 +43,7 @@ export async function benchPipelineLatency({ batches = 30, eventsPerBatch = 100,
   await b.start();
   lifecycle.onShutdown('flush', 'bus', () => b.close());
   const api = await runStore({ config: { ...common, port: 0, dbFile: path.join(dataDir, 'k.duckdb'), tokens: [apiToken], rulesFile: undefined, retentionDays: undefined, rateLimitPerMinute: 1_000_000, tls: undefined }, bus: b, logger, lifecycle });
-  await runAnalyzer({ config: { ...common, rulesFile: undefined, rbacSnapshot: undefined, redactionKey: Buffer.from('bench-redaction-key-0123456789abcdef') }, bus: b, logger, lifecycle });
+  await runAnalyzer({ config: { ...common, port: 0, rulesFile: undefined, rbacSnapshot: undefined, redactionKey: Buffer.from('bench-redaction-key-0123456789abcdef') }, bus: b, logger, lifecycle });
   const ingest = await runIngest({ config: { ...common, port: 0, bodyLimit: 16 << 20, tokens: [ingestToken], tls: undefined, clientCertClusters: new Map(), allowPlaintext: true, allowPlaintextRemote: false, limits: defaultIngestLimits }, bus: b, logger, lifecycle });
   const port = (a: typeof api) => listeningPort(a.server);
   const acks: number[] = [];

@@ -100,7 +100,7 @@ export function createEmbeddedBus({ dir, topics, logger }: { dir: string; topics
             const batch: InMessage[] = messages.map(({ offset, message }) => toInMessage(topic, offset, message));
             for (;;) {
               try {
-                await handler({ topic, partition: 0, messages: batch, next: String(next) });
+                await handler({ topic, partition: 0, messages: batch, next: String(next), highWatermark: String(log(topic).end) });
                 break;
               } catch (err) {
                 // Infrastructure failure: never skip, retry the same batch after a pause.

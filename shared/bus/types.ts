@@ -20,6 +20,8 @@ export interface Batch {
   messages: InMessage[];
   /** The position after this batch (the next offset to read), as the adapter commits it. */
   next: string;
+  /** The partition's end when the batch was fetched: `highWatermark - next` is the consumer's lag. */
+  highWatermark: string;
 }
 
 /**

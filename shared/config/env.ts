@@ -15,6 +15,8 @@ export const envSchema = z.object({
   KAUDIT_HOST: z.string().min(1).default('127.0.0.1'),
   KAUDIT_INGEST_PORT: port(8765),
   KAUDIT_API_PORT: port(8080),
+  /** The analyzer's own port (microservice mode): /healthz, /readyz, /metrics. */
+  KAUDIT_ANALYZER_PORT: port(8766),
   KAUDIT_DATA_DIR: z.string().min(1).default('./data'),
   KAUDIT_DB_FILE: z.string().min(1).optional(),
   /** Rows older than this many days are deleted in the background; unset keeps everything. */

@@ -18,6 +18,8 @@ export interface IngestConfig extends CommonConfig {
   limits: { maxInFlight: number; maxInFlightBytes: number; maxEventBytes: number; maxDepth: number };
 }
 export interface AnalyzerConfig extends CommonConfig {
+  /** health and metrics port (microservice mode; npm start reports the analyzer on the API port) */
+  port: number;
   rulesFile: string | undefined;
   rbacSnapshot: string | undefined;
   /** Key of the redaction markers' hashes; undefined: a random key per process (markers comparable within it only). */
@@ -76,7 +78,7 @@ export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestT
 
 export function loadAnalyzerConfig(raw: RawEnv = process.env, redactionKey = readRedactionKey(raw)): AnalyzerConfig {
   const env = parseEnv(raw);
-  return { ...commonConfig(env), rulesFile: env.KAUDIT_RULES_FILE, rbacSnapshot: env.KAUDIT_RBAC_SNAPSHOT, redactionKey };
+  return { ...commonConfig(env), port: env.KAUDIT_ANALYZER_PORT, rulesFile: env.KAUDIT_RULES_FILE, rbacSnapshot: env.KAUDIT_RBAC_SNAPSHOT, redactionKey };
 }
 
 export function loadStoreConfig(raw: RawEnv = process.env, tokens = readApiTokens(raw)): StoreConfig {

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '#shared/logging';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
 
 // HTTP pieces every service shares: constant-time token lookup, health/readiness/metrics routes,
@@ -27,16 +27,40 @@ export function bearerToken(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
-export function createMetricsRegistry(service: string): Registry {
+/** A service's metrics; `processMetrics: false` for a second service in the same process (npm start). */
+export function createMetricsRegistry(service: string, { processMetrics = true }: { processMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
+  if (processMetrics) collectDefaultMetrics({ register: registry });
   return registry;
+}
+
+/** What every consumer reports: messages by outcome, batch handling time, and lag per partition. */
+export interface ConsumerMetrics {
+  observe(batch: { topic: string; partition: number; next: string; highWatermark: string }, seconds: number, outcomes: Record<string, number>): void;
+}
+export function createConsumerMetrics(registry: Registry, component: string): ConsumerMetrics {
+  const messages = new Counter({ name: 'kaudit_consumer_messages_total', help: 'Messages consumed, by outcome', labelNames: ['component', 'topic', 'outcome'] as const, registers: [registry] });
+  const seconds = new Histogram({
+    name: 'kaudit_consumer_batch_seconds',
+    help: 'Time to handle one batch, outputs durably written',
+    labelNames: ['component'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const lag = new Gauge({ name: 'kaudit_consumer_lag', help: 'Distance behind the partition end after the last batch (Kafka: messages; embedded log: bytes)', labelNames: ['component', 'topic', 'partition'] as const, registers: [registry] });
+  return {
+    observe(batch, s, outcomes) {
+      seconds.observe({ component }, s);
+      for (const [outcome, n] of Object.entries(outcomes)) if (n > 0) messages.inc({ component, topic: batch.topic, outcome }, n);
+      lag.set({ component, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(batch.next))));
+    },
+  };
 }
 
 export function registerHealthRoutes(
   app: FastifyInstance,
-  { isReady, registry }: { isReady: () => boolean; registry: Registry },
+  { isReady, registry, more = [] }: { isReady: () => boolean; registry: Registry; more?: readonly Registry[] },
 ): void {
   const status = z.object({ status: z.string() });
   app.get('/healthz', { schema: { hide: true, response: { 200: status } } }, () => ({ status: 'ok' }));
@@ -44,8 +68,10 @@ export function registerHealthRoutes(
     if (isReady()) return { status: 'ready' };
     return reply.code(503).send({ status: 'not ready' });
   });
+  // Other services of the same process (npm start) are appended: their metric names differ.
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    return reply.type(registry.contentType).send(await registry.metrics());
+    const texts = await Promise.all([registry, ...more].map((r) => r.metrics()));
+    return reply.type(registry.contentType).send(texts.join('\n'));
   });
 }
 

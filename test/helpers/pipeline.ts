@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createBus, topicNames, type Bus, type Topics } from '#shared/bus';
 import type { AnalyzerConfig, ApiToken, BusConfig, IngestConfig, IngestToken, StoreConfig } from '#shared/config';
-import { listeningPort } from '#shared/http';
+import { createMetricsRegistry, listeningPort } from '#shared/http';
 import { createLifecycle, type Lifecycle } from '#shared/lifecycle';
 import { createLogger, silentLogger, type Logger } from '#shared/logging';
 import { runAnalyzer } from '../../services/analyzer/src/service.js';
@@ -63,15 +63,17 @@ export async function startPipeline({
   const common = { logLevel: 'info' as const, host: '127.0.0.1', dataDir, bus: busConfig };
   const dbFile = path.join(dataDir, 'kaudit.duckdb');
   const ingestConfig: IngestConfig = { ...common, port: 0, bodyLimit, tokens: [ingestToken], tls: undefined, clientCertClusters: new Map(), allowPlaintext: true, allowPlaintextRemote: false, limits: defaultIngestLimits };
-  const analyzerConfig: AnalyzerConfig = { ...common, rulesFile, rbacSnapshot, redactionKey: testRedactionKey };
+  const analyzerConfig: AnalyzerConfig = { ...common, port: 0, rulesFile, rbacSnapshot, redactionKey: testRedactionKey };
   const storeConfig: StoreConfig = { ...common, port: 0, dbFile, tokens: Object.values(apiTokens), rulesFile, retentionDays: undefined, rateLimitPerMinute: 100_000, tls: undefined };
 
   const lifecycle = createLifecycle({ logger });
   const bus = createBus({ config: busConfig, clientId: 'kaudit-test', logger });
   lifecycle.onShutdown('flush', 'bus', () => bus.close());
   await bus.start();
-  const api = await runStore({ config: storeConfig, bus, logger, lifecycle });
-  await runAnalyzer({ config: analyzerConfig, bus, logger, lifecycle });
+  // as npm start wires it: the analyzer reports on the API's /metrics
+  const analyzerMetrics = createMetricsRegistry('analyzer', { processMetrics: false });
+  const api = await runStore({ config: storeConfig, bus, logger, lifecycle, moreMetrics: [analyzerMetrics] });
+  await runAnalyzer({ config: analyzerConfig, bus, logger, lifecycle, registry: analyzerMetrics });
   const ingest = await runIngest({ config: ingestConfig, bus, logger, lifecycle });
   return {
     bus,

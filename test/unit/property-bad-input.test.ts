@@ -150,7 +150,8 @@ describe('RequestInfo parser, property-based', () => {
           expect(['api', 'apis']).toContain(info.apiPrefix);
           if (info.resource !== '') expect(info.parts[0]).toBe(info.resource);
         }
-        expect(info.path.includes('?')).toBe(false);
+        // the query string is cut off before decoding (a decoded %3F may leave a '?' in the path)
+        if (!u.includes('%')) expect(info.path.includes('?')).toBe(false);
       }),
       { numRuns: runs },
     );

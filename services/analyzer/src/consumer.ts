@@ -1,5 +1,7 @@
 import { dlqMessage, type Batch, type Bus, type OutMessage, type Subscription, type Topics } from '#shared/bus';
 import type { Engine } from '#shared/engine';
+import { createConsumerMetrics } from '#shared/http';
+import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '#shared/logging';
 import { createProcessMessage } from './process-message.js';
 
@@ -9,15 +11,21 @@ export interface Analyzer {
 }
 
 /** Consumes `events`, produces `records`, `findings` and `dlq`; offsets commit only after all three are acked. */
-export function createAnalyzer({ bus, engine, topics, groupId, logger, now = () => new Date() }: {
+export function createAnalyzer({ bus, engine, topics, groupId, logger, now = () => new Date(), registry }: {
   bus: Bus;
   engine: Engine;
   topics: Topics;
   groupId: string;
   logger: Logger;
   now?: () => Date;
+  /** where to report events analysed or dead-lettered, findings by rule, batch time and lag */
+  registry?: Registry;
 }): Analyzer {
   const processMessage = createProcessMessage({ engine });
+  const consumerMetrics = registry ? createConsumerMetrics(registry, 'analyzer') : undefined;
+  const findingsByRule = registry
+    ? new Counter({ name: 'kaudit_findings_total', help: 'Findings produced, by rule and severity', labelNames: ['rule', 'severity'] as const, registers: [registry] })
+    : undefined;
   let subscription: Subscription | undefined;
 
   /** Latest value per key from the state topic (`null` marks a deleted key). */
@@ -35,6 +43,7 @@ export function createAnalyzer({ bus, engine, topics, groupId, logger, now = () 
   }
 
   async function handleBatch(batch: Batch): Promise<void> {
+    const started = process.hrtime.bigint();
     const records: OutMessage[] = [];
     const findings: OutMessage[] = [];
     const dlq: OutMessage[] = [];
@@ -48,7 +57,10 @@ export function createAnalyzer({ bus, engine, topics, groupId, logger, now = () 
         continue;
       }
       records.push({ key: message.key, value: Buffer.from(JSON.stringify(result.record)) });
-      for (const f of result.findings) findings.push({ key: message.key, value: Buffer.from(JSON.stringify(f)) });
+      for (const f of result.findings) {
+        findings.push({ key: message.key, value: Buffer.from(JSON.stringify(f)) });
+        findingsByRule?.inc({ rule: f.ruleId, severity: f.severity });
+      }
     }
     // Stateful rules' changes go to the compacted state topic with the outputs, before offsets commit.
     const state: OutMessage[] = engine.state.drain().map((c) => ({ key: c.key, value: Buffer.from(JSON.stringify(c.value)) }));
@@ -58,6 +70,7 @@ export function createAnalyzer({ bus, engine, topics, groupId, logger, now = () 
       bus.produce(topics.dlq, dlq),
       bus.produce(topics.state, state),
     ]);
+    consumerMetrics?.observe(batch, Number(process.hrtime.bigint() - started) / 1e9, { analyzed: records.length, dlq: dlq.length });
   }
 
   return {

@@ -1,12 +1,15 @@
 import { loadAnalyzerConfig } from '#shared/config';
 import { serviceMain } from '#shared/runtime';
-import { runAnalyzer } from './service.js';
+import { createMetricsRegistry } from '#shared/http';
+import { runAnalyzer, serveAnalyzerHealth } from './service.js';
 
 serviceMain({
   name: 'kaudit-analyzer',
   load: () => loadAnalyzerConfig(),
   run: async (ctx) => {
-    await runAnalyzer(ctx);
-    ctx.logger.info('analyzer consuming');
+    const registry = createMetricsRegistry('analyzer');
+    await runAnalyzer({ ...ctx, registry });
+    await serveAnalyzerHealth({ ...ctx, registry });
+    ctx.logger.info({ port: ctx.config.port }, 'analyzer consuming; health and metrics served');
   },
 });

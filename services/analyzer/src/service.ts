@@ -3,13 +3,18 @@ import { configError, type AnalyzerConfig } from '#shared/config';
 import { builtinRules, createEngine, createRedactor, loadTuning, RbacRegistry, type Tuning } from '#shared/engine';
 import type { Lifecycle } from '#shared/lifecycle';
 import type { Logger } from '#shared/logging';
+import type { Registry } from 'prom-client';
+import { createHttpApp, registerHealthRoutes } from '#shared/http';
+import type { FastifyInstance } from 'fastify';
 import { createAnalyzer, type Analyzer } from './consumer.js';
 
-export async function runAnalyzer({ config, bus, logger, lifecycle }: {
+export async function runAnalyzer({ config, bus, logger, lifecycle, registry }: {
   config: AnalyzerConfig;
   bus: Bus;
   logger: Logger;
   lifecycle: Lifecycle;
+  /** where the analyzer reports (its own HTTP port in microservice mode, the API's /metrics in npm start) */
+  registry?: Registry;
 }): Promise<Analyzer> {
   const rbac = new RbacRegistry();
   if (config.rbacSnapshot !== undefined) {
@@ -36,8 +41,24 @@ export async function runAnalyzer({ config, bus, logger, lifecycle }: {
     topics: topicNames(config.bus.topicPrefix),
     groupId: groupIds(config.bus.topicPrefix).analyzer,
     logger: logger.child({ component: 'analyzer' }),
+    ...(registry ? { registry } : {}),
   });
   lifecycle.onShutdown('drain', 'analyzer', () => analyzer.stop());
   await analyzer.start();
   return analyzer;
+}
+
+/** The analyzer's own HTTP port in microservice mode: liveness, readiness (bus connected) and metrics. */
+export async function serveAnalyzerHealth({ config, bus, logger, lifecycle, registry }: {
+  config: AnalyzerConfig;
+  bus: Bus;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  registry: Registry;
+}): Promise<FastifyInstance> {
+  const app = createHttpApp({ logger: logger.child({ component: 'analyzer-http' }) });
+  registerHealthRoutes(app, { isReady: () => bus.isReady(), registry });
+  lifecycle.onShutdown('stop-accepting', 'analyzer-http', () => app.close());
+  await app.listen({ host: config.host, port: config.port });
+  return app;
 }

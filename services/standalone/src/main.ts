@@ -1,6 +1,7 @@
 import { createBus } from '#shared/bus';
 import { loadStandaloneConfig } from '#shared/config';
 import { createLifecycle, runMain } from '#shared/lifecycle';
+import { createMetricsRegistry } from '#shared/http';
 import { createLogger } from '#shared/logging';
 import { runAnalyzer } from '../../analyzer/src/service.js';
 import { runIngest } from '../../ingest/src/service.js';
@@ -26,8 +27,10 @@ runMain(async () => {
   const bus = createBus({ config: config.ingest.bus, clientId: 'kaudit-standalone', logger });
   lifecycle.onShutdown('flush', 'bus', () => bus.close());
   await bus.start();
-  const store = await runStore({ config: config.store, bus, logger, lifecycle });
-  await runAnalyzer({ config: config.analyzer, bus, logger, lifecycle });
+  // One process: the analyzer reports on the query API's /metrics (without a second copy of process metrics).
+  const analyzerMetrics = createMetricsRegistry('analyzer', { processMetrics: false });
+  const store = await runStore({ config: config.store, bus, logger, lifecycle, moreMetrics: [analyzerMetrics] });
+  await runAnalyzer({ config: config.analyzer, bus, logger, lifecycle, registry: analyzerMetrics });
   const ingest = await runIngest({ config: config.ingest, bus, logger, lifecycle });
   logger.info(
     {

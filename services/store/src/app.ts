@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { createHash } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -32,6 +33,10 @@ export interface StoreAppDeps {
   rateLimitPerMinute?: number;
   /** HTTPS with this certificate and key */
   https?: HttpsOptions | undefined;
+  /** the store's metrics (the sink reports there too); a new one when absent */
+  registry?: Registry;
+  /** other services' registries appended to /metrics (npm start) */
+  moreMetrics?: readonly Registry[];
 }
 
 export const defaultRateLimitPerMinute = 600;
@@ -52,6 +57,8 @@ export async function buildStoreApp({
   rules = loadTuning(builtinRules, undefined).catalogue,
   rateLimitPerMinute = defaultRateLimitPerMinute,
   https,
+  registry = createMetricsRegistry('store'),
+  moreMetrics = [],
 }: StoreAppDeps): Promise<FastifyInstance> {
   const app = createHttpApp({ logger, https });
   // Security headers on every response (nosniff, frame denial, no referrer, HSTS, a CSP that the /docs UI
@@ -103,8 +110,7 @@ export async function buildStoreApp({
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
   });
 
-  const registry = createMetricsRegistry('store');
-  registerHealthRoutes(app, { isReady, registry });
+  registerHealthRoutes(app, { isReady, registry, more: moreMetrics });
   const auth = createAuth(tokens);
   findingRoutes(app, { db, auth });
   eventRoutes(app, { db, auth });

@@ -6,15 +6,20 @@ import type { Logger } from '#shared/logging';
 import { configError } from '#shared/config';
 import { builtinRules, loadTuning, type Tuning } from '#shared/engine';
 import { openDatabase, startRetention } from '#shared/storage';
+import { createConsumerMetrics, createMetricsRegistry } from '#shared/http';
+import type { Registry } from 'prom-client';
 import { buildStoreApp } from './app.js';
 import { createSink } from './sink.js';
 
-export async function runStore({ config, bus, logger, lifecycle }: {
+export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [] }: {
   config: StoreConfig;
   bus: Bus;
   logger: Logger;
   lifecycle: Lifecycle;
+  /** registries of other services in this process, appended to /metrics (npm start: the analyzer) */
+  moreMetrics?: Registry[];
 }): Promise<FastifyInstance> {
+  const registry = createMetricsRegistry('store');
   let tuning: Tuning;
   try {
     tuning = loadTuning(builtinRules, config.rulesFile);
@@ -33,6 +38,7 @@ export async function runStore({ config, bus, logger, lifecycle }: {
     topics: topicNames(config.bus.topicPrefix),
     groupId: groupIds(config.bus.topicPrefix).store,
     logger: logger.child({ component: 'store-sink' }),
+    metrics: createConsumerMetrics(registry, 'store'),
   });
   lifecycle.onShutdown('drain', 'store-sink', () => sink.stop());
   await sink.start();
@@ -44,6 +50,8 @@ export async function runStore({ config, bus, logger, lifecycle }: {
     isReady: () => bus.isReady(),
     rateLimitPerMinute: config.rateLimitPerMinute,
     https: config.tls === undefined ? undefined : { cert: config.tls.cert, key: config.tls.key },
+    registry,
+    moreMetrics,
   });
   lifecycle.onShutdown('stop-accepting', 'query-api', () => app.close());
   await app.listen({ host: config.host, port: config.port });

@@ -1,5 +1,6 @@
 import { findingSchema, recordMessageSchema, type Finding, type RecordMessage } from '#shared/contracts';
 import { dlqMessage, type Batch, type Bus, type OutMessage, type Subscription, type Topics } from '#shared/bus';
+import type { ConsumerMetrics } from '#shared/http';
 import type { Logger } from '#shared/logging';
 import type { Database } from '#shared/storage';
 
@@ -13,17 +14,20 @@ export interface Sink {
  * after it are written in one transaction, and consumption resumes from the stored position. Rows are
  * also written with INSERT OR IGNORE on their identity, so even a redelivery changes nothing.
  */
-export function createSink({ bus, db, topics, groupId, logger, now = () => new Date() }: {
+export function createSink({ bus, db, topics, groupId, logger, now = () => new Date(), metrics }: {
   bus: Bus;
   db: Database;
   topics: Topics;
   groupId: string;
   logger: Logger;
   now?: () => Date;
+  /** where to report rows written or dead-lettered, batch time and lag */
+  metrics?: ConsumerMetrics;
 }): Sink {
   let subscription: Subscription | undefined;
 
   async function handleBatch(batch: Batch): Promise<void> {
+    const started = process.hrtime.bigint();
     const records: RecordMessage[] = [];
     const findings: Finding[] = [];
     const dlq: OutMessage[] = [];
@@ -48,7 +52,9 @@ export function createSink({ bus, db, topics, groupId, logger, now = () => new D
     await bus.produce(topics.dlq, dlq);
     // Rows and the position after them in one DuckDB transaction: a crash between the write and the bus
     // commit neither loses nor duplicates anything (the next start seeks to the stored position).
-    await db.write({ records, findings, offset: { groupId, topic: batch.topic, partition: batch.partition, next: batch.next } });
+    const written = await db.write({ records, findings, offset: { groupId, topic: batch.topic, partition: batch.partition, next: batch.next } });
+    const stored = written.records + written.findings;
+    metrics?.observe(batch, Number(process.hrtime.bigint() - started) / 1e9, { stored, duplicate: records.length + findings.length - stored, dlq: dlq.length });
   }
 
   return {
