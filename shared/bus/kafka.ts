@@ -19,6 +19,31 @@ export interface KafkaBusOptions {
   compactedTopics?: string[];
 }
 
+/** Bytes of messages per producer send: well under the broker's default message size limit of 1 MiB. */
+export const maxSendBytes = 512 * 1024;
+
+const sizeOf = (m: OutMessage): number =>
+  m.key.length + m.value.length + Object.entries(m.headers ?? {}).reduce((n, [k, v]) => n + k.length + v.length, 0) + 64;
+
+/** Consecutive runs of messages of at most `limit` bytes each (a larger message alone). */
+export function chunksOf(messages: readonly OutMessage[], limit: number): OutMessage[][] {
+  const out: OutMessage[][] = [];
+  let current: OutMessage[] = [];
+  let size = 0;
+  for (const m of messages) {
+    const s = sizeOf(m);
+    if (current.length > 0 && size + s > limit) {
+      out.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(m);
+    size += s;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
 function kafkaLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: KafkaLogEntry) => {
@@ -256,11 +281,18 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
-          producer.send({
-            topic,
-            acks: -1,
-            messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })),
-          }),
+          (async () => {
+            // One send becomes one record batch per partition, and the broker refuses a batch over its
+            // message size limit (1 MiB by default) — a full fetch of records would stall the partition
+            // for good. Sent in chunks, in order.
+            for (const chunk of chunksOf(messages, maxSendBytes)) {
+              await producer.send({
+                topic,
+                acks: -1,
+                messages: chunk.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })),
+              });
+            }
+          })(),
           new Promise((_, reject) => {
             timer = setTimeout(() => {
               reject(new Error(`no acknowledgement within ${String(produceTimeoutMs)} ms`));

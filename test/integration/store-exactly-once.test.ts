@@ -1,7 +1,7 @@
 // The store's exactly-once sink on a real Kafka broker and DuckDB file: the store process is killed
 // with SIGKILL while it consumes; after a restart every record is stored exactly once and the stored
 // consumer positions equal the end of each partition.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { createEngine } from '#shared/engine';
 import { envelopeOf, repoRoot } from '#shared/testing';
 import { kafkaBrokerList, kafkaBrokers, uniqueName, waitFor } from '../kafka/index.js';
 import { freePort } from '../helpers/free-port.js';
+import { startServiceProcess } from '../helpers/service-process.js';
 
 const { Kafka, logLevel } = kafkajs;
 const main = path.join(repoRoot, 'dist', 'services', 'store', 'src', 'main.js');
@@ -54,12 +55,7 @@ describe('store exactly-once sink', () => {
       KAUDIT_API_TOKENS: `admin:admin=${token}`,
       KAUDIT_LOG_LEVEL: 'warn',
     };
-    const start = async () => {
-      const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-      children.push(child);
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${String(port)}/readyz`)).status === 200, { what: 'store ready', timeoutMs: 60_000 });
-      return child;
-    };
+    const start = () => startServiceProcess(main, env, port, children);
     const storedCount = async () => {
       const r = await fetch(`http://127.0.0.1:${String(port)}/v1/events?limit=1&since=2026-11-01T00:00:00Z`, { headers: { authorization: `Bearer ${token}` } });
       return r.status === 200 ? ((await r.json()) as { items: unknown[] }).items.length : 0;
