@@ -34,7 +34,7 @@ export async function benchPipelineLatency({ batches = 30, eventsPerBatch = 100,
   const lifecycle = createLifecycle({ logger });
   const topicPrefix = `bench${String(Date.now())}.`;
   const bus: BusConfig = brokers
-    ? { kind: 'kafka', brokers, topicPrefix, partitions: 3 }
+    ? { kind: 'kafka', brokers, topicPrefix, partitions: 3, eventsRetentionHours: 168 }
     : { kind: 'embedded', dir: path.join(dataDir, 'bus'), topicPrefix };
   const common = { logLevel: 'info' as const, host: '127.0.0.1', dataDir, bus };
   const ingestToken = { cluster: 'bench', token: 'bench-ingest-token-0123456789' };

@@ -21,6 +21,8 @@ export function createBus({ config, clientId, logger }: { config: BusConfig; cli
         partitions: config.partitions,
         logger,
         compactedTopics: [topics.state],
+        // the raw events (credentials unredacted) are kept only this long
+        retentionMs: { [topics.events]: config.eventsRetentionHours * 3_600_000 },
       })
     : createEmbeddedBus({ dir: config.dir, topics: all, logger });
 }

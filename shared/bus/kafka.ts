@@ -17,6 +17,8 @@ export interface KafkaBusOptions {
   produceTimeoutMs?: number;
   /** Topics created with cleanup.policy=compact. */
   compactedTopics?: string[];
+  /** retention.ms of topics kaudit creates (an existing topic keeps its own settings) */
+  retentionMs?: Record<string, number>;
 }
 
 /** Bytes of messages per producer send: well under the broker's default message size limit of 1 MiB. */
@@ -134,9 +136,10 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
             topic,
             numPartitions: partitions,
             replicationFactor: -1, // broker default
-            configEntries: options.compactedTopics?.includes(topic)
-              ? [{ name: 'cleanup.policy', value: 'compact' }]
-              : [],
+            configEntries: [
+              ...(options.compactedTopics?.includes(topic) ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+              ...(options.retentionMs?.[topic] === undefined ? [] : [{ name: 'retention.ms', value: String(options.retentionMs[topic]) }]),
+            ],
           })),
         });
       }

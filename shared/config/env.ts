@@ -31,6 +31,8 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9._-]*$/, 'only letters, digits, dot, underscore and dash')
     .default('kaudit.'),
   KAUDIT_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
+  /** retention of the raw `events` topic when kaudit creates it (the only place credentials are kept unredacted) */
+  KAUDIT_EVENTS_RETENTION_HOURS: z.coerce.number().int().min(1).max(87_600).default(168),
   KAUDIT_BODY_LIMIT: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
   KAUDIT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KAUDIT_RULES_FILE: z.string().min(1).optional(),
@@ -61,7 +63,7 @@ export interface CommonConfig {
   bus: BusConfig;
 }
 export type BusConfig =
-  | { kind: 'kafka'; brokers: string[]; topicPrefix: string; partitions: number }
+  | { kind: 'kafka'; brokers: string[]; topicPrefix: string; partitions: number; eventsRetentionHours: number }
   | { kind: 'embedded'; dir: string; topicPrefix: string };
 
 export function configError(variable: string, message: string): KauditError {
@@ -86,6 +88,7 @@ export function commonConfig(env: Env): CommonConfig {
         brokers: env.KAFKA_BROKERS,
         topicPrefix: env.KAUDIT_TOPIC_PREFIX,
         partitions: env.KAUDIT_TOPIC_PARTITIONS,
+        eventsRetentionHours: env.KAUDIT_EVENTS_RETENTION_HOURS,
       }
     : { kind: 'embedded', dir: path.join(dataDir, 'bus'), topicPrefix: env.KAUDIT_TOPIC_PREFIX };
   return { logLevel: env.KAUDIT_LOG_LEVEL, host: env.KAUDIT_HOST, dataDir, bus };

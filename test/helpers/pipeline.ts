@@ -58,7 +58,7 @@ export async function startPipeline({
   bodyLimit?: number;
 } = {}): Promise<Pipeline> {
   const busConfig: BusConfig = brokers
-    ? { kind: 'kafka', brokers, topicPrefix, partitions: 3 }
+    ? { kind: 'kafka', brokers, topicPrefix, partitions: 3, eventsRetentionHours: 168 }
     : { kind: 'embedded', dir: path.join(dataDir, 'bus'), topicPrefix };
   const common = { logLevel: 'info' as const, host: '127.0.0.1', dataDir, bus: busConfig };
   const dbFile = path.join(dataDir, 'kaudit.duckdb');

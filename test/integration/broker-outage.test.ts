@@ -117,7 +117,7 @@ describe('webhook during a Kafka outage', { timeout: 240_000 }, () => {
     if (errors.length > 0) throw new AggregateError(errors, 'teardown of the broker-outage test failed');
   }, 120_000);
 
-  it('webhook answers 503 with Retry-After and acknowledges nothing while Kafka is down; the retried batch is then accepted and processed', async () => {
+  it('Kafka broker restarted mid-stream: the webhook answers 503 + Retry-After and acknowledges nothing while it is down; the retried batch is then accepted, and every acknowledged event has exactly one record and its findings once', async () => {
     if (!p || !broker) throw new Error('setup did not finish');
     printLogsOnFailure();
     const pipeline = p;
@@ -219,7 +219,7 @@ describe('webhook during a Kafka outage', { timeout: 240_000 }, () => {
     await pipeline?.stop();
     const topicPrefix = `${uniqueName('outage-ready')}.`;
     const bus: Bus = createBus({
-      config: { kind: 'kafka', brokers: [broker.brokers], topicPrefix, partitions: 1 },
+      config: { kind: 'kafka', brokers: [broker.brokers], topicPrefix, partitions: 1, eventsRetentionHours: 168 },
       clientId: uniqueName('outage-ready'),
       logger: silentLogger(),
     });
