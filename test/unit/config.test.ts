@@ -18,7 +18,7 @@ describe('configuration', () => {
 
   it('switches to Kafka when KAFKA_BROKERS is set', () => {
     const c = loadIngestConfig({ [ingest]: 'prod=abcdefghijklmnop0123', KAFKA_BROKERS: 'k1:9092, k2:9092', KAUDIT_TOPIC_PREFIX: 'x.' });
-    expect(c.bus).toEqual({ kind: 'kafka', brokers: ['k1:9092', 'k2:9092'], topicPrefix: 'x.', partitions: 6 });
+    expect(c.bus).toEqual({ kind: 'kafka', brokers: ['k1:9092', 'k2:9092'], topicPrefix: 'x.', partitions: 6, eventsRetentionHours: 168 });
   });
 
   it('names the variable when a value is invalid', () => {
