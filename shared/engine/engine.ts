@@ -47,7 +47,7 @@ export function createEngine({
     analyze(envelope) {
       // Rules see the redacted event too, so no credential can reach a record, a finding or its evidence.
       const event = redact(envelope.event);
-      const redacted = { ...envelope, event };
+      const redacted = event === envelope.event ? envelope : { ...envelope, event };
       const record = applyRbac(rbac, normalize(redacted), event);
       const findings: Finding[] = [];
       for (const rule of rules) {

@@ -52,10 +52,21 @@ export function createRedactor(key: Buffer = randomBytes(32)): Redactor {
 
   const bearerFree = (s: string): string => (s.length >= 15 && /bearer/i.test(s) ? s.replace(bearer, (m, word: string) => `${word} ${marker(m.slice(word.length).trim())}`) : s);
 
-  /** Secrets (and lists of them) redacted; bearer tokens in strings replaced; everything else as is. */
+  /**
+   * Secrets (and lists of them) redacted; bearer tokens in strings replaced; everything else as is. Copy on
+   * write: an object with nothing to redact is returned as it is (most events), so the walk allocates nothing.
+   */
   function redactObject(value: unknown, isSecret: boolean): unknown {
     if (typeof value === 'string') return bearerFree(value);
-    if (Array.isArray(value)) return value.map((v) => redactObject(v, isSecret));
+    if (Array.isArray(value)) {
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i];
+        const r = redactObject(v, isSecret);
+        if (r !== v) (copy ??= value.slice())[i] = r;
+      }
+      return copy ?? value;
+    }
     if (!isObj(value)) return value;
     // A JSON Patch operation on a Secret: its value may be anything under data or stringData.
     if (isSecret && typeof value.op === 'string' && 'value' in value) return { ...value, value: marker(value.value) };
@@ -64,28 +75,34 @@ export function createRedactor(key: Buffer = randomBytes(32)): Redactor {
       return { ...value, items: Array.isArray(value.items) ? value.items.map((i) => redactObject(i, true)) : value.items };
     }
     const base = secret ? redactSecret(value) : value;
-    const out: Obj = {};
-    for (const [k, v] of Object.entries(base)) {
-      out[k] = secret && (k === 'data' || k === 'stringData') ? v : redactObject(v, false);
+    let copy: Obj | undefined = base === value ? undefined : base;
+    for (const k in base) {
+      if (secret && (k === 'data' || k === 'stringData')) continue;
+      const v = base[k];
+      const r = redactObject(v, false);
+      if (r !== v) (copy ??= { ...base })[k] = r;
     }
-    return out;
+    return copy ?? value;
   }
 
   return (event) => {
     const ref = event.objectRef;
     const resource = ref?.resource;
     const secret = resource === 'secrets';
-    const out: AuditEvent = { ...event };
-    if (typeof event.requestURI === 'string' && /token=/i.test(event.requestURI)) out.requestURI = event.requestURI.replace(tokenParam, (_m, p: string) => `${p}${marker(_m.slice(p.length))}`);
-    if (event.requestObject !== undefined) out.requestObject = redactObject(event.requestObject, secret);
-    if (event.responseObject !== undefined) out.responseObject = redactObject(event.responseObject, secret);
+    let out: AuditEvent | undefined;
+    const set = <K extends keyof AuditEvent>(key: K, value: AuditEvent[K]) => {
+      if (value !== event[key]) (out ??= { ...event })[key] = value;
+    };
+    if (typeof event.requestURI === 'string' && /token=/i.test(event.requestURI)) set('requestURI', event.requestURI.replace(tokenParam, (_m, p: string) => `${p}${marker(_m.slice(p.length))}`));
+    if (event.requestObject !== undefined) set('requestObject', redactObject(event.requestObject, secret));
+    if (event.responseObject !== undefined) set('responseObject', redactObject(event.responseObject, secret));
     // TokenRequest: the minted token is in the response; TokenReview: the token under review in the request.
-    if (resource === 'serviceaccounts' && ref?.subresource === 'token') out.responseObject = withPath(out.responseObject, ['status', 'token'], marker);
+    if (resource === 'serviceaccounts' && ref?.subresource === 'token') set('responseObject', withPath((out ?? event).responseObject, ['status', 'token'], marker));
     if (resource === 'tokenreviews') {
-      out.requestObject = withPath(out.requestObject, ['spec', 'token'], marker);
-      out.responseObject = withPath(out.responseObject, ['spec', 'token'], marker);
+      set('requestObject', withPath((out ?? event).requestObject, ['spec', 'token'], marker));
+      set('responseObject', withPath((out ?? event).responseObject, ['spec', 'token'], marker));
     }
-    return out;
+    return out ?? event;
   };
 }
 
