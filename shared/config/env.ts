@@ -5,11 +5,11 @@ import { parseApiTokens, parseIngestTokens, valueOrFile, type ApiToken, type Ing
 
 // Every environment variable kaudit reads, validated once. Names are part of the contract (README).
 const port = (def: number) => z.coerce.number().int().min(0).max(65_535).default(def);
-const bool = (def: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .default(def ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const boolText = z.enum(['true', 'false', '1', '0', 'yes', 'no']);
+const isTrue = (v: string) => v === 'true' || v === '1' || v === 'yes';
+const bool = (def: boolean) => boolText.default(def ? 'true' : 'false').transform(isTrue);
+/** A switch whose absence means something of its own (undefined). */
+const optionalBool = boolText.optional().transform((v) => (v === undefined ? undefined : isTrue(v)));
 
 export const envSchema = z.object({
   KAUDIT_HOST: z.string().min(1).default('127.0.0.1'),
@@ -39,10 +39,7 @@ export const envSchema = z.object({
   KAUDIT_RBAC_SNAPSHOT: z.string().min(1).optional(),
   KAUDIT_ALLOW_PLAINTEXT_REMOTE: bool(false),
   /** Plain-HTTP ingest (loopback only unless KAUDIT_ALLOW_PLAINTEXT_REMOTE); unset: refused, except by npm start. */
-  KAUDIT_ALLOW_PLAINTEXT: z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .optional()
-    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
+  KAUDIT_ALLOW_PLAINTEXT: optionalBool,
   /** Webhook requests in flight before ingest sheds load with 429 + Retry-After. */
   KAUDIT_INGEST_MAX_INFLIGHT: z.coerce.number().int().min(1).max(10_000).default(32),
   /** Request bytes in flight (declared sizes; unknown sizes count as KAUDIT_BODY_LIMIT) before ingest sheds load. */
@@ -98,8 +95,17 @@ export function dbFile(env: Env): string {
   return path.resolve(env.KAUDIT_DB_FILE ?? path.join(env.KAUDIT_DATA_DIR, 'kaudit.duckdb'));
 }
 
+/** `<name>`, or the content of the file `<name>_FILE` names; an unreadable file is a configuration error. */
+function configText(raw: Record<string, string | undefined>, name: string): string | undefined {
+  try {
+    return valueOrFile(raw, name);
+  } catch (err) {
+    throw configError(`${name}_FILE`, (err as Error).message);
+  }
+}
+
 function readList<T>(raw: Record<string, string | undefined>, name: string, parser: (text: string) => T[]): T[] | undefined {
-  const text = valueOrFile(raw, name);
+  const text = configText(raw, name);
   if (text === undefined) return undefined;
   try {
     const list = parser(text);
@@ -125,12 +131,7 @@ export interface TlsConfig {
 }
 
 function pem(raw: Record<string, string | undefined>, name: string): string | undefined {
-  let text: string | undefined;
-  try {
-    text = valueOrFile(raw, name);
-  } catch (err) {
-    throw configError(`${name}_FILE`, (err as Error).message);
-  }
+  const text = configText(raw, name);
   if (text === undefined || text.trim() === '') return undefined;
   if (!text.includes('-----BEGIN ')) throw configError(name, 'expected PEM (-----BEGIN …-----)');
   return text;
@@ -169,12 +170,7 @@ export function readClientCertClusters(raw: Record<string, string | undefined>):
 
 /** KAUDIT_REDACTION_KEY(_FILE): the key of the hashes in redaction markers (≥ 32 characters); undefined when unset. */
 export function readRedactionKey(raw: Record<string, string | undefined>): Buffer | undefined {
-  let text: string | undefined;
-  try {
-    text = valueOrFile(raw, 'KAUDIT_REDACTION_KEY')?.trim();
-  } catch (err) {
-    throw configError('KAUDIT_REDACTION_KEY_FILE', (err as Error).message);
-  }
+  const text = configText(raw, 'KAUDIT_REDACTION_KEY')?.trim();
   if (text === undefined || text === '') return undefined;
   if (text.length < 32) throw configError('KAUDIT_REDACTION_KEY', 'must be at least 32 characters (e.g. openssl rand -hex 32)');
   return Buffer.from(text, 'utf8');

@@ -66,6 +66,6 @@ export function valueOrFile(env: Record<string, string | undefined>, name: strin
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`${name}_FILE: cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
