@@ -10,3 +10,4 @@ export { defaultRuleSettings, type RuleSettings, type RuleCategory } from './rul
 export { applyTuning, loadTuning, CelLoadError, type Tuning, type TuningInput } from './tuning/index.js';
 export { RuleState, type StateChange } from './state/index.js';
 export { createRedactor, type Redactor } from './redact.js';
+export { isObj, type Obj } from './rules/objects.js';

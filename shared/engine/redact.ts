@@ -12,6 +12,7 @@
 //   objects, e.g. a webhook's or a Pod's environment).
 import { createHmac, randomBytes } from 'node:crypto';
 import type { AuditEvent } from '#shared/contracts';
+import { isObj, type Obj } from './rules/objects.js';
 
 export type Redactor = (event: AuditEvent) => AuditEvent;
 
@@ -19,8 +20,6 @@ const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
 const bearer = /\b(Bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*/gi;
 const tokenParam = /([?&](?:access_token|token)=)[^&#]*/gi;
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A redactor keyed with `key` (random when absent: markers then compare within this process only). */
 export function createRedactor(key: Buffer = randomBytes(32)): Redactor {

@@ -2,13 +2,11 @@
 // (`{"records":[…]}`, the Event in `properties.log` as a JSON string or object), a single such record,
 // an EventList, or Events. Returns the Event-shaped items; anything else is returned as is, to fail
 // event validation with a clear reason.
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isObj } from './rules/objects.js';
 
 function fromDiagnosticRecord(r: Record<string, unknown>): unknown {
   const props = r.properties;
-  if (!isObject(props) || !('log' in props)) return r;
+  if (!isObj(props) || !('log' in props)) return r;
   const log = props.log;
   if (typeof log !== 'string') return log;
   try {
@@ -20,9 +18,9 @@ function fromDiagnosticRecord(r: Record<string, unknown>): unknown {
 
 export function unwrapDocument(doc: unknown): unknown[] {
   if (Array.isArray(doc)) return doc.flatMap((d) => unwrapDocument(d));
-  if (!isObject(doc)) return [doc];
+  if (!isObj(doc)) return [doc];
   const records: unknown = doc.records;
-  if (Array.isArray(records)) return (records as unknown[]).map((r) => (isObject(r) ? fromDiagnosticRecord(r) : r));
+  if (Array.isArray(records)) return (records as unknown[]).map((r) => (isObj(r) ? fromDiagnosticRecord(r) : r));
   if (doc.kind === 'EventList' && Array.isArray(doc.items)) return doc.items as unknown[];
   if (doc.category === 'kube-audit' || doc.category === 'kube-audit-admin') return [fromDiagnosticRecord(doc)];
   return [doc];

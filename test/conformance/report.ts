@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { auditEventSchema } from '#shared/contracts';
-import { applyTuning, builtinRules, createEngine, loadTuning, unwrapDocument, type Tuning, type TuningInput } from '#shared/engine';
+import { applyTuning, builtinRules, createEngine, isObj, loadTuning, unwrapDocument, type Obj, type Tuning, type TuningInput } from '#shared/engine';
 import { corpusDir, corpusLines, envelopeOf, pantherTests, repoRoot, type PantherTest } from '#shared/testing';
 import { comparableBases, falcoExceptions, falcoOverrides, falcoRules, type FalcoException, type TuningFragment } from './falco-mapping.js';
 import { categoryMeaning, knownDisagreements, pantherRules, type DisagreementCategory, type KnownDisagreement, type PantherMapping } from './panther-mapping.js';
@@ -16,8 +16,6 @@ export const refreshCommand = 'npx tsx --conditions=source scripts/conformance-r
 export const falcoTuningFile = path.join(repoRoot, 'test', 'conformance', 'falco.tuning.yaml');
 export const reportFile = path.join(repoRoot, 'docs', 'conformance.md');
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const asObj = (v: unknown): Obj => (isObj(v) ? v : {});
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
 

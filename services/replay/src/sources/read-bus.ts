@@ -1,6 +1,7 @@
 // Replay --from-kafka: the `events` topic as replay sources, one per partition (each in append order,
 // so the replay's k-way merge puts them in one event-time sequence). Envelopes carry their cluster.
 import type { TopicRange } from '#shared/bus';
+import { isObj } from '#shared/engine';
 import type { ReplaySource } from '../replay.js';
 
 /**
@@ -16,8 +17,6 @@ export function widen(since: string | undefined, until: string | undefined): { s
     ...(until === undefined ? {} : { until: new Date(Date.parse(until) + appendTimeMargin) }),
   };
 }
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** One replay source per partition of the range; an envelope that is not one is a malformed line (offset = line). */
 export function busSources(topic: string, range: TopicRange): ReplaySource[] {
