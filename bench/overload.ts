@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { createEmbeddedBus, topicNames } from '#shared/bus';
+import { allTopics, createEmbeddedBus, topicNames } from '#shared/bus';
 import { listeningPort } from '#shared/http';
 import { silentLogger } from '#shared/logging';
 import { buildIngestApp, defaultIngestLimits } from '../services/ingest/src/app.js';
@@ -29,7 +29,7 @@ export interface OverloadFigures {
 export async function benchOverload({ seconds = 15, connections = 256, eventsPerBatch = 100 } = {}): Promise<OverloadFigures> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-bench-overload-'));
   const topics = topicNames('ovl.');
-  const bus = createEmbeddedBus({ dir, topics: [topics.events, topics.records, topics.findings, topics.dlq, topics.state], logger: silentLogger() });
+  const bus = createEmbeddedBus({ dir, topics: allTopics(topics), logger: silentLogger() });
   await bus.start();
   const token = { cluster: 'bench', token: 'bench-ingest-token-0123456789' };
   const app = buildIngestApp({ bus, topics, tokens: [token], bodyLimit: 16 << 20, logger: silentLogger(), limits: defaultIngestLimits });

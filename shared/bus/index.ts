@@ -2,7 +2,7 @@ import type { BusConfig } from '#shared/config';
 import type { Logger } from '#shared/logging';
 import { createEmbeddedBus } from './embedded.js';
 import { createKafkaBus } from './kafka.js';
-import { topicNames } from './topics.js';
+import { allTopics, topicNames } from './topics.js';
 import type { Bus } from './types.js';
 
 export * from './types.js';
@@ -12,7 +12,7 @@ export { createKafkaBus } from './kafka.js';
 
 export function createBus({ config, clientId, logger }: { config: BusConfig; clientId: string; logger: Logger }): Bus {
   const topics = topicNames(config.topicPrefix);
-  const all = [topics.events, topics.records, topics.findings, topics.dlq, topics.state];
+  const all = allTopics(topics);
   return config.kind === 'kafka'
     ? createKafkaBus({
         brokers: config.brokers,

@@ -17,6 +17,11 @@ export function topicNames(prefix: string): Topics {
   };
 }
 
+/** Every topic, as a bus is created with them. */
+export function allTopics(t: Topics): string[] {
+  return [t.events, t.records, t.findings, t.dlq, t.state];
+}
+
 export function groupIds(prefix: string): { analyzer: string; store: string } {
   return { analyzer: `${prefix}analyzer`, store: `${prefix}store` };
 }

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKafkaBus, groupIds, messageKey, topicNames } from '#shared/bus';
+import { allTopics, createKafkaBus, groupIds, messageKey, topicNames } from '#shared/bus';
 import { silentLogger } from '#shared/logging';
 import { openDatabase } from '#shared/storage';
 import { auditEventOf, envelopeOf, repoRoot } from '#shared/testing';
@@ -40,7 +40,7 @@ describe('analyzer killed mid-stream', () => {
   it('after SIGKILL and restart, every event has exactly one record and its finding exactly once in the store (analyzer killed mid-batch)', async () => {
     const prefix = `${uniqueName('ak')}.`;
     const topics = topicNames(prefix);
-    const all = [topics.events, topics.records, topics.findings, topics.dlq, topics.state];
+    const all = allTopics(topics);
     const bus = createKafkaBus({ brokers: kafkaBrokerList(), clientId: uniqueName('ak'), topics: all, partitions: 3, compactedTopics: [topics.state], logger: silentLogger() });
     await bus.start();
     const port = await freePort();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafkaBus, messageKey, topicNames } from '#shared/bus';
+import { allTopics, createKafkaBus, messageKey, topicNames } from '#shared/bus';
 import type { Finding, NormalizedRecord } from '#shared/contracts';
 import { silentLogger } from '#shared/logging';
 import { openDatabase } from '#shared/storage';
@@ -113,7 +113,7 @@ describe('replay --from-kafka', () => {
     const bus = createKafkaBus({
       brokers: kafkaBrokerList(),
       clientId: uniqueName('rt'),
-      topics: [topics.events, topics.records, topics.findings, topics.dlq, topics.state],
+      topics: allTopics(topics),
       partitions: 2,
       compactedTopics: [topics.state],
       logger: silentLogger(),

@@ -3,7 +3,7 @@
 // counting. It can only do that by reading the compacted state topic when the partitions are assigned (a
 // restore at its own start would be older than what the first analyzer wrote).
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKafkaBus, messageKey, topicNames, type Bus, type ConsumeOptions } from '#shared/bus';
+import { allTopics, createKafkaBus, messageKey, topicNames, type Bus, type ConsumeOptions } from '#shared/bus';
 import type { Finding } from '#shared/contracts';
 import { builtinRules, createEngine, defaultRuleSettings, type Engine } from '#shared/engine';
 import { silentLogger } from '#shared/logging';
@@ -43,7 +43,7 @@ describe('rule state on Kafka across a rebalance', () => {
     const prefix = `${uniqueName('rb')}.`;
     const topics = topicNames(prefix);
     const groupId = `${prefix}analyzer`;
-    const all = [topics.events, topics.records, topics.findings, topics.dlq, topics.state];
+    const all = allTopics(topics);
     const newBus = () =>
       createKafkaBus({ brokers: kafkaBrokerList(), clientId: uniqueName('rb'), topics: all, partitions: 4, compactedTopics: [topics.state], logger: silentLogger() });
 

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEmbeddedBus, dlqHeaders, messageKey, topicNames, type Bus } from '#shared/bus';
+import { allTopics, createEmbeddedBus, dlqHeaders, messageKey, topicNames, type Bus } from '#shared/bus';
 import type { NormalizedRecord } from '#shared/contracts';
 import { builtinRules, createEngine, type Rule } from '#shared/engine';
 import { silentLogger } from '#shared/logging';
@@ -35,7 +35,7 @@ describe('analyzer: poison messages', () => {
 
   it('dead-letters the event a rule throws on, naming the rule, and carries on with the next ones (poison message → DLQ, partition moves on)', async () => {
     const topics = topicNames('poison.');
-    bus = createEmbeddedBus({ dir: mkdtempSync(path.join(os.tmpdir(), 'kaudit-poison-')), topics: [topics.events, topics.records, topics.findings, topics.dlq, topics.state], logger: silentLogger() });
+    bus = createEmbeddedBus({ dir: mkdtempSync(path.join(os.tmpdir(), 'kaudit-poison-')), topics: allTopics(topics), logger: silentLogger() });
     await bus.start();
     analyzer = createAnalyzer({ bus, engine: createEngine({ rules: [...builtinRules, crashing] }), topics, groupId: 'poison.analyzer', logger: silentLogger() });
     await analyzer.start();

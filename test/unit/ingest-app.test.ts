@@ -6,7 +6,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEmbeddedBus, dlqHeaders, topicNames, type Bus, type InMessage } from '#shared/bus';
+import { allTopics, createEmbeddedBus, dlqHeaders, topicNames, type Bus, type InMessage } from '#shared/bus';
 import { TopicLog, toInMessage } from '../../shared/bus/embedded-log.js';
 import { KauditError, errorCodes } from '#shared/errors';
 import { silentLogger } from '#shared/logging';
@@ -38,7 +38,7 @@ describe('ingest webhook', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-ingest-'));
-    bus = createEmbeddedBus({ dir, topics: [topics.events, topics.records, topics.findings, topics.dlq, topics.state], logger: silentLogger() });
+    bus = createEmbeddedBus({ dir, topics: allTopics(topics), logger: silentLogger() });
     await bus.start();
     app = buildIngestApp({ bus, topics, tokens: [{ cluster: 'cluster-a', token }], bodyLimit, logger: silentLogger() });
   });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEmbeddedBus, topicNames, type Bus } from '#shared/bus';
+import { allTopics, createEmbeddedBus, topicNames, type Bus } from '#shared/bus';
 import { listeningPort } from '#shared/http';
 import { silentLogger } from '#shared/logging';
 import { auditEventOf, eventList } from '#shared/testing';
@@ -16,7 +16,6 @@ import { buildIngestApp, defaultIngestLimits } from '../../services/ingest/src/a
 import { ingestToken } from '../helpers/pipeline.js';
 
 const topics = topicNames('ovl.');
-const allTopics = [topics.events, topics.records, topics.findings, topics.dlq, topics.state];
 const batchOf = (tag: string, n: number) => JSON.stringify(eventList(Array.from({ length: n }, (_, i) => auditEventOf({ auditID: `${tag}-${String(i)}` }))));
 
 describe('ingest under overload', () => {
@@ -26,7 +25,7 @@ describe('ingest under overload', () => {
   });
 
   async function start(limits: { maxInFlight: number; maxInFlightBytes: number }, wrap: (bus: Bus) => Bus = (b) => b) {
-    const bus = createEmbeddedBus({ dir: mkdtempSync(path.join(os.tmpdir(), 'kaudit-ovl-')), topics: allTopics, logger: silentLogger() });
+    const bus = createEmbeddedBus({ dir: mkdtempSync(path.join(os.tmpdir(), 'kaudit-ovl-')), topics: allTopics(topics), logger: silentLogger() });
     await bus.start();
     cleanup.push(() => bus.close());
     const app: FastifyInstance = buildIngestApp({ bus: wrap(bus), topics, tokens: [ingestToken], bodyLimit: 1 << 20, logger: silentLogger(), limits: { ...defaultIngestLimits, ...limits } });

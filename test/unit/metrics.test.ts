@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedBus, topicNames } from '#shared/bus';
+import { allTopics, createEmbeddedBus, topicNames } from '#shared/bus';
 import { loadAnalyzerConfig } from '#shared/config';
 import { createMetricsRegistry, listeningPort } from '#shared/http';
 import { createLifecycle } from '#shared/lifecycle';
@@ -62,7 +62,7 @@ describe('metrics', () => {
 describe('analyzer health port (microservice mode)', () => {
   it('serves /healthz, /readyz (bus connected) and /metrics on KAUDIT_ANALYZER_PORT', async () => {
     const topics = topicNames('ah.');
-    const bus = createEmbeddedBus({ dir: mkdtempSync(path.join(os.tmpdir(), 'kaudit-ah-')), topics: [topics.events, topics.records, topics.findings, topics.dlq, topics.state], logger: silentLogger() });
+    const bus = createEmbeddedBus({ dir: mkdtempSync(path.join(os.tmpdir(), 'kaudit-ah-')), topics: allTopics(topics), logger: silentLogger() });
     const lifecycle = createLifecycle({ logger: silentLogger(), exit: () => undefined });
     try {
       await bus.start();

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedBus, topicNames, type Bus } from '#shared/bus';
+import { allTopics, createEmbeddedBus, topicNames, type Bus } from '#shared/bus';
 import { loadIngestConfig } from '#shared/config';
 import type { Envelope } from '#shared/contracts';
 import { createLifecycle } from '#shared/lifecycle';
@@ -64,7 +64,7 @@ describe('TLS', () => {
   beforeAll(async () => {
     makeCerts(dir, 'localhost', '127.0.0.1', '--client', 'prod-eu', '--client', 'unmapped');
     makeCerts(other, '--client', 'prod-eu'); // same CN, another CA
-    bus = createEmbeddedBus({ dir: path.join(dir, 'bus'), topics: [topics.events, topics.records, topics.findings, topics.dlq, topics.state], logger: silentLogger() });
+    bus = createEmbeddedBus({ dir: path.join(dir, 'bus'), topics: allTopics(topics), logger: silentLogger() });
     await bus.start();
     ingest = buildIngestApp({
       bus,
@@ -134,7 +134,7 @@ describe('plain-HTTP ingest', () => {
   const base = { KAUDIT_INGEST_TOKENS: `${ingestToken.cluster}=${ingestToken.token}`, KAUDIT_INGEST_PORT: '0' };
   const start = async (env: Record<string, string>) => {
     const lifecycle = createLifecycle({ logger: silentLogger() });
-    const bus = createEmbeddedBus({ dir: mkdtempSync(path.join(os.tmpdir(), 'kaudit-plain-')), topics: Object.values(topicNames('p.')) as string[], logger: silentLogger() });
+    const bus = createEmbeddedBus({ dir: mkdtempSync(path.join(os.tmpdir(), 'kaudit-plain-')), topics: allTopics(topicNames('p.')), logger: silentLogger() });
     await bus.start();
     try {
       const app = await runIngest({ config: loadIngestConfig({ ...base, ...env }), bus, logger: silentLogger(), lifecycle });

@@ -209,8 +209,3 @@ export async function* readFile(file: string, opts: ReadOptions): AsyncGenerator
   // Not one document after all: a JSON-lines file whose first line is broken.
   for await (const r of streamLines(file, opts, false)) if (r.kind === 'item') yield r.item;
 }
-
-/** The items of every file in order (directories expanded, sorted). */
-export async function* readInputs(paths: readonly string[], opts: ReadOptions): AsyncGenerator<SourceItem> {
-  for (const file of await expandPaths(paths)) yield* readFile(file, opts);
-}
