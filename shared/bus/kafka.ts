@@ -46,6 +46,18 @@ export function chunksOf(messages: readonly OutMessage[], limit: number): OutMes
   return out;
 }
 
+/** A fetched Kafka message as the bus hands it to its readers (headers: the first value of each). */
+function toInMessage(topic: string, partition: number, m: kafkajs.KafkaMessage): InMessage {
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key?.toString('utf8') ?? '',
+    value: m.value ?? Buffer.alloc(0),
+    headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v ?? '')])),
+  };
+}
+
 function kafkaLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: KafkaLogEntry) => {
@@ -223,14 +235,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
               const offset = BigInt(m.offset);
               if (offset < q.from) continue;
               if (offset >= q.to) break;
-              q.items.push({
-                topic,
-                partition: batch.partition,
-                offset: m.offset,
-                key: m.key?.toString('utf8') ?? '',
-                value: m.value ?? Buffer.alloc(0),
-                headers: {},
-              });
+              q.items.push(toInMessage(topic, batch.partition, m));
             }
             const last = batch.messages.at(-1);
             if (last !== undefined && BigInt(last.offset) + 1n >= q.to) q.done = true;
@@ -378,16 +383,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
             await assigned;
             // A seek to a stored position makes batches fetched before it stale.
             if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
-            const messages: InMessage[] = batch.messages.map((m) => ({
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: m.offset,
-              key: m.key?.toString('utf8') ?? '',
-              value: m.value ?? Buffer.alloc(0),
-              headers: Object.fromEntries(
-                Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v ?? '')]),
-              ),
-            }));
+            const messages = batch.messages.map((m) => toInMessage(batch.topic, batch.partition, m));
             // A rejection propagates to kafkajs, which does not commit and redelivers the batch.
             const last = batch.messages[batch.messages.length - 1];
             if (last === undefined) return;
