@@ -164,10 +164,11 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
    * Reads [since, until) of a topic with a consumer group of its own (deleted afterwards): start and end
    * offsets per partition from the broker's time index (or the partition's ends), one stream per partition.
    * A partition whose reader is more than `queueLimit` messages ahead is paused until it is drained, so a
-   * slow reader never holds a whole topic in memory.
+   * slow reader never holds a whole topic in memory; one that delivers nothing for 120 s fails the read.
    */
   async function readRange(topic: string, { since, until }: { since?: Date | undefined; until?: Date | undefined }): Promise<TopicRange> {
     const queueLimit = 5_000;
+    const stallTimeoutMs = 120_000;
     const admin = kafka.admin();
     await admin.connect();
     const groupId = `${clientId}-range-${String(Date.now())}-${String(Math.floor(Math.random() * 1e9))}`;
@@ -267,9 +268,17 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           continue;
         }
         if (q.done || closed) return;
+        // A partition that stops delivering (broker gone for good) fails the read instead of hanging it:
+        // the state restore of an assignment waits on this.
+        let timer: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve) => {
           q.wake = resolve;
+          timer = setTimeout(() => {
+            failure ??= new Error(`no message from partition ${String(partition)} for ${String(stallTimeoutMs / 1000)} s`);
+            resolve();
+          }, stallTimeoutMs);
         });
+        clearTimeout(timer);
         q.wake = undefined;
       }
     };
