@@ -209,8 +209,17 @@ class Staged {
     this.records = createWriteStream(recordsFile, { highWaterMark: 4 * 1024 * 1024 });
     this.findings = createWriteStream(findingsFile, { highWaterMark: 4 * 1024 * 1024 });
   }
-  /** Resolves at once unless the stream's buffer is full (then on 'drain'). */
-  write(stream: WriteStream, line: string): Promise<void> | undefined {
+  /** Stages one record; resolves at once unless the stream's buffer is full (then on 'drain'). */
+  addRecord(line: string): Promise<void> | undefined {
+    this.rows++;
+    return Staged.write(this.records, line);
+  }
+  /** Stages one finding, as addRecord. */
+  addFinding(line: string): Promise<void> | undefined {
+    this.findingRows++;
+    return Staged.write(this.findings, line);
+  }
+  private static write(stream: WriteStream, line: string): Promise<void> | undefined {
     return stream.write(`${line}\n`) ? undefined : once(stream, 'drain').then(() => undefined);
   }
   async close(): Promise<void> {
@@ -330,13 +339,12 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     for await (const p of ordered) {
       const analysis = engine.analyze({ cluster: p.cluster, receivedAt: p.receivedAt ?? p.time, transport: { tls: p.tls }, event: p.event });
       const keep = raw === 'all' || (raw === 'findings' && analysis.findings.length > 0);
-      const full = staged.write(staged.records, recordLine({ record: analysis.record, event: keep ? analysis.event : null }));
-      if (full) await full;
-      staged.rows++;
+      // awaited only when a buffer is full: an await per row would cost more than the write
+      const drained = staged.addRecord(recordLine({ record: analysis.record, event: keep ? analysis.event : null }));
+      if (drained) await drained;
       for (const f of analysis.findings) {
-        const fullF = staged.write(staged.findings, findingLine(f));
-        if (fullF) await fullF;
-        staged.findingRows++;
+        const drainedF = staged.addFinding(findingLine(f));
+        if (drainedF) await drainedF;
         increment(findingsByRule, f.ruleId);
         increment(findingsBySeverity, f.severity);
       }
