@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '#shared/logging';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -56,6 +56,24 @@ export function createConsumerMetrics(registry: Registry, component: string): Co
       lag.set({ component, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(batch.next))));
     },
   };
+}
+
+const errorCodes: Readonly<Record<number, string>> = { 413: 'payload_too_large', 429: 'too_many_requests' };
+
+/**
+ * The answer to an error fastify or a plugin threw: its 4xx status with the JSON error shape (code by
+ * status, else `bad_request`; `messages` may give a clearer text per status), or a logged 500 that says
+ * nothing about the internals.
+ */
+export function replyHttpError(
+  reply: FastifyReply,
+  err: { statusCode?: number; message: string },
+  { logger, what, messages = {} }: { logger: Logger; what: string; messages?: Readonly<Record<number, string>> },
+): FastifyReply {
+  const status = err.statusCode ?? 500;
+  if (status < 500) return reply.code(status).send({ error: errorCodes[status] ?? 'bad_request', message: messages[status] ?? err.message });
+  logger.error({ err }, `${what} failed`);
+  return reply.code(500).send({ error: 'internal', message: 'internal error' });
 }
 
 export function registerHealthRoutes(

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Bus, Topics } from '#shared/bus';
 import type { IngestToken } from '#shared/config';
-import { createHttpApp, createMetricsRegistry, registerHealthRoutes, type HttpsOptions } from '#shared/http';
+import { createHttpApp, createMetricsRegistry, registerHealthRoutes, replyHttpError, type HttpsOptions } from '#shared/http';
 import type { Logger } from '#shared/logging';
 import { defaultEventLimits, type EventLimits } from './accept-batch.js';
 import { shedLoad } from './shed-load.js';
@@ -49,15 +49,9 @@ export function buildIngestApp({
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => {
     done(null, body);
   });
-  app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, _req, reply) => {
-    const status = err.statusCode ?? 500;
-    if (status === 413) {
-      return reply.code(413).send({ error: 'payload_too_large', message: `body exceeds the limit of ${String(bodyLimit)} bytes` });
-    }
-    if (status < 500) return reply.code(status).send({ error: 'bad_request', message: err.message });
-    logger.error({ err }, 'ingest request failed');
-    return reply.code(500).send({ error: 'internal', message: 'internal error' });
-  });
+  app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) =>
+    replyHttpError(reply, err, { logger, what: 'ingest request', messages: { 413: `body exceeds the limit of ${String(bodyLimit)} bytes` } }),
+  );
   const registry = createMetricsRegistry('ingest');
   registerHealthRoutes(app, { isReady: () => bus.isReady(), registry });
   shedLoad(app, { ...limits, bodyLimit, registry });

@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import type { ApiToken } from '#shared/config';
-import { bearerToken, createHttpApp, createMetricsRegistry, registerHealthRoutes, type HttpsOptions } from '#shared/http';
+import { bearerToken, createHttpApp, createMetricsRegistry, registerHealthRoutes, replyHttpError, type HttpsOptions } from '#shared/http';
 import type { Logger } from '#shared/logging';
 import type { Database } from '#shared/storage';
 import { builtinRules, loadTuning, type Tuning } from '#shared/engine';
@@ -103,11 +103,7 @@ export async function buildStoreApp({
       const where = err.validationContext === 'querystring' ? 'query parameter' : (err.validationContext ?? 'parameter');
       return reply.code(400).send({ error: 'bad_request', message: `invalid ${where} "${name}": ${first?.message ?? 'invalid'}` });
     }
-    const status = err.statusCode ?? 500;
-    if (status === 429) return reply.code(429).send({ error: 'too_many_requests', message: err.message });
-    if (status < 500) return reply.code(status).send({ error: 'bad_request', message: err.message });
-    logger.error({ err }, 'query API request failed');
-    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+    return replyHttpError(reply, err, { logger, what: 'query API request' });
   });
 
   registerHealthRoutes(app, { isReady, registry, more: moreMetrics });
