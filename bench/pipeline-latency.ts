@@ -3,16 +3,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createBus } from '#shared/bus';
-import type { BusConfig } from '#shared/config';
+import { loadStandaloneConfig } from '#shared/config';
 import { listeningPort } from '#shared/http';
 import { createLifecycle } from '#shared/lifecycle';
 import { createLogger, silentLogger } from '#shared/logging';
-import { runAnalyzer } from '../services/analyzer/src/service.js';
-import { defaultIngestLimits } from '../services/ingest/src/app.js';
-import { runIngest } from '../services/ingest/src/service.js';
+import { runStandalone } from '../services/standalone/src/run.js';
 import { benchEvent } from './events.js';
-import { runStore } from '../services/store/src/service.js';
 
 export interface LatencyFigures {
   batches: number;
@@ -33,18 +29,22 @@ export async function benchPipelineLatency({ batches = 30, eventsPerBatch = 100,
   const logger = process.argv.includes('--verbose') ? createLogger({ name: 'bench', level: 'debug' }) : silentLogger();
   const lifecycle = createLifecycle({ logger });
   const topicPrefix = `bench${String(Date.now())}.`;
-  const bus: BusConfig = brokers
-    ? { kind: 'kafka', brokers, topicPrefix, partitions: 3, eventsRetentionHours: 168 }
-    : { kind: 'embedded', dir: path.join(dataDir, 'bus'), topicPrefix };
-  const common = { logLevel: 'info' as const, host: '127.0.0.1', dataDir, bus };
   const ingestToken = { cluster: 'bench', token: 'bench-ingest-token-0123456789' };
   const apiToken = { name: 'bench', role: 'viewer' as const, token: 'bench-api-token-0123456789' };
-  const b = createBus({ config: bus, clientId: 'bench', logger });
-  await b.start();
-  lifecycle.onShutdown('flush', 'bus', () => b.close());
-  const api = await runStore({ config: { ...common, port: 0, dbFile: path.join(dataDir, 'k.duckdb'), tokens: [apiToken], rulesFile: undefined, retentionDays: undefined, rateLimitPerMinute: 1_000_000, tls: undefined }, bus: b, logger, lifecycle });
-  await runAnalyzer({ config: { ...common, port: 0, rulesFile: undefined, rbacSnapshot: undefined, redactionKey: Buffer.from('bench-redaction-key-0123456789abcdef') }, bus: b, logger, lifecycle });
-  const ingest = await runIngest({ config: { ...common, port: 0, bodyLimit: 16 << 20, tokens: [ingestToken], tls: undefined, clientCertClusters: new Map(), allowPlaintext: true, allowPlaintextRemote: false, limits: defaultIngestLimits }, bus: b, logger, lifecycle });
+  const config = loadStandaloneConfig({
+    KAUDIT_DATA_DIR: dataDir,
+    KAUDIT_INGEST_PORT: '0',
+    KAUDIT_API_PORT: '0',
+    KAUDIT_TOPIC_PREFIX: topicPrefix,
+    KAUDIT_TOPIC_PARTITIONS: '3',
+    ...(brokers ? { KAFKA_BROKERS: brokers.join(',') } : {}),
+    KAUDIT_INGEST_TOKENS: `${ingestToken.cluster}=${ingestToken.token}`,
+    KAUDIT_API_TOKENS: `${apiToken.name}:${apiToken.role}=${apiToken.token}`,
+    KAUDIT_REDACTION_KEY: 'bench-redaction-key-0123456789abcdef',
+    KAUDIT_API_RATE_LIMIT: '1000000',
+    KAUDIT_ALLOW_PLAINTEXT: 'true',
+  });
+  const { ingest, api } = await runStandalone({ config, logger, lifecycle, clientId: 'bench' });
   const port = (a: typeof api) => listeningPort(a.server);
   const acks: number[] = [];
   const visible: number[] = [];

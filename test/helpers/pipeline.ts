@@ -5,15 +5,12 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createBus, topicNames, type Bus, type Topics } from '#shared/bus';
-import type { AnalyzerConfig, ApiToken, BusConfig, IngestConfig, IngestToken, StoreConfig } from '#shared/config';
-import { createMetricsRegistry, listeningPort } from '#shared/http';
+import { topicNames, type Bus, type Topics } from '#shared/bus';
+import { loadStandaloneConfig, type ApiToken, type IngestToken } from '#shared/config';
+import { listeningPort } from '#shared/http';
 import { createLifecycle, type Lifecycle } from '#shared/lifecycle';
 import { createLogger, silentLogger, type Logger } from '#shared/logging';
-import { runAnalyzer } from '../../services/analyzer/src/service.js';
-import { defaultIngestLimits } from '../../services/ingest/src/app.js';
-import { runIngest } from '../../services/ingest/src/service.js';
-import { runStore } from '../../services/store/src/service.js';
+import { runStandalone } from '../../services/standalone/src/run.js';
 
 export const ingestToken: IngestToken = { cluster: 'corpus', token: 'ingest-token-0123456789' };
 export const apiTokens = {
@@ -57,24 +54,28 @@ export async function startPipeline({
   logger?: Logger;
   bodyLimit?: number;
 } = {}): Promise<Pipeline> {
-  const busConfig: BusConfig = brokers
-    ? { kind: 'kafka', brokers, topicPrefix, partitions: 3, eventsRetentionHours: 168 }
-    : { kind: 'embedded', dir: path.join(dataDir, 'bus'), topicPrefix };
-  const common = { logLevel: 'info' as const, host: '127.0.0.1', dataDir, bus: busConfig };
-  const dbFile = path.join(dataDir, 'kaudit.duckdb');
-  const ingestConfig: IngestConfig = { ...common, port: 0, bodyLimit, tokens: [ingestToken], tls: undefined, clientCertClusters: new Map(), allowPlaintext: true, allowPlaintextRemote: false, limits: defaultIngestLimits };
-  const analyzerConfig: AnalyzerConfig = { ...common, port: 0, rulesFile, rbacSnapshot, redactionKey: testRedactionKey };
-  const storeConfig: StoreConfig = { ...common, port: 0, dbFile, tokens: Object.values(apiTokens), rulesFile, retentionDays: undefined, rateLimitPerMinute: 100_000, tls: undefined };
-
+  // The configuration npm start would load from this environment: the loaders are part of what is tested.
+  const config = loadStandaloneConfig({
+    KAUDIT_DATA_DIR: dataDir,
+    KAUDIT_INGEST_PORT: '0',
+    KAUDIT_API_PORT: '0',
+    KAUDIT_TOPIC_PREFIX: topicPrefix,
+    KAUDIT_TOPIC_PARTITIONS: '3',
+    ...(brokers ? { KAFKA_BROKERS: brokers.join(',') } : {}),
+    KAUDIT_INGEST_TOKENS: `${ingestToken.cluster}=${ingestToken.token}`,
+    KAUDIT_API_TOKENS: Object.values(apiTokens)
+      .map((t) => `${t.name}:${t.role}=${t.token}`)
+      .join(','),
+    KAUDIT_REDACTION_KEY: testRedactionKey.toString('utf8'),
+    KAUDIT_API_RATE_LIMIT: '100000',
+    KAUDIT_ALLOW_PLAINTEXT: 'true',
+    KAUDIT_BODY_LIMIT: String(bodyLimit),
+    ...(rulesFile ? { KAUDIT_RULES_FILE: rulesFile } : {}),
+    ...(rbacSnapshot ? { KAUDIT_RBAC_SNAPSHOT: rbacSnapshot } : {}),
+  });
   const lifecycle = createLifecycle({ logger });
-  const bus = createBus({ config: busConfig, clientId: 'kaudit-test', logger });
-  lifecycle.onShutdown('flush', 'bus', () => bus.close());
-  await bus.start();
-  // as npm start wires it: the analyzer reports on the API's /metrics
-  const analyzerMetrics = createMetricsRegistry('analyzer', { processMetrics: false });
-  const api = await runStore({ config: storeConfig, bus, logger, lifecycle, moreMetrics: [analyzerMetrics] });
-  await runAnalyzer({ config: analyzerConfig, bus, logger, lifecycle, registry: analyzerMetrics });
-  const ingest = await runIngest({ config: ingestConfig, bus, logger, lifecycle });
+  const { bus, ingest, api } = await runStandalone({ config, logger, lifecycle, clientId: 'kaudit-test' });
+  const dbFile = config.store.dbFile;
   return {
     bus,
     topics: topicNames(topicPrefix),

@@ -1,11 +1,7 @@
-import { createBus } from '#shared/bus';
 import { loadStandaloneConfig } from '#shared/config';
 import { createLifecycle, runMain } from '#shared/lifecycle';
-import { createMetricsRegistry } from '#shared/http';
 import { createLogger } from '#shared/logging';
-import { runAnalyzer } from '../../analyzer/src/service.js';
-import { runIngest } from '../../ingest/src/service.js';
-import { runStore } from '../../store/src/service.js';
+import { runStandalone } from './run.js';
 import { generatedRedactionKey, generatedTokens } from './tokens.js';
 
 // `npm start`: ingest + analyzer + store + query API in one process. Embedded durable bus unless
@@ -24,14 +20,7 @@ runMain(async () => {
   if (announced !== '') logger.info(announced);
   const lifecycle = createLifecycle({ logger });
   lifecycle.handleSignals();
-  const bus = createBus({ config: config.ingest.bus, clientId: 'kaudit-standalone', logger });
-  lifecycle.onShutdown('flush', 'bus', () => bus.close());
-  await bus.start();
-  // One process: the analyzer reports on the query API's /metrics (without a second copy of process metrics).
-  const analyzerMetrics = createMetricsRegistry('analyzer', { processMetrics: false });
-  const store = await runStore({ config: config.store, bus, logger, lifecycle, moreMetrics: [analyzerMetrics] });
-  await runAnalyzer({ config: config.analyzer, bus, logger, lifecycle, registry: analyzerMetrics });
-  const ingest = await runIngest({ config: config.ingest, bus, logger, lifecycle });
+  const { ingest, api } = await runStandalone({ config, logger, lifecycle, clientId: 'kaudit-standalone' });
   logger.info(
     {
       bus: config.ingest.bus.kind,
@@ -39,7 +28,7 @@ runMain(async () => {
       api: `${config.store.tls ? 'https' : 'http'}://${config.store.host}:${String(config.store.port)}/v1`,
       db: config.store.dbFile,
       ingestAddresses: ingest.addresses(),
-      apiAddresses: store.addresses(),
+      apiAddresses: api.addresses(),
     },
     'kaudit ready',
   );

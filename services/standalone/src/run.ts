@@ -1,0 +1,34 @@
+// Ingest, analyzer, store and query API in one process over one bus, as `npm start` runs them. The test
+// pipeline and the latency benchmark start the same wiring from their own configuration.
+import type { FastifyInstance } from 'fastify';
+import { createBus, type Bus } from '#shared/bus';
+import type { StandaloneConfig } from '#shared/config';
+import { createMetricsRegistry } from '#shared/http';
+import type { Lifecycle } from '#shared/lifecycle';
+import type { Logger } from '#shared/logging';
+import { runAnalyzer } from '../../analyzer/src/service.js';
+import { runIngest } from '../../ingest/src/service.js';
+import { runStore } from '../../store/src/service.js';
+
+export interface Standalone {
+  bus: Bus;
+  ingest: FastifyInstance;
+  api: FastifyInstance;
+}
+
+export async function runStandalone({ config, logger, lifecycle, clientId }: {
+  config: StandaloneConfig;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  clientId: string;
+}): Promise<Standalone> {
+  const bus = createBus({ config: config.ingest.bus, clientId, logger });
+  lifecycle.onShutdown('flush', 'bus', () => bus.close());
+  await bus.start();
+  // One process: the analyzer reports on the query API's /metrics (without a second copy of process metrics).
+  const analyzerMetrics = createMetricsRegistry('analyzer', { processMetrics: false });
+  const api = await runStore({ config: config.store, bus, logger, lifecycle, moreMetrics: [analyzerMetrics] });
+  await runAnalyzer({ config: config.analyzer, bus, logger, lifecycle, registry: analyzerMetrics });
+  const ingest = await runIngest({ config: config.ingest, bus, logger, lifecycle });
+  return { bus, ingest, api };
+}
