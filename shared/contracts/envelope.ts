@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { auditEventSchema } from './audit-event.js';
+import { auditEventSchema, identifiedEvent } from './audit-event.js';
+import { fastParser } from './fast-parse.js';
 
 // What ingest writes to the `events` topic: the event exactly as received plus how it arrived.
 export const envelopeSchema = z.object({
@@ -12,3 +13,5 @@ export const envelopeSchema = z.object({
   event: auditEventSchema,
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
+/** `envelopeSchema.safeParse`, without copying valid envelopes (see fastParser). */
+export const envelopeParser = fastParser(envelopeSchema, (e) => identifiedEvent(e.event));

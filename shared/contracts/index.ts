@@ -2,3 +2,4 @@ export * from './audit-event.js';
 export * from './envelope.js';
 export * from './record.js';
 export * from './finding.js';
+export * from './fast-parse.js';

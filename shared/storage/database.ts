@@ -48,13 +48,23 @@ const upsertOffset = 'INSERT OR REPLACE INTO consumer_offsets (group_id, topic, 
 const selectOffset = 'SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND "partition" = $3';
 const insertFindings = insertFromNdjsonSql('findings', findingColumns);
 
-/** One `records` row as a staged NDJSON line (no newline). */
-export const recordLine = (m: StoredRecord): string => JSON.stringify({ ...m.record, raw: m.event });
+/**
+ * One `records` row as a staged NDJSON line (no newline). `rawText`: the raw event's JSON text when the
+ * caller has it already (replay's JSON lines), so the event is not serialised again.
+ */
+export function recordLine(m: StoredRecord, rawText?: string): string {
+  const record = JSON.stringify(m.record);
+  // a record always has its key fields, so it is never `{}`
+  return `${record.slice(0, -1)},"raw":${rawText ?? JSON.stringify(m.event)}}`;
+}
 /** One `findings` row as a staged NDJSON line (no newline). */
-export const findingLine = (f: Finding): string => JSON.stringify({ ...f, severityRank: severityRank(f.severity) });
+export function findingLine(f: Finding): string {
+  const finding = JSON.stringify(f);
+  return `${finding.slice(0, -1)},"severityRank":${String(severityRank(f.severity))}}`;
+}
 
 function ndjson<T>(rows: readonly T[], line: (row: T) => string): string {
-  return rows.map(line).join('\n') + '\n';
+  return rows.map((row) => line(row)).join('\n') + '\n';
 }
 
 /**

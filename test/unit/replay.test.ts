@@ -218,6 +218,28 @@ describe('replay', () => {
     expect(await rawCounts('none')).toMatchObject({ records: n, raw: 0 });
   });
 
+  it('stores each raw event as read, except that credential material is redacted', async () => {
+    const file = path.join(tmp, 'raw-text.jsonl');
+    const plain = auditEventOf({ auditID: 'plain-1', annotations: { note: 'spaces  and \\u00e9scapes é' }, stageTimestamp: '2026-11-01T10:00:00.000000Z' });
+    const secret = auditEventOf({
+      auditID: 'secret-1',
+      verb: 'create',
+      requestURI: '/api/v1/namespaces/default/secrets',
+      objectRef: { resource: 'secrets', namespace: 'default', name: 'db', apiVersion: 'v1' },
+      requestObject: { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'db' }, data: { password: 'aHVudGVyMg==' } },
+      stageTimestamp: '2026-11-01T10:00:01.000000Z',
+    });
+    // keys in an order of their own and extra spaces: the plain event's line is kept as it was
+    writeFileSync(file, `{ "auditID": "plain-1",  ${JSON.stringify(plain).slice(1).replace('"auditID":"plain-1",', '')}\n${JSON.stringify(secret)}\n`);
+    const db = await freshDb('raw-text');
+    await replay({ inputs: [file], db });
+    const rows = await db.query('SELECT audit_id, raw::VARCHAR AS raw FROM records ORDER BY audit_id');
+    const raw = new Map(rows.map((r) => [String(r.audit_id), String(r.raw)]));
+    expect(JSON.parse(raw.get('plain-1') ?? 'null')).toEqual(plain);
+    expect(raw.get('secret-1')).not.toContain('aHVudGVyMg==');
+    expect(raw.get('secret-1')).toMatch(/\[redacted hmac:[0-9a-f]{12}\]/);
+  });
+
   it('reads JSON lines from stdin (-)', async () => {
     const db = await freshDb('stdin');
     const s = await replay({ inputs: ['-'], db, stdin: Readable.from([readFileSync(audit2rbac)]) });

@@ -1,4 +1,4 @@
-import { envelopeSchema, type Finding, type RecordMessage } from '#shared/contracts';
+import { envelopeParser, type Finding, type RecordMessage } from '#shared/contracts';
 import type { InMessage } from '#shared/bus';
 import { RuleFailure, type Engine } from '#shared/engine';
 import { errorMessage } from '#shared/errors';
@@ -18,7 +18,7 @@ export function createProcessMessage({ engine }: { engine: Engine }) {
     }
     let envelope;
     try {
-      envelope = envelopeSchema.safeParse(json);
+      envelope = envelopeParser.safeParse(json);
     } catch (err) {
       // e.g. nesting deep enough to exhaust the stack (ingest rejects such events; other producers may not)
       return { kind: 'dlq', step: 'analyzer-parse', reason: `not an event envelope: ${errorMessage(err)}` };

@@ -1,4 +1,4 @@
-import { auditEventSchema, type Envelope } from '#shared/contracts';
+import { auditEventParser, type Envelope } from '#shared/contracts';
 import { dlqMessage, messageKey, type Bus, type OutMessage, type Topics } from '#shared/bus';
 import { splitItems } from '#shared/engine';
 import type { z } from 'zod';
@@ -87,7 +87,7 @@ export async function acceptBatch({
       reject(item, index, `event nests deeper than ${String(limits.maxDepth)} levels`);
       return;
     }
-    const parsed = auditEventSchema.safeParse(item);
+    const parsed = auditEventParser.safeParse(item);
     if (!parsed.success) {
       reject(item, index, `not an audit event: ${describe(parsed.error)}`);
       return;

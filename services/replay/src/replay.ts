@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Heap } from 'heap-js';
-import { auditEventSchema, type AuditEvent } from '#shared/contracts';
+import { auditEventParser, type AuditEvent } from '#shared/contracts';
 import { builtinRules, createEngine, createRedactor, eventTime, RbacRegistry, type Tuning } from '#shared/engine';
 import { findingLine, recordLine, type Database } from '#shared/storage';
 import { expandPaths, readFile, stdinPath, type InputFormat, type MalformedLine, type SourceItem } from './sources/read-files.js';
@@ -29,7 +29,7 @@ export const defaultReorderWindow = 10_000;
 /** Which raw events are stored beside their records: all, those with a finding, or none. */
 export const rawPolicies = ['all', 'findings', 'none'] as const;
 export type RawPolicy = (typeof rawPolicies)[number];
-/** How many malformed lines the summary lists (all are counted). */
+/** How many malformed lines the summary lists, the first by file and line (all are counted). */
 export const malformedKept = 100;
 /** receivedAt (and so event time) of events that carry no timestamp at all: sorted first. */
 export const untimedEpoch = '1970-01-01T00:00:00.000Z';
@@ -94,6 +94,7 @@ export interface ReplaySummary {
   skippedByTime: number;
   /** valid events without any timestamp (analysed first, with time 1970-01-01) */
   untimed: number;
+  /** `first`: the first malformed lines by file name and line (inputs are read side by side) */
   malformed: { count: number; first: string[] };
   findingsByRule: Record<string, number>;
   findingsBySeverity: Record<string, number>;
@@ -118,6 +119,8 @@ interface Pending {
   source: string;
   line: number;
   index: number;
+  /** the event's JSON text as read (a JSON line holding just this event) */
+  text: string | undefined;
 }
 
 const utcFraction = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/;
@@ -147,20 +150,41 @@ function byEventTime(a: Pending, b: Pending): number {
   );
 }
 
-/** One input in event-time order, through a bounded reorder buffer. */
+/**
+ * One input in event-time order, through a bounded reorder buffer. Events that arrive in order (nearly all:
+ * kube-apiserver writes an event when its stage completes) wait in a plain queue; only late ones go through
+ * a heap. The next event out is the earlier of the queue's head and the heap's top.
+ */
 async function* reordered(events: AsyncIterable<Pending>, window: number, onOutOfOrder: () => void): AsyncGenerator<Pending> {
-  const heap = new Heap<Pending>(byEventTime);
+  const late = new Heap<Pending>(byEventTime);
+  let queue: Pending[] = [];
+  let head = 0;
   let last: Pending | undefined;
-  const emit = (p: Pending): Pending => {
+  const size = () => queue.length - head + late.size();
+  const next = (): Pending => {
+    const q = queue[head];
+    const h = late.peek();
+    let p: Pending;
+    if (q !== undefined && (h === undefined || byEventTime(q, h) <= 0)) {
+      p = q;
+      if (++head > 4096 && head * 2 > queue.length) {
+        queue = queue.slice(head);
+        head = 0;
+      }
+    } else {
+      p = late.pop() as Pending;
+    }
     if (last !== undefined && byEventTime(p, last) < 0) onOutOfOrder();
     last = p;
     return p;
   };
   for await (const p of events) {
-    heap.push(p);
-    if (heap.size() > window) yield emit(heap.pop() as Pending);
+    const tail = head < queue.length ? queue[queue.length - 1] : undefined;
+    if (tail === undefined || byEventTime(tail, p) <= 0) queue.push(p);
+    else late.push(p);
+    if (size() > window) yield next();
   }
-  while (heap.size() > 0) yield emit(heap.pop() as Pending);
+  while (size() > 0) yield next();
 }
 
 /** A k-way merge of inputs that are each in event-time order. */
@@ -254,10 +278,16 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const since = isoOption('since', options.since);
   const until = isoOption('until', options.until);
   const started = Date.now();
-  const malformed = { count: 0, first: [] as string[] };
+  let malformedCount = 0;
+  const firstMalformed: MalformedLine[] = [];
+  const byPlace = (a: MalformedLine, b: MalformedLine) => cmp(a.file, b.file) || a.line - b.line;
   const onMalformed = (m: MalformedLine) => {
-    malformed.count++;
-    if (malformed.first.length < malformedKept) malformed.first.push(`${m.file}:${String(m.line)}: ${m.reason}`);
+    malformedCount++;
+    // the first by file and line, whichever input reports first
+    if (firstMalformed.length === malformedKept && byPlace(m, firstMalformed[malformedKept - 1] as MalformedLine) >= 0) return;
+    firstMalformed.push(m);
+    firstMalformed.sort(byPlace);
+    if (firstMalformed.length > malformedKept) firstMalformed.pop();
   };
   let bytes = 0;
   const onBytes = (n: number) => {
@@ -282,8 +312,8 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   let outOfOrder = 0;
   // 1. Each source: parse, validate, filter by time, order.
   async function* validEvents(source: ReplaySource): AsyncGenerator<Pending> {
-    for await (const { item, line, index, cluster: itemCluster, receivedAt, tls } of source.items({ onMalformed, onBytes })) {
-      const parsed = auditEventSchema.safeParse(item);
+    for await (const { item, line, index, text, cluster: itemCluster, receivedAt, tls } of source.items({ onMalformed, onBytes })) {
+      const parsed = auditEventParser.safeParse(item);
       if (!parsed.success) {
         onMalformed({ file: source.name, line, reason: `${index > 0 ? `item ${String(index)}: ` : ''}${zodReason(parsed.error.issues)}` });
         continue;
@@ -295,7 +325,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
         continue;
       }
       if (event.stageTimestamp === undefined && event.requestReceivedTimestamp === undefined && event.timestamp === undefined) untimed++;
-      yield { event, cluster: itemCluster ?? cluster, tls: tls ?? true, receivedAt, time, key: sortKey(event, time), source: source.name, line, index };
+      yield { event, cluster: itemCluster ?? cluster, tls: tls ?? true, receivedAt, time, key: sortKey(event, time), source: source.name, line, index, text };
     }
   }
   const ordered = merged(sources.map((s) => reordered(validEvents(s), window, () => (outOfOrder += 1))[Symbol.asyncIterator]()));
@@ -340,7 +370,9 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       const analysis = engine.analyze({ cluster: p.cluster, receivedAt: p.receivedAt ?? p.time, transport: { tls: p.tls }, event: p.event });
       const keep = raw === 'all' || (raw === 'findings' && analysis.findings.length > 0);
       // awaited only when a buffer is full: an await per row would cost more than the write
-      const drained = staged.addRecord(recordLine({ record: analysis.record, event: keep ? analysis.event : null }));
+      // the line as read stands for the raw event unless redaction changed the event
+      const rawText = keep && analysis.event === p.event ? p.text : undefined;
+      const drained = staged.addRecord(recordLine({ record: analysis.record, event: keep ? analysis.event : null }, rawText));
       if (drained) await drained;
       for (const f of analysis.findings) {
         const drainedF = staged.addFinding(findingLine(f));
@@ -367,7 +399,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     events: done,
     skippedByTime,
     untimed,
-    malformed,
+    malformed: { count: malformedCount, first: firstMalformed.map((m) => `${m.file}:${String(m.line)}: ${m.reason}`) },
     findingsByRule,
     findingsBySeverity,
     timeRange: firstTime !== undefined && lastTime !== undefined ? { from: firstTime, to: lastTime } : null,

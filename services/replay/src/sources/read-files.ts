@@ -26,6 +26,8 @@ export interface SourceItem {
   line: number;
   /** position inside the line or document when it held several events (EventList, records batch) */
   index: number;
+  /** the item's JSON text, when the line was exactly this item (a JSON line holding one event) */
+  text?: string;
 }
 
 export interface MalformedLine {
@@ -99,9 +101,9 @@ function describeJsonError(err: unknown): string {
   return `not valid JSON (${(err as Error).message})`;
 }
 
-function* itemsOf(value: unknown, file: string, line: number): Generator<SourceItem> {
+function* itemsOf(value: unknown, file: string, line: number, text?: string): Generator<SourceItem> {
   let index = 0;
-  for (const item of unwrapDocument(value)) yield { item, file, line, index: index++ };
+  for (const item of unwrapDocument(value)) yield { item, file, line, index: index++, ...(item === value && text !== undefined ? { text } : {}) };
 }
 
 /** The whole (decompressed) file as text, BOM removed; undefined when it exceeds `maxDocumentBytes`. */
@@ -154,7 +156,7 @@ async function* streamLines(file: string, opts: ReadOptions, sniff: boolean): As
         continue;
       }
       first = false;
-      for (const item of itemsOf(value, file, lineNo)) yield { kind: 'item', item };
+      for (const item of itemsOf(value, file, lineNo, text)) yield { kind: 'item', item };
     }
   } catch (err) {
     throw wrapReadError(file, err);
