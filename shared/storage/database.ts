@@ -48,18 +48,35 @@ const upsertOffset = 'INSERT OR REPLACE INTO consumer_offsets (group_id, topic, 
 const selectOffset = 'SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND "partition" = $3';
 const insertFindings = insertFromNdjsonSql('findings', findingColumns);
 
+/** A `\uXXXX` escape of a UTF-16 surrogate (not preceded by an escaping backslash). */
+const surrogateEscape = String.raw`(?<!\\)((?:\\\\)*)\\u[dD][89a-fA-F][0-9a-fA-F]{2}`;
+const surrogateEscapes = new RegExp(surrogateEscape, 'g');
+const anySurrogateEscape = new RegExp(surrogateEscape);
+
+/**
+ * JSON.stringify writes a lone surrogate (a string cut inside an emoji, or crafted by a client: any string
+ * of an audit event can carry one) as an escape such as `\ud800`, and DuckDB's JSON reader refuses the whole
+ * file for it: one such event would fail every load of its batch, and stall the store's partition. Those
+ * escapes become U+FFFD. (JSON.stringify escapes only lone surrogates; pairs are written as characters.)
+ */
+function wellFormed(json: string): string {
+  return json.includes('\\ud') ? json.replace(surrogateEscapes, '$1\\ufffd') : json;
+}
+
 /**
  * One `records` row as a staged NDJSON line (no newline). `rawText`: the raw event's JSON text when the
- * caller has it already (replay's JSON lines), so the event is not serialised again.
+ * caller has it already (replay's JSON lines), so the event is not serialised again; text with surrogate
+ * escapes is serialised again all the same, so that only lone ones are replaced.
  */
 export function recordLine(m: StoredRecord, rawText?: string): string {
-  const record = JSON.stringify(m.record);
   // a record always has its key fields, so it is never `{}`
-  return `${record.slice(0, -1)},"raw":${rawText ?? JSON.stringify(m.event)}}`;
+  const record = wellFormed(JSON.stringify(m.record)).slice(0, -1);
+  const raw = rawText !== undefined && !(rawText.includes('\\u') && anySurrogateEscape.test(rawText)) ? rawText : wellFormed(JSON.stringify(m.event));
+  return `${record},"raw":${raw}}`;
 }
 /** One `findings` row as a staged NDJSON line (no newline). */
 export function findingLine(f: Finding): string {
-  const finding = JSON.stringify(f);
+  const finding = wellFormed(JSON.stringify(f));
   return `${finding.slice(0, -1)},"severityRank":${String(severityRank(f.severity))}}`;
 }
 

@@ -240,6 +240,21 @@ describe('replay', () => {
     expect(raw.get('secret-1')).toMatch(/\[redacted hmac:[0-9a-f]{12}\]/);
   });
 
+  it('stores lines with surrogate escapes: a lone one as U+FFFD, a pair as its character', async () => {
+    const file = path.join(tmp, 'surrogates.jsonl');
+    const line = (id: string, agent: string) => `{"auditID":"${id}","verb":"get","requestURI":"/api","userAgent":"${agent}","stageTimestamp":"2026-11-01T10:00:00.000000Z"}`;
+    writeFileSync(file, [line('lone', 'a\\ud800b'), line('pair', 'a\\uD83D\\uDE00b'), line('backslash', 'a\\\\ud800b')].join('\n'));
+    const db = await freshDb('surrogates');
+    const s = await replay({ inputs: [file], db });
+    expect(s.events).toBe(3);
+    const rows = await db.query("SELECT audit_id, user_agent, raw->>'userAgent' AS raw_agent FROM records ORDER BY audit_id");
+    expect(rows.map((r) => [r.audit_id, r.user_agent, r.raw_agent])).toEqual([
+      ['backslash', 'a\\ud800b', 'a\\ud800b'],
+      ['lone', 'a\ufffdb', 'a\ufffdb'],
+      ['pair', 'a😀b', 'a😀b'],
+    ]);
+  });
+
   it('reads JSON lines from stdin (-)', async () => {
     const db = await freshDb('stdin');
     const s = await replay({ inputs: ['-'], db, stdin: Readable.from([readFileSync(audit2rbac)]) });
