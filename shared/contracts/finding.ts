@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fastParser } from './fast-parse.js';
 import { decisions } from './record.js';
 
 export const severities = ['info', 'low', 'medium', 'high', 'critical'] as const;
@@ -36,3 +37,5 @@ export const findingSchema = z.object({
   evidence: z.record(z.string(), z.unknown()),
 });
 export type Finding = z.infer<typeof findingSchema>;
+/** `findingSchema.safeParse`, without copying valid findings (see fastParser). */
+export const findingParser = fastParser(findingSchema);

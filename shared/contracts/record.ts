@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fastParser } from './fast-parse.js';
 
 // The normalized record: what the engine derives from one audit event (SPEC §4). Field names are the
 // contract; the store's columns are the same names in snake_case.
@@ -67,3 +68,5 @@ export const recordMessageSchema = z.object({
   event: z.record(z.string(), z.unknown()),
 });
 export type RecordMessage = z.infer<typeof recordMessageSchema>;
+/** `recordMessageSchema.safeParse`, without copying valid messages (see fastParser). */
+export const recordMessageParser = fastParser(recordMessageSchema);

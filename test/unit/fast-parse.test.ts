@@ -2,8 +2,9 @@
 // zod does: 10,000 random near-events and envelopes each, plus every event of the corpus (../shared/corpus).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { auditEventParser, auditEventSchema, envelopeParser, envelopeSchema } from '#shared/contracts';
-import { auditEventOf, corpusBatch } from '#shared/testing';
+import { auditEventParser, auditEventSchema, envelopeParser, envelopeSchema, findingParser, findingSchema, recordMessageParser, recordMessageSchema } from '#shared/contracts';
+import { createEngine } from '#shared/engine';
+import { auditEventOf, corpusBatch, envelopeOf as corpusEnvelope } from '#shared/testing';
 
 const runs = 10_000;
 const fields = ['kind', 'apiVersion', 'level', 'auditID', 'stage', 'requestURI', 'verb', 'user', 'impersonatedUser', 'sourceIPs', 'userAgent', 'objectRef', 'responseStatus', 'annotations', 'stageTimestamp', 'timestamp'];
@@ -59,6 +60,30 @@ describe('fast validation judges as zod does', () => {
       fc.tuple(nearEvent, odd).map(([e, v]) => ({ ...envelopeOf(e), transport: { tls: true, clientCertSubject: v } })),
     );
     agree(envelope, (v) => envelopeParser.safeParse(v), (v) => envelopeSchema.safeParse(v));
+  });
+
+  it('record messages and findings (what the store consumes): same verdict and data (10,000 cases each)', () => {
+    const engine = createEngine();
+    const { items } = corpusBatch();
+    const analyses = items.filter((i) => auditEventSchema.safeParse(i).success).map((i) => engine.analyze(corpusEnvelope(i)));
+    const records = analyses.map((a) => ({ record: a.record, event: a.event }));
+    const findings = analyses.flatMap((a) => a.findings);
+    expect(findings.length).toBeGreaterThan(0);
+    const recordFields = Object.keys(records[0]?.record ?? {});
+    const record = fc.oneof(
+      fc.constantFrom(...records),
+      fc.tuple(fc.constantFrom(...records), fc.constantFrom(...recordFields, 'unknownField'), odd).map(([m, k, v]) => ({ ...m, record: { ...m.record, [k]: v } })),
+      fc.tuple(fc.constantFrom(...records), odd).map(([m, v]) => ({ ...m, event: v })),
+      odd,
+    );
+    agree(record, (v) => recordMessageParser.safeParse(v), (v) => recordMessageSchema.safeParse(v));
+    const findingFields = Object.keys(findings[0] ?? {});
+    const finding = fc.oneof(
+      fc.constantFrom(...findings),
+      fc.tuple(fc.constantFrom(...findings), fc.constantFrom(...findingFields, 'unknownField'), odd).map(([f, k, v]) => ({ ...f, [k]: v })),
+      odd,
+    );
+    agree(finding, (v) => findingParser.safeParse(v), (v) => findingSchema.safeParse(v));
   });
 
   it('the corpus batch: the same events valid, the same invalid', () => {

@@ -1,4 +1,4 @@
-import { findingSchema, recordMessageSchema, type Finding, type RecordMessage } from '#shared/contracts';
+import { findingParser, recordMessageParser, type Finding, type RecordMessage } from '#shared/contracts';
 import { dlqMessage, type Batch, type Bus, type OutMessage, type Subscription, type Topics } from '#shared/bus';
 import type { ConsumerMetrics } from '#shared/http';
 import type { Logger } from '#shared/logging';
@@ -39,7 +39,7 @@ export function createSink({ bus, db, topics, groupId, logger, now = () => new D
       } catch {
         json = undefined;
       }
-      const parsed = isRecords ? recordMessageSchema.safeParse(json) : findingSchema.safeParse(json);
+      const parsed = isRecords ? recordMessageParser.safeParse(json) : findingParser.safeParse(json);
       if (parsed.success) {
         if (isRecords) records.push(parsed.data as RecordMessage);
         else findings.push(parsed.data as Finding);
