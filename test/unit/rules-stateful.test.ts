@@ -47,6 +47,22 @@ describe('window rules', () => {
     expect(fire(e, denied(2))).not.toContain('forbidden-burst');
     expect(fire(e, denied(3))).toContain('forbidden-burst');
   });
+  it('window rules count a redelivered event once (state written, offsets not yet committed, batch delivered again)', () => {
+    const e = engine();
+    const denied = [0, 1].map((m) => ev(m, { user: { username: 'mallory', groups: ['system:authenticated'] }, responseStatus: { code: 403 }, annotations: { 'authorization.k8s.io/decision': 'forbid' } }));
+    const scans = [0, 1].map((m) => anon403(m));
+    for (const x of [...denied, ...scans]) fire(e, x);
+    // the same two events of each again, then a third distinct one
+    for (const x of [...denied, ...scans]) expect(fire(e, x)).toEqual(expect.not.arrayContaining(['forbidden-burst', 'anonymous-scan']));
+    expect(fire(e, ev(2, { user: { username: 'mallory', groups: ['system:authenticated'] }, responseStatus: { code: 403 }, annotations: { 'authorization.k8s.io/decision': 'forbid' } }))).toContain('forbidden-burst');
+    expect(fire(e, anon403(2))).toContain('anonymous-scan');
+  });
+  it('window state written before events were kept in it (times only) still counts', () => {
+    const state = new RuleState();
+    state.restore('forbidden-burst|c|mallory', { times: [Date.parse(at(0)), Date.parse(at(1))], reportedAt: null });
+    const e = createEngine({ settings, state });
+    expect(fire(e, ev(2, { user: { username: 'mallory', groups: ['system:authenticated'] }, responseStatus: { code: 403 }, annotations: { 'authorization.k8s.io/decision': 'forbid' } }))).toContain('forbidden-burst');
+  });
   it('secret-read-burst: N distinct secrets read within 30 minutes; the same secret again does not count', () => {
     const e = engine();
     const read = (m: number, name: string) => ev(m, { verb: 'get', requestURI: `/api/v1/namespaces/prod/secrets/${name}`, objectRef: { resource: 'secrets', namespace: 'prod', name } });

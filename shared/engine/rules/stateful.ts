@@ -10,17 +10,32 @@ const minute = 60_000;
 const day = 24 * 60 * minute;
 const t = (r: NormalizedRecord) => Date.parse(r.eventTime);
 
+/** A sliding window's state: the latest event times (at most the threshold) and the events they belong to. */
+interface Window {
+  times: number[];
+  /** `auditId|stage` per time (absent in state written before events were kept: counted as unknown) */
+  events?: string[];
+  reportedAt: number | null;
+}
+
 /**
  * Counts events per key in a sliding window; returns the count when it reaches `threshold`, once per
  * window (the burst is reported on the event that completes it, then not again until the window passes).
+ * An event already in the window is not counted again: a batch delivered twice (a consumer stopped after
+ * its state was written but before its offsets were committed) must not complete a burst on its own.
  */
-function windowCount(state: RuleState, key: string, now: number, windowMs: number, threshold: number): number | undefined {
-  const w = state.get<{ times: number[]; reportedAt: number | null }>(key) ?? { times: [], reportedAt: null };
-  const times = [...w.times.filter((x) => x > now - windowMs && x <= now), now].slice(-threshold);
+function windowCount(state: RuleState, key: string, record: NormalizedRecord, windowMs: number, threshold: number): number | undefined {
+  const now = t(record);
+  const event = `${record.auditId}|${record.stage}`;
+  const w = state.get<Window>(key) ?? { times: [], reportedAt: null };
+  const events = w.events ?? w.times.map(() => '');
+  if (events.includes(event)) return undefined;
+  const kept = w.times.map((time, i) => ({ time, event: events[i] ?? '' })).filter((e) => e.time > now - windowMs && e.time <= now);
+  const last = [...kept, { time: now, event }].slice(-threshold);
   const reported = w.reportedAt !== null && w.reportedAt > now - windowMs;
-  const fire = !reported && times.length >= threshold;
-  state.set(key, { times, reportedAt: fire ? now : w.reportedAt });
-  return fire ? times.length : undefined;
+  const fire = !reported && last.length >= threshold;
+  state.set(key, { times: last.map((e) => e.time), events: last.map((e) => e.event), reportedAt: fire ? now : w.reportedAt } satisfies Window);
+  return fire ? last.length : undefined;
 }
 
 const rejected = (r: NormalizedRecord) => r.responseCode === 401 || r.responseCode === 403 || r.decision === 'forbid';
@@ -35,7 +50,7 @@ export const anonymousScan: Rule = {
     // kube-apiserver audits a failed authentication with an empty user and 401: unauthenticated too
     const unauthenticated = isAnonymous(record) || (record.user === '' && record.responseCode === 401);
     if (!unauthenticated || !rejected(record) || record.clientIp === null) return undefined;
-    const n = windowCount(state, `anonymous-scan|${record.cluster}|${record.clientIp}`, t(record), 5 * minute, settings.anonymousScanThreshold);
+    const n = windowCount(state, `anonymous-scan|${record.cluster}|${record.clientIp}`, record, 5 * minute, settings.anonymousScanThreshold);
     if (n === undefined) return undefined;
     return {
       summary: `${String(n)} unauthenticated requests from ${record.clientIp} were rejected within 5 minutes.`,
@@ -53,7 +68,7 @@ export const forbiddenBurst: Rule = {
   evaluate({ record, state, settings }) {
     if (isAnonymous(record) || !(record.responseCode === 403 || record.decision === 'forbid')) return undefined;
     const who = record.impersonatedUser ?? record.user;
-    const n = windowCount(state, `forbidden-burst|${record.cluster}|${who}`, t(record), 5 * minute, settings.forbiddenBurstThreshold);
+    const n = windowCount(state, `forbidden-burst|${record.cluster}|${who}`, record, 5 * minute, settings.forbiddenBurstThreshold);
     if (n === undefined) return undefined;
     return {
       summary: `${who} was denied ${String(n)} requests within 5 minutes (permission probing).`,
