@@ -7,11 +7,13 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { openDatabase } from '#shared/storage';
-import { replay } from '../services/replay/src/replay.js';
+import { replay, type RawPolicy } from '../services/replay/src/replay.js';
 import { corpusEvents } from './corpus.js';
 
 export interface ReplayFigures {
   events: number;
+  /** which raw events were stored (--raw) */
+  raw: RawPolicy;
   fileMiB: number;
   bareParseMs: number;
   replayMs: number;
@@ -37,7 +39,7 @@ async function writeInput(file: string, n: number): Promise<void> {
   await once(out, 'finish');
 }
 
-export async function benchReplay({ events = 200_000 } = {}): Promise<ReplayFigures> {
+export async function benchReplay({ events = 200_000, raw = 'all' }: { events?: number; raw?: RawPolicy } = {}): Promise<ReplayFigures> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-bench-replay-'));
   try {
     const file = path.join(dir, 'audit.log');
@@ -59,13 +61,14 @@ export async function benchReplay({ events = 200_000 } = {}): Promise<ReplayFigu
 
     const db = await openDatabase(path.join(dir, 'replay.duckdb'), { memoryLimit: '1GB' });
     t = performance.now();
-    const summary = await replay({ inputs: [file], db });
+    const summary = await replay({ inputs: [file], db, raw });
     const replayMs = performance.now() - t;
     await db.close();
     clearInterval(sampler);
     if (parsed !== events || summary.events !== events) throw new Error(`read ${String(parsed)} / replayed ${String(summary.events)} of ${String(events)}`);
     return {
       events,
+      raw,
       fileMiB: Math.round(statSync(file).size / 2 ** 20),
       bareParseMs: Math.round(bareParseMs),
       replayMs: Math.round(replayMs),

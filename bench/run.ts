@@ -5,6 +5,7 @@ import { benchEngine } from './engine.js';
 import { benchOverload } from './overload.js';
 import { benchPipelineLatency } from './pipeline-latency.js';
 import { benchReplay } from './replay.js';
+import { rawPolicies, type RawPolicy } from '../services/replay/src/replay.js';
 import { benchStore } from './store.js';
 
 const only = process.argv[2];
@@ -27,10 +28,12 @@ if (!only || only === 'store') {
     indexes: indexes === 'indexes',
   }));
 }
-// `npm run bench -- replay [events]`: default 200k events.
+// `npm run bench -- replay [events] [all|findings|none]`: default 200k events, every raw event stored.
 if (!only || only === 'replay') {
-  const n = process.argv[3];
-  print('replay', await benchReplay({ events: n === undefined ? 200_000 : Number(n) }));
+  const [n, raw] = process.argv.slice(3);
+  const isRawPolicy = (x: string): x is RawPolicy => (rawPolicies as readonly string[]).includes(x);
+  if (raw !== undefined && !isRawPolicy(raw)) throw new Error(`raw policy must be one of ${rawPolicies.join(', ')}`);
+  print('replay', await benchReplay({ events: n === undefined ? 200_000 : Number(n), ...(raw === undefined ? {} : { raw }) }));
 }
 // `npm run bench -- overload [seconds] [connections]`: default 15 s, 256 connections.
 if (!only || only === 'overload') {
