@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { auditEventSchema, identifiedEvent } from './audit-event.js';
 import { fastParser } from './fast-parse.js';
+import { rfc3339Time } from './time.js';
 
 // What ingest writes to the `events` topic: the event exactly as received plus how it arrived.
 export const envelopeSchema = z.object({
   cluster: z.string().min(1),
-  receivedAt: z.iso.datetime({ offset: true }),
+  receivedAt: rfc3339Time,
   transport: z.object({
     tls: z.boolean(),
     clientCertSubject: z.string().optional(),

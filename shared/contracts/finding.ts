@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fastParser } from './fast-parse.js';
+import { rfc3339Time } from './time.js';
 import { decisions } from './record.js';
 
 export const severities = ['info', 'low', 'medium', 'high', 'critical'] as const;
@@ -20,7 +21,7 @@ export const findingSchema = z.object({
   cluster: z.string(),
   auditId: z.string(),
   stage: z.string(),
-  eventTime: z.iso.datetime({ offset: true }),
+  eventTime: rfc3339Time,
   user: z.string(),
   groups: z.array(z.string()),
   sourceIps: z.array(z.string()),

@@ -3,3 +3,4 @@ export * from './envelope.js';
 export * from './record.js';
 export * from './finding.js';
 export * from './fast-parse.js';
+export * from './time.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fastParser } from './fast-parse.js';
+import { rfc3339Time } from './time.js';
 
 // The normalized record: what the engine derives from one audit event (SPEC §4). Field names are the
 // contract; the store's columns are the same names in snake_case.
@@ -15,8 +16,8 @@ export const recordSchema = z.object({
   auditId: z.string(),
   stage: z.string(),
   level: z.string().nullable(),
-  eventTime: z.iso.datetime({ offset: true }),
-  receivedAt: z.iso.datetime({ offset: true }),
+  eventTime: rfc3339Time,
+  receivedAt: rfc3339Time,
   // What was asked: the recorded verb, and the attributes re-derived from requestURI + HTTP semantics.
   verb: z.string().describe('the verb the API server recorded'),
   requestUri: z.string(),

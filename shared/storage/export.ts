@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, VARCHAR } from '@duckdb/node-api';
+import { notRfc3339, parseRfc3339 } from '#shared/contracts';
 import { KauditError, errorCodes } from '#shared/errors';
 import type { Database, Row } from './database.js';
 import { sqlTimestamp } from './schema.js';
@@ -16,14 +17,10 @@ export interface ExportResult {
   files: string[];
 }
 
-const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
-
 /** An RFC 3339 time as the UTC `YYYY-MM-DD HH:MM:SS.mmm` DuckDB compares TIMESTAMP columns with. */
 export function exportTime(name: string, value: string): string {
-  const t = rfc3339.test(value) ? new Date(value) : undefined;
-  if (!t || Number.isNaN(t.getTime())) {
-    throw new KauditError(errorCodes.badRequest, `${name} must be an RFC 3339 time (e.g. 2026-11-01T00:00:00Z), got ${JSON.stringify(value)}`);
-  }
+  const t = parseRfc3339(value);
+  if (!t) throw new KauditError(errorCodes.badRequest, notRfc3339(name, value));
   return sqlTimestamp(t);
 }
 

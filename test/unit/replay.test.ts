@@ -128,6 +128,7 @@ describe('replay', () => {
     expect(s.skippedByTime).toBe(all.events - 2);
     expect(await count(db, 'records')).toBe(2);
     expect(await ruleIds(db)).toEqual(expect.arrayContaining(['anonymous-request-allowed', 'privileged-container']));
+    await expect(replay({ inputs: [dir], db: await freshDb('date-only'), since: '2018-01-01' })).rejects.toThrow(/since must be an RFC 3339 time/);
     const none = await replay({ inputs: [dir], db: await freshDb('none'), since: '2030-01-01T00:00:00Z' });
     expect(none.events).toBe(0);
     expect(none.timeRange).toBeNull();

@@ -2,7 +2,7 @@
 // file with the store's schema (SPEC §7). Settings come from the command line only.
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { severities } from '#shared/contracts';
+import { notRfc3339, parseRfc3339, severities } from '#shared/contracts';
 import { errorMessage } from '#shared/errors';
 import { createBus, topicNames, type Bus, type TopicRange } from '#shared/bus';
 import { loadReplayEnvConfig } from '#shared/config';
@@ -16,7 +16,6 @@ import { inputFormats, type InputFormat } from './sources/read-files.js';
 const defaultDb = './data/replay.duckdb';
 /** DuckDB's share of replay's memory: enough for a bulk load of defaultBatchSize rows, flat however long the input. */
 export const replayMemoryLimit = '1GB';
-const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/i;
 
 const usage = `usage: npm run replay -- <files or directories…> [options]
        npm run replay -- --from-kafka --since <RFC3339> [--until <RFC3339>] [options]
@@ -90,9 +89,7 @@ function parseReplayArgs(argv: string[]): Args {
   if (!(rawPolicies as readonly string[]).includes(raw)) throw new UsageError(`--raw must be one of ${rawPolicies.join(', ')}`);
   for (const name of ['since', 'until'] as const) {
     const v = values[name];
-    if (v !== undefined && (!rfc3339.test(v) || Number.isNaN(Date.parse(v)))) {
-      throw new UsageError(`--${name} must be an RFC 3339 time (e.g. 2026-11-01T00:00:00Z), got ${JSON.stringify(v)}`);
-    }
+    if (v !== undefined && parseRfc3339(v) === undefined) throw new UsageError(notRfc3339(`--${name}`, v));
   }
   if (values.since !== undefined && values.until !== undefined && Date.parse(values.since) >= Date.parse(values.until)) {
     throw new UsageError('--since must be before --until');

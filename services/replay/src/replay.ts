@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Heap } from 'heap-js';
-import { auditEventParser, type AuditEvent } from '#shared/contracts';
+import { auditEventParser, notRfc3339, parseRfc3339, type AuditEvent } from '#shared/contracts';
 import { builtinRules, createEngine, createRedactor, eventTime, RbacRegistry, type Tuning } from '#shared/engine';
 import { findingLine, recordLine, type Database } from '#shared/storage';
 import { expandPaths, readFile, stdinPath, type InputFormat, type MalformedLine, type SourceItem } from './sources/read-files.js';
@@ -204,9 +204,9 @@ async function* merged(inputs: AsyncIterator<Pending>[]): AsyncGenerator<Pending
 
 function isoOption(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new RangeError(`${name} must be an RFC 3339 time, got ${JSON.stringify(value)}`);
-  return new Date(t).toISOString();
+  const t = parseRfc3339(value);
+  if (!t) throw new RangeError(notRfc3339(name, value));
+  return t.toISOString();
 }
 
 function zodReason(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {

@@ -6,7 +6,7 @@ import type { ApiRole } from '#shared/config';
 import { errorBodySchema } from '#shared/http';
 import type { Database } from '#shared/storage';
 import { listCredentials } from '../queries/credentials.js';
-import { cursor, limit, text } from './params.js';
+import { cursor, limit, rfc3339 as time, text } from './params.js';
 
 const query = z.object({
   staleAfterDays: z.coerce.number().int().min(1).max(3650).default(90).describe('a credential in use longer than this many days is stale, 1–3650 (default 90)'),
@@ -15,7 +15,6 @@ const query = z.object({
   cursor,
 });
 
-const time = z.iso.datetime({ offset: true });
 
 export function credentialRoutes(app: FastifyInstance, { db, auth }: { db: Database; auth: (r: ApiRole) => onRequestHookHandler }): void {
   app.withTypeProvider<ZodTypeProvider>().get(

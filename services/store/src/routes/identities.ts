@@ -1,14 +1,13 @@
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { credentialKinds, identityKinds } from '#shared/contracts';
+import { credentialKinds, identityKinds, rfc3339Time as time } from '#shared/contracts';
 import type { ApiRole } from '#shared/config';
 import { errorBodySchema } from '#shared/http';
 import type { Database } from '#shared/storage';
 import { identitySummary } from '../queries/identities.js';
 
 const params = z.object({ user: z.string().min(1).max(1024).describe('the username, URL-encoded (e.g. system%3Aserviceaccount%3Ans%3Aname)') });
-const time = z.iso.datetime({ offset: true });
 const counted = <K extends string>(key: K) => z.object({ [key]: z.string(), count: z.number().int() } as { [P in K]: z.ZodString } & { count: z.ZodNumber });
 
 const identitySchema = z.object({

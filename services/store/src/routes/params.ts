@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { severities } from '#shared/contracts';
+import { rfc3339Time, severities } from '#shared/contracts';
 
 // Query-string pieces shared by the list endpoints.
-export const rfc3339 = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 timestamp' });
+export const rfc3339 = rfc3339Time;
 export const limit = z.coerce.number().int().min(1).max(1000).default(100).describe('page size, 1–1000 (default 100)');
 export const cursor = z.string().min(1).max(512).optional().describe('nextCursor of the previous page');
 export const repeatable = z

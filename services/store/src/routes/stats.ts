@@ -31,7 +31,7 @@ export function statsRoutes(app: FastifyInstance, { db, auth }: { db: Database; 
             interval: z.enum(statsIntervalNames).nullable(),
             buckets: z.array(
               z.object({
-                start: z.iso.datetime({ offset: true }).nullable().describe('bucket start (RFC 3339); null without an interval'),
+                start: rfc3339.nullable().describe('bucket start (RFC 3339); null without an interval'),
                 key: z.string().nullable().describe('the groupBy value; null when the finding has none (e.g. cluster-scoped, no namespace)'),
                 count: z.number().int(),
               }),
