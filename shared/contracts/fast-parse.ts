@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import { Ajv, type SchemaObject } from 'ajv';
 import { z } from 'zod';
 
 /**
@@ -14,7 +14,7 @@ import { z } from 'zod';
 export function fastParser<S extends z.ZodType>(schema: S, refined: (value: z.output<S>) => boolean = () => true) {
   // Formats are left to their `pattern`s (zod writes both); strict mode would refuse zod's keywords.
   const validate = new Ajv({ strict: false, validateFormats: false }).compile(
-    z.toJSONSchema(schema, { target: 'draft-7', unrepresentable: 'any' }),
+    withoutProtoKeys(z.toJSONSchema(schema, { target: 'draft-7', unrepresentable: 'any' })) as SchemaObject,
   );
   return {
     safeParse(value: unknown): z.ZodSafeParseResult<z.output<S>> {
@@ -22,4 +22,19 @@ export function fastParser<S extends z.ZodType>(schema: S, refined: (value: z.ou
       return schema.safeParse(value);
     },
   };
+}
+
+/**
+ * zod leaves out an own `__proto__` key (JSON.parse makes one from `"__proto__": …`) of the objects and
+ * records it checks, where a JSON schema accepts it. Every object schema here refuses that key instead, so
+ * such a value goes to zod and comes out as zod makes it. (Values zod does not check, `z.unknown()`, keep it
+ * in both.)
+ */
+function withoutProtoKeys(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutProtoKeys);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, withoutProtoKeys(v)]));
+  if (out.type !== 'object') return out;
+  const allOf: unknown[] = Array.isArray(out.allOf) ? out.allOf : [];
+  return { ...out, allOf: [...allOf, { propertyNames: { not: { const: '__proto__' } } }] };
 }
