@@ -1,4 +1,4 @@
-import { Ajv, type SchemaObject } from 'ajv';
+import { Ajv, type SchemaObject, type ValidateFunction } from 'ajv';
 import { z } from 'zod';
 
 /**
@@ -12,13 +12,17 @@ import { z } from 'zod';
  * conversion to JSON Schema: `refined` repeats them for the fast path.
  */
 export function fastParser<S extends z.ZodType>(schema: S, refined: (value: z.output<S>) => boolean = () => true) {
-  // Formats are left to their `pattern`s (zod writes both); strict mode would refuse zod's keywords.
-  const validate = new Ajv({ strict: false, validateFormats: false }).compile(
-    withoutProtoKeys(z.toJSONSchema(schema, { target: 'draft-7', unrepresentable: 'any' })) as SchemaObject,
-  );
+  // Compiled on first use, not when the contracts are imported: the four schemas take about 100 ms to
+  // compile, and a process uses one or two of them.
+  let validate: ValidateFunction | undefined;
+  const compiled = (): ValidateFunction =>
+    // Formats are left to their `pattern`s (zod writes both); strict mode would refuse zod's keywords.
+    (validate ??= new Ajv({ strict: false, validateFormats: false }).compile(
+      withoutProtoKeys(z.toJSONSchema(schema, { target: 'draft-7', unrepresentable: 'any' })) as SchemaObject,
+    ));
   return {
     safeParse(value: unknown): z.ZodSafeParseResult<z.output<S>> {
-      if (validate(value) && refined(value as z.output<S>)) return { success: true, data: value as z.output<S> };
+      if (compiled()(value) && refined(value as z.output<S>)) return { success: true, data: value as z.output<S> };
       return schema.safeParse(value);
     },
   };
