@@ -5,7 +5,7 @@ import { benchEngine } from './engine.js';
 import { benchOverload } from './overload.js';
 import { benchPipelineLatency } from './pipeline-latency.js';
 import { benchReplay } from './replay.js';
-import { rawPolicies, type RawPolicy } from '../services/replay/src/replay.js';
+import { isRawPolicy, rawPolicies } from '../services/replay/src/replay.js';
 import { benchStore } from './store.js';
 
 const only = process.argv[2];
@@ -31,7 +31,6 @@ if (!only || only === 'store') {
 // `npm run bench -- replay [events] [all|findings|none]`: default 200k events, every raw event stored.
 if (!only || only === 'replay') {
   const [n, raw] = process.argv.slice(3);
-  const isRawPolicy = (x: string): x is RawPolicy => (rawPolicies as readonly string[]).includes(x);
   if (raw !== undefined && !isRawPolicy(raw)) throw new Error(`raw policy must be one of ${rawPolicies.join(', ')}`);
   print('replay', await benchReplay({ events: n === undefined ? 200_000 : Number(n), ...(raw === undefined ? {} : { raw }) }));
 }

@@ -9,7 +9,7 @@ import { loadReplayEnvConfig } from '#shared/config';
 import { builtinRules, loadTuning, type Tuning } from '#shared/engine';
 import { createLogger } from '#shared/logging';
 import { openDatabase } from '#shared/storage';
-import { defaultCluster, rawPolicies, replay, type RawPolicy, type ReplayProgress, type ReplaySource, type ReplaySummary } from './replay.js';
+import { defaultCluster, isRawPolicy, rawPolicies, replay, type RawPolicy, type ReplayProgress, type ReplaySource, type ReplaySummary } from './replay.js';
 import { busSources, widen } from './sources/read-bus.js';
 import { inputFormats, type InputFormat } from './sources/read-files.js';
 
@@ -86,7 +86,7 @@ function parseReplayArgs(argv: string[]): Args {
   const format = values.format ?? 'auto';
   if (!(inputFormats as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${inputFormats.join(', ')}`);
   const raw = values.raw ?? 'all';
-  if (!(rawPolicies as readonly string[]).includes(raw)) throw new UsageError(`--raw must be one of ${rawPolicies.join(', ')}`);
+  if (!isRawPolicy(raw)) throw new UsageError(`--raw must be one of ${rawPolicies.join(', ')}`);
   for (const name of ['since', 'until'] as const) {
     const v = values[name];
     if (v !== undefined && parseRfc3339(v) === undefined) throw new UsageError(notRfc3339(`--${name}`, v));
@@ -109,7 +109,7 @@ function parseReplayArgs(argv: string[]): Args {
     rules: values.rules,
     rbacSnapshot: values['rbac-snapshot'],
     format: format as InputFormat,
-    raw: raw as RawPolicy,
+    raw,
     fromKafka,
     json: values.json ?? false,
     help,

@@ -29,6 +29,7 @@ export const defaultReorderWindow = 10_000;
 /** Which raw events are stored beside their records: all, those with a finding, or none. */
 export const rawPolicies = ['all', 'findings', 'none'] as const;
 export type RawPolicy = (typeof rawPolicies)[number];
+export const isRawPolicy = (x: string): x is RawPolicy => (rawPolicies as readonly string[]).includes(x);
 /** How many malformed lines the summary lists, the first by file and line (all are counted). */
 export const malformedKept = 100;
 /** receivedAt (and so event time) of events that carry no timestamp at all: sorted first. */
