@@ -43,7 +43,13 @@ const TAR_TO_STDOUT = [
   "&& event.requestObject.command[0] == 'tar' && event.requestObject.command[1].matches('^-?[a-zA-Z]*c[a-zA-Z]*f$') && event.requestObject.command[2] == '-'))",
 ].join(' ');
 
-const GKE_ONLY = 'GKE Cloud Audit Log entries (protoPayload, methodName io.k8s.…) are a different schema from audit.k8s.io Events: out of scope for kaudit, which ingests Events';
+/** A Panther rule over GKE Cloud Audit Log entries: a different schema from audit.k8s.io Events, out of scope. */
+const gkeOnly = (ruleId: string): PantherMapping => ({
+  ruleId,
+  scope: 'gke-only',
+  ours: null,
+  note: 'GKE Cloud Audit Log entries (protoPayload, methodName io.k8s.…) are a different schema from audit.k8s.io Events: out of scope for kaudit, which ingests Events',
+});
 const STATEFUL_AT_ONE =
   'Panther counts matching events up to a threshold; its ExpectedResult says whether this one event counts. kaudit’s stateful rule is run with its threshold tuned to 1, so “fires” means “counts”';
 
@@ -74,25 +80,20 @@ export const pantherRules: Readonly<Record<string, PantherMapping>> = {
     ours: null,
     note: 'Azure Resource Manager activity records are not Kubernetes audit events: out of scope (the same RoleBinding, seen in the cluster’s audit log, is what cluster-admin-binding and the rbac-* rules judge)',
   },
-  'gcp_k8s_rules/gcp_k8s_cron_job_created_or_modified.yml': { ruleId: 'GCP.GKE.Kubernetes.Cron.Job.Created.Or.Modified', scope: 'gke-only', ours: null, note: GKE_ONLY },
-  'gcp_k8s_rules/gcp_k8s_exec_into_pod.yml': { ruleId: 'GCP.K8s.ExecIntoPod', scope: 'gke-only', ours: null, note: GKE_ONLY },
+  'gcp_k8s_rules/gcp_k8s_cron_job_created_or_modified.yml': gkeOnly('GCP.GKE.Kubernetes.Cron.Job.Created.Or.Modified'),
+  'gcp_k8s_rules/gcp_k8s_exec_into_pod.yml': gkeOnly('GCP.K8s.ExecIntoPod'),
   'gcp_k8s_rules/gcp_k8s_ioc_activity.yml': {
     ruleId: 'GCP.K8s.IOC.Activity',
     scope: 'enrichment-only',
     ours: null,
     note: 'Enrichment-only records (Panther p_enrichment threat intelligence), no audit event: out of scope',
   },
-  'gcp_k8s_rules/gcp_k8s_new_daemonset_deployed.yml': { ruleId: 'GCP.K8s.New.Daemonset.Deployed', scope: 'gke-only', ours: null, note: GKE_ONLY },
-  'gcp_k8s_rules/gcp_k8s_pod_attached_to_node_host_network.yml': { ruleId: 'GCP.K8s.Pod.Attached.To.Node.Host.Network', scope: 'gke-only', ours: null, note: GKE_ONLY },
-  'gcp_k8s_rules/gcp_k8s_pod_create_or_modify_host_path_vol_mount.yml': {
-    ruleId: 'GCP.K8S.Pod.Create.Or.Modify.Host.Path.Volume.Mount',
-    scope: 'gke-only',
-    ours: null,
-    note: GKE_ONLY,
-  },
-  'gcp_k8s_rules/gcp_k8s_pod_using_host_pid_namespace.yml': { ruleId: 'GCP.K8s.Pod.Using.Host.PID.Namespace', scope: 'gke-only', ours: null, note: GKE_ONLY },
-  'gcp_k8s_rules/gcp_k8s_privileged_pod_created.yml': { ruleId: 'GCP.K8S.Privileged.Pod.Created', scope: 'gke-only', ours: null, note: GKE_ONLY },
-  'gcp_k8s_rules/gcp_k8s_service_type_node_port_deployed.yml': { ruleId: 'GCP.K8S.Service.Type.NodePort.Deployed', scope: 'gke-only', ours: null, note: GKE_ONLY },
+  'gcp_k8s_rules/gcp_k8s_new_daemonset_deployed.yml': gkeOnly('GCP.K8s.New.Daemonset.Deployed'),
+  'gcp_k8s_rules/gcp_k8s_pod_attached_to_node_host_network.yml': gkeOnly('GCP.K8s.Pod.Attached.To.Node.Host.Network'),
+  'gcp_k8s_rules/gcp_k8s_pod_create_or_modify_host_path_vol_mount.yml': gkeOnly('GCP.K8S.Pod.Create.Or.Modify.Host.Path.Volume.Mount'),
+  'gcp_k8s_rules/gcp_k8s_pod_using_host_pid_namespace.yml': gkeOnly('GCP.K8s.Pod.Using.Host.PID.Namespace'),
+  'gcp_k8s_rules/gcp_k8s_privileged_pod_created.yml': gkeOnly('GCP.K8S.Privileged.Pod.Created'),
+  'gcp_k8s_rules/gcp_k8s_service_type_node_port_deployed.yml': gkeOnly('GCP.K8S.Service.Type.NodePort.Deployed'),
   'kubernetes_rules/k8s_admission_controller_created.yml': {
     ruleId: 'Kubernetes.AdmissionController.Created',
     scope: 'native',
