@@ -11,7 +11,7 @@ export interface IngestConfig extends CommonConfig {
   tls: TlsConfig | undefined;
   /** client certificate subject CN → cluster */
   clientCertClusters: Map<string, string>;
-  /** plain HTTP allowed (KAUDIT_ALLOW_PLAINTEXT; npm start: yes when no certificate is set) */
+  /** plain HTTP allowed (KAUDIT_ALLOW_PLAINTEXT, explicitly: npm start generates certificates instead) */
   allowPlaintext: boolean;
   allowPlaintextRemote: boolean;
   /** load shedding (KAUDIT_INGEST_MAX_INFLIGHT[_BYTES]) and per-event limits (KAUDIT_MAX_EVENT_BYTES, KAUDIT_MAX_JSON_DEPTH) */
@@ -55,7 +55,7 @@ function required<T>(value: T[] | undefined, variable: string): T[] {
 }
 
 // Each loader reads only what its service needs. `process.env` is read here and nowhere else.
-export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestTokens(raw), plaintextByDefault = false): IngestConfig {
+export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestTokens(raw)): IngestConfig {
   const env = parseEnv(raw);
   const tls = readTls(raw);
   return {
@@ -65,7 +65,7 @@ export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestT
     tokens: required(tokens, 'KAUDIT_INGEST_TOKENS'),
     tls,
     clientCertClusters: readClientCertClusters(raw),
-    allowPlaintext: env.KAUDIT_ALLOW_PLAINTEXT ?? (env.KAUDIT_ALLOW_PLAINTEXT_REMOTE || (plaintextByDefault && tls === undefined)),
+    allowPlaintext: env.KAUDIT_ALLOW_PLAINTEXT ?? env.KAUDIT_ALLOW_PLAINTEXT_REMOTE,
     allowPlaintextRemote: env.KAUDIT_ALLOW_PLAINTEXT_REMOTE,
     limits: {
       maxInFlight: env.KAUDIT_INGEST_MAX_INFLIGHT,
@@ -133,9 +133,25 @@ export function loadStandaloneConfig(
   const api = readApiTokens(raw);
   const generated = ingest === undefined || api === undefined ? fallbackTokens(commonConfig(env).dataDir) : undefined;
   return {
-    // npm start: a newcomer has no certificates yet, so plain HTTP on loopback is allowed (with a warning)
-    ingest: loadIngestConfig(raw, ingest ?? generated?.ingest, true),
+    ingest: loadIngestConfig(raw, ingest ?? generated?.ingest),
     analyzer: loadAnalyzerConfig(raw, readRedactionKey(raw) ?? fallbackRedactionKey(commonConfig(env).dataDir)),
     store: loadStoreConfig(raw, api ?? generated?.api),
+  };
+}
+
+/**
+ * npm start without a certificate and without KAUDIT_ALLOW_PLAINTEXT: it generates its own (a real
+ * kube-apiserver sends no credentials over plain HTTP, so the default must be TLS).
+ */
+export const needsGeneratedTls = (config: StandaloneConfig): boolean => config.ingest.tls === undefined && !config.ingest.allowPlaintext;
+
+/** The configuration with generated TLS material: ingest and the query API serve HTTPS, ingest takes the generated client certificates. */
+export function withGeneratedTls(config: StandaloneConfig, generated: { tls: TlsConfig; clientCertClusters: ReadonlyMap<string, string> }): StandaloneConfig {
+  // a mapping the operator configured wins over a generated one
+  const clientCertClusters = new Map([...generated.clientCertClusters, ...config.ingest.clientCertClusters]);
+  return {
+    ...config,
+    ingest: { ...config.ingest, tls: generated.tls, clientCertClusters },
+    store: { ...config.store, tls: generated.tls },
   };
 }

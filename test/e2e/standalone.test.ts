@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { auditEventOf, eventList, repoRoot } from '#shared/testing';
 import { kafkaBrokers, uniqueName, waitFor } from '../kafka/index.js';
 import { freePort } from '../helpers/free-port.js';
+import { fetchWithCa, type SmallResponse } from '../helpers/https-fetch.js';
 
 const main = path.join(repoRoot, 'dist', 'services', 'standalone', 'src', 'main.js');
 const run = promisify(execFile);
@@ -20,6 +21,8 @@ interface Started {
   ingest: string;
   api: string;
   output: () => string;
+  /** fetch against its ports: over HTTPS with its generated CA, unless it runs plain HTTP */
+  fetch: (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<SmallResponse | Response>;
 }
 
 const children: ChildProcess[] = [];
@@ -36,11 +39,24 @@ async function startStandalone(cwd: string, env: Record<string, string> = {}, po
   children.push(child);
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const s = { child, cwd, ingest: `http://127.0.0.1:${String(ingestPort)}`, api: `http://127.0.0.1:${String(apiPort)}`, output: () => out };
+  const scheme = env.KAUDIT_ALLOW_PLAINTEXT === 'true' ? 'http' : 'https';
+  let ca: string | undefined;
+  const s: Started = {
+    child,
+    cwd,
+    ingest: `${scheme}://127.0.0.1:${String(ingestPort)}`,
+    api: `${scheme}://127.0.0.1:${String(apiPort)}`,
+    output: () => out,
+    fetch: (url, init = {}) => {
+      if (scheme === 'http') return fetch(url, init);
+      ca ??= readFileSync(path.join(cwd, 'data', 'tls', 'ca.crt'), 'utf8');
+      return fetchWithCa(url, { ...init, ca });
+    },
+  };
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error(`exited ${String(child.exitCode)}: ${out}`);
-      const [a, b] = await Promise.all([fetch(`${s.ingest}/readyz`), fetch(`${s.api}/readyz`)]);
+      const [a, b] = await Promise.all([s.fetch(`${s.ingest}/readyz`), s.fetch(`${s.api}/readyz`)]);
       return a.status === 200 && b.status === 200;
     },
     { what: 'both ports ready', timeoutMs: 30_000 },
@@ -79,7 +95,7 @@ async function recordsAfterRestart(s: Started, n: number): Promise<{ auditId: st
   const apiToken = tokenOf(s.cwd, 'api-tokens', 'admin:');
   return waitFor(
     async () => {
-      const r = await fetch(`${s.api}/v1/events?limit=1000`, { headers: { authorization: `Bearer ${apiToken}` } });
+      const r = await s.fetch(`${s.api}/v1/events?limit=1000`, { headers: { authorization: `Bearer ${apiToken}` } });
       const body = (await r.json()) as { items: { auditId: string }[] };
       return body.items.length >= n ? body.items : undefined;
     },
@@ -110,8 +126,14 @@ describe('npm start (standalone)', () => {
     expect(s.output()).toContain('generated tokens');
     expect(statSync(path.join(cwd, 'data', 'ingest-tokens')).mode & 0o777).toBe(0o600);
     expect(statSync(path.join(cwd, 'data', 'api-tokens')).mode & 0o777).toBe(0o600);
+    // HTTPS by default, with a ready kubeconfig for kube-apiserver (it holds the token: private too)
+    for (const f of ['tls/ca.crt', 'tls/server.key', 'webhook/default.kubeconfig', 'webhook/default-mtls.kubeconfig']) {
+      expect(statSync(path.join(cwd, 'data', f)).mode & 0o777).toBe(0o600);
+    }
+    expect(s.output()).toContain(`--audit-webhook-config-file=${path.join(cwd, 'data', 'webhook', 'default.kubeconfig')}`);
+    expect(readFileSync(path.join(cwd, 'data', 'webhook', 'default.kubeconfig'), 'utf8')).toContain(`server: ${s.ingest}/v1/webhook`);
 
-    const script = readmeExample().replaceAll('127.0.0.1:8765', s.ingest.slice(7)).replaceAll('127.0.0.1:8080', s.api.slice(7));
+    const script = readmeExample().replaceAll('127.0.0.1:8765', s.ingest.slice(8)).replaceAll('127.0.0.1:8080', s.api.slice(8));
     const out = await waitFor(
       async () => {
         const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd });
@@ -130,7 +152,7 @@ describe('npm start (standalone)', () => {
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'kaudit-e2e-'));
     const first = await startStandalone(cwd);
     const ingestToken = tokenOf(cwd, 'ingest-tokens');
-    const res = await fetch(`${first.ingest}/v1/webhook`, {
+    const res = await first.fetch(`${first.ingest}/v1/webhook`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ingestToken}`, 'content-type': 'application/json' },
       body: JSON.stringify(anonymousEvents(200, 'kill9')),
@@ -151,7 +173,7 @@ describe('npm start (standalone)', () => {
     const first = await startStandalone(cwd, { KAUDIT_LOG_LEVEL: 'debug' });
     const ingestToken = tokenOf(cwd, 'ingest-tokens');
     const post = (tag: string) =>
-      fetch(`${first.ingest}/v1/webhook`, {
+      first.fetch(`${first.ingest}/v1/webhook`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ingestToken}`, 'content-type': 'application/json' },
         body: JSON.stringify(anonymousEvents(100, tag)),
@@ -195,7 +217,7 @@ describe('npm start (standalone)', () => {
     const s = await startStandalone(cwd, { KAFKA_BROKERS: kafkaBrokers(), KAUDIT_TOPIC_PREFIX: `${uniqueName('e2e')}.`, KAUDIT_TOPIC_PARTITIONS: '2' });
     const ingestToken = tokenOf(cwd, 'ingest-tokens');
     const apiToken = tokenOf(cwd, 'api-tokens', 'viewer:');
-    const res = await fetch(`${s.ingest}/v1/webhook`, {
+    const res = await s.fetch(`${s.ingest}/v1/webhook`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ingestToken}`, 'content-type': 'application/json' },
       body: JSON.stringify(anonymousEvents(3, 'kafka')),
@@ -203,7 +225,7 @@ describe('npm start (standalone)', () => {
     expect(res.status).toBe(200);
     const findings = await waitFor(
       async () => {
-        const r = await fetch(`${s.api}/v1/findings?ruleId=anonymous-request-allowed`, { headers: { authorization: `Bearer ${apiToken}` } });
+        const r = await s.fetch(`${s.api}/v1/findings?ruleId=anonymous-request-allowed`, { headers: { authorization: `Bearer ${apiToken}` } });
         const body = (await r.json()) as { items: { auditId: string; ruleId: string }[] };
         return body.items.length >= 3 ? body.items : undefined;
       },

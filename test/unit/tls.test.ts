@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allTopics, createEmbeddedBus, topicNames, type Bus } from '#shared/bus';
-import { loadIngestConfig } from '#shared/config';
+import { loadIngestConfig, loadStandaloneConfig, needsGeneratedTls } from '#shared/config';
 import type { Envelope } from '#shared/contracts';
 import { createLifecycle } from '#shared/lifecycle';
 import { silentLogger } from '#shared/logging';
@@ -152,9 +152,13 @@ describe('plain-HTTP ingest', () => {
     expect(await start({ KAUDIT_ALLOW_PLAINTEXT_REMOTE: 'true', KAUDIT_HOST: '0.0.0.0' })).toBe('listening');
   });
 
-  it('is what npm start allows by default (no certificates yet), and never when certificates are set', () => {
-    expect(loadIngestConfig(base, undefined, true).allowPlaintext).toBe(true);
+  it('is never what npm start does by itself: without certificates it generates them, plain HTTP only when asked for', () => {
+    const tokens = { KAUDIT_API_TOKENS: `a:admin=${ingestToken.token}` };
     expect(loadIngestConfig(base).allowPlaintext).toBe(false);
-    expect(loadIngestConfig({ ...base, KAUDIT_ALLOW_PLAINTEXT: 'false' }, undefined, true).allowPlaintext).toBe(false);
+    expect(needsGeneratedTls(loadStandaloneConfig({ ...base, ...tokens }))).toBe(true);
+    expect(needsGeneratedTls(loadStandaloneConfig({ ...base, ...tokens, KAUDIT_ALLOW_PLAINTEXT: 'true' }))).toBe(false);
+    expect(needsGeneratedTls(loadStandaloneConfig({ ...base, ...tokens, KAUDIT_ALLOW_PLAINTEXT: 'false' }))).toBe(true);
+    const withCerts = { ...base, ...tokens, KAUDIT_TLS_CERT: '-----BEGIN CERTIFICATE-----', KAUDIT_TLS_KEY: '-----BEGIN PRIVATE KEY-----' };
+    expect(needsGeneratedTls(loadStandaloneConfig(withCerts))).toBe(false);
   });
 });
