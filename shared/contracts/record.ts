@@ -15,8 +15,11 @@ export const recordSchema = z.object({
   cluster: z.string(),
   auditId: z.string(),
   stage: z.string(),
+  eventDigest: z.string().describe('hash of the event as received: tells apart two events of one request and stage (kube-apiserver and an aggregated API server), while a retried batch repeats it'),
   level: z.string().nullable(),
   eventTime: rfc3339Time,
+  eventTimeInferred: z.boolean().describe('the event carries no usable time: eventTime is the receive time (replay: the time of the events beside it)'),
+  invalidTimestamps: z.array(z.string()).describe("the event's time fields whose value is no real time (e.g. 2026-02-30T00:00:00Z)"),
   receivedAt: rfc3339Time,
   // What was asked: the recorded verb, and the attributes re-derived from requestURI + HTTP semantics.
   verb: z.string().describe('the verb the API server recorded'),

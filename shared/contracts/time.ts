@@ -10,3 +10,35 @@ export function parseRfc3339(value: string): Date | undefined {
 
 /** The error for an option that is not an RFC 3339 time. */
 export const notRfc3339 = (name: string, value: string): string => `${name} must be an RFC 3339 time (e.g. 2026-11-01T00:00:00Z), got ${JSON.stringify(value)}`;
+
+// RFC 3339 as audit events carry it (`2026-11-27T10:00:00.123456Z`, or with an offset), checked to be a real
+// time: `2026-13-45T99:99:99Z` and `2026-02-30T00:00:00Z` have the shape and are no time.
+const rfc3339Shape = /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?([Zz]|[+-]\d\d:\d\d)$/;
+const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+/** Years DuckDB's TIMESTAMP and every client keep without surprise. */
+const minYear = 1;
+const maxYear = 9999;
+
+/**
+ * An audit timestamp as a millisecond UTC ISO string, or undefined when it is absent or no real time: an
+ * RFC 3339 shape is checked field by field (month, day of that month, hour, minute, second, offset), any
+ * other text must be one Date.parse reads; either way the year must lie in 1…9999.
+ */
+export function auditTime(value: string | null | undefined): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const m = rfc3339Shape.exec(value);
+  if (m) {
+    const [year, month, dayOfMonth, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+    const zone = m[8] ?? 'Z';
+    if (month < 1 || month > 12 || dayOfMonth < 1 || dayOfMonth > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
+    if (zone.length > 1 && (Number(zone.slice(1, 3)) > 23 || Number(zone.slice(4, 6)) > 59)) return undefined;
+    if (zone === 'Z' || zone === 'z') {
+      if (year < minYear) return undefined;
+      return `${value.slice(0, 10)}T${value.slice(11, 19)}.${(m[7] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
+    }
+  }
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) return undefined;
+  const year = new Date(t).getUTCFullYear();
+  return year < minYear || year > maxYear ? undefined : new Date(t).toISOString();
+}

@@ -1,5 +1,5 @@
 import type { AuditEvent, Envelope, Finding, NormalizedRecord } from '#shared/contracts';
-import { findingId } from './ids.js';
+import { eventDigest, findingId } from './ids.js';
 import { normalize } from './normalize.js';
 import { applyRbac } from './rbac-verdict.js';
 import { RbacRegistry } from './rbac/index.js';
@@ -48,7 +48,8 @@ export function createEngine({
       // Rules see the redacted event too, so no credential can reach a record, a finding or its evidence.
       const event = redact(envelope.event);
       const redacted = event === envelope.event ? envelope : { ...envelope, event };
-      const record = applyRbac(rbac, normalize(redacted), event);
+      // the digest of the event as received, so it does not depend on the redaction key
+      const record = applyRbac(rbac, normalize(redacted, eventDigest(envelope.event)), event);
       const findings: Finding[] = [];
       for (const rule of rules) {
         let match;

@@ -1,5 +1,5 @@
 export { createEngine, RuleFailure, type Analysis, type Engine } from './engine.js';
-export { normalize, eventTime } from './normalize.js';
+export { normalize, eventTime, type EventTime } from './normalize.js';
 export { splitItems } from './input.js';
 export { findingId, syntheticAuditId, sha256Hex } from './ids.js';
 export { builtinRules, type Rule, type RuleContext, type RuleMatch } from './rules/index.js';

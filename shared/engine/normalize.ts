@@ -1,31 +1,41 @@
-import type { AuditEvent, Envelope, NormalizedRecord } from '#shared/contracts';
-import { syntheticAuditId } from './ids.js';
+import { auditTime, present, type AuditEvent, type Envelope, type NormalizedRecord } from '#shared/contracts';
+import { eventDigest, syntheticAuditId } from './ids.js';
 import { classifyIdentity, userAgentProduct } from './identity/index.js';
 import { parseAuthorization } from './rbac/index.js';
 import { deriveAttributes } from './request-info/index.js';
 
 const reasonAnnotation = 'authorization.k8s.io/reason';
 
-// Audit timestamps are RFC 3339 in UTC with up to microseconds (`2026-11-27T10:00:00.123456Z`): those
-// are cut to milliseconds as text, anything else goes through Date.
-const utcMicro = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(\d{1,9}))?Z$/;
+const timeFields = ['stageTimestamp', 'requestReceivedTimestamp', 'timestamp'] as const;
 
-function isoOrNull(value: string | undefined): string | null {
-  if (value === undefined) return null;
-  const m = utcMicro.exec(value);
-  if (m) return `${value.slice(0, 19)}.${(m[1] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? null : new Date(t).toISOString();
+/** The event's time as the engine takes it, and what it had to make of the event's own timestamps. */
+export interface EventTime {
+  /** millisecond UTC ISO time */
+  time: string;
+  /** the event carries no usable time: `time` is the fallback (the receive time, or replay's neighbour) */
+  inferred: boolean;
+  /** the time fields whose value is no real time (kept as received in the raw event) */
+  invalid: string[];
+  /** the field the time was taken from */
+  from: (typeof timeFields)[number] | undefined;
 }
 
-/** stageTimestamp, else requestReceivedTimestamp, else v1beta1 `timestamp`, else when kaudit received it. */
-export function eventTime(event: AuditEvent, receivedAt: string): string {
-  return (
-    isoOrNull(event.stageTimestamp) ??
-    isoOrNull(event.requestReceivedTimestamp) ??
-    isoOrNull(event.timestamp) ??
-    new Date(receivedAt).toISOString()
-  );
+/** stageTimestamp, else requestReceivedTimestamp, else v1beta1 `timestamp`, else `fallback` (marked inferred). */
+export function eventTime(event: AuditEvent, fallback: string): EventTime {
+  let time: string | undefined;
+  let from: EventTime['from'];
+  const invalid: string[] = [];
+  for (const field of timeFields) {
+    const value = event[field];
+    if (value === undefined || value === null || value === '') continue;
+    const t = auditTime(value);
+    if (t === undefined) invalid.push(field);
+    else if (time === undefined) {
+      time = t;
+      from = field;
+    }
+  }
+  return time === undefined ? { time: new Date(fallback).toISOString(), inferred: true, invalid, from } : { time, inferred: false, invalid, from };
 }
 
 function describeRef(ref: { kind: string; name: string; namespace?: string } | null): string | null {
@@ -44,20 +54,25 @@ function cleanExtra(extra: Record<string, string[] | null> | null | undefined): 
  * identity and credential, and the authorizer's attribution. kaudit's own RBAC verdict is added by the
  * engine, which holds the RBAC model (see engine.ts); here it starts unknown.
  */
-export function normalize(envelope: Envelope): NormalizedRecord {
+export function normalize(envelope: Envelope, digest = eventDigest(envelope.event)): NormalizedRecord {
   const { event, cluster, receivedAt, transport } = envelope;
+  const time = eventTime(event, receivedAt);
+  const user = event.user ?? undefined;
   const annotations = event.annotations ?? {};
   const sourceIps = event.sourceIPs ?? [];
   const derived = deriveAttributes(event);
   const ref = derived.attributeMismatches.length === 0 ? (event.objectRef ?? undefined) : undefined;
-  const identity = classifyIdentity(event.user, annotations);
+  const identity = classifyIdentity(user, annotations);
   const authz = parseAuthorization(annotations);
   return {
     cluster,
-    auditId: event.auditID ?? syntheticAuditId(JSON.stringify(event)),
-    stage: event.stage ?? (event.responseStatus ? 'ResponseComplete' : 'RequestReceived'),
-    level: event.level ?? null,
-    eventTime: eventTime(event, receivedAt),
+    auditId: present(event.auditID) ?? syntheticAuditId(digest),
+    stage: present(event.stage) ?? (event.responseStatus ? 'ResponseComplete' : 'RequestReceived'),
+    eventDigest: digest,
+    level: present(event.level) ?? null,
+    eventTime: time.time,
+    eventTimeInferred: time.inferred,
+    invalidTimestamps: time.invalid,
     receivedAt: new Date(receivedAt).toISOString(),
     verb: event.verb ?? '',
     requestUri: event.requestURI ?? '',
@@ -72,10 +87,10 @@ export function normalize(envelope: Envelope): NormalizedRecord {
     name: derived.name ?? ref?.name ?? null,
     path: derived.path,
     attributeMismatches: derived.attributeMismatches,
-    user: event.user?.username ?? '',
-    userUid: event.user?.uid ?? null,
-    groups: event.user?.groups ?? [],
-    extra: cleanExtra(event.user?.extra),
+    user: user?.username ?? '',
+    userUid: present(user?.uid) ?? null,
+    groups: user?.groups ?? [],
+    extra: cleanExtra(user?.extra),
     identityKind: identity.identityKind,
     serviceAccount: identity.serviceAccount,
     nodeName: identity.nodeName,
@@ -86,7 +101,7 @@ export function normalize(envelope: Envelope): NormalizedRecord {
     impersonatedGroups: event.impersonatedUser?.groups ?? [],
     sourceIps,
     clientIp: sourceIps.at(-1) ?? null,
-    userAgent: event.userAgent ?? null,
+    userAgent: present(event.userAgent) ?? null,
     userAgentProduct: userAgentProduct(event.userAgent),
     responseCode: event.responseStatus?.code ?? null,
     decision: authz.decision,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { severityRank, type Finding, type NormalizedRecord } from '#shared/contracts';
 import { KauditError, errorCodes } from '#shared/errors';
-import { findingColumns, insertFromNdjsonSql, rawColumn, recordColumns, schemaStatements } from './schema.js';
+import { findingColumns, insertFromNdjsonSql, primaryKeySql, rawColumn, recordColumns, rekeyRecordsStatements, schemaStatements } from './schema.js';
 
 export type SqlParams = DuckDBValue[];
 export interface ConsumerOffset {
@@ -100,6 +100,15 @@ export async function openDatabase(file: string, options: { memoryLimit?: string
   const writer = await instance.connect();
   const reader = await instance.connect();
   for (const sql of schemaStatements) await writer.run(sql);
+  const key = (await writer.runAndReadAll(primaryKeySql, ['records'], [VARCHAR])).getRowObjectsJson()[0]?.columns;
+  if (Array.isArray(key) && !key.includes('event_digest')) {
+    try {
+      for (const sql of rekeyRecordsStatements()) await writer.run(sql);
+    } catch (err) {
+      await writer.run('ROLLBACK').catch(() => undefined);
+      throw new KauditError(errorCodes.storage, `cannot upgrade the records table of ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  }
   const staging = await mkdtemp(path.join(os.tmpdir(), 'kaudit-stage-'));
   let queue: Promise<unknown> = Promise.resolve();
   let seq = 0;

@@ -14,8 +14,11 @@ export const recordColumns: Column[] = [
   c('cluster', 'VARCHAR NOT NULL', 'cluster'),
   c('audit_id', 'VARCHAR NOT NULL', 'auditId'),
   c('stage', 'VARCHAR NOT NULL', 'stage'),
+  c('event_digest', 'VARCHAR NOT NULL', 'eventDigest'),
   c('level', 'VARCHAR', 'level'),
   c('event_time', 'TIMESTAMP NOT NULL', 'eventTime'),
+  c('event_time_inferred', 'BOOLEAN', 'eventTimeInferred'),
+  c('invalid_timestamps', 'VARCHAR[]', 'invalidTimestamps'),
   c('received_at', 'TIMESTAMP NOT NULL', 'receivedAt'),
   c('verb', 'VARCHAR', 'verb'),
   c('request_uri', 'VARCHAR', 'requestUri'),
@@ -57,7 +60,11 @@ export const recordColumns: Column[] = [
   c('transport_tls', 'BOOLEAN', 'transportTls'),
   c('annotations', 'JSON', 'annotations'),
 ];
-export const recordKey = ['cluster', 'audit_id', 'stage'];
+/**
+ * An event's identity: cluster, auditID, stage and the event's digest, so that kube-apiserver's and an
+ * aggregated API server's logs of one request are both kept while a retried batch adds nothing.
+ */
+export const recordKey = ['cluster', 'audit_id', 'stage', 'event_digest'];
 /** The raw event, stored beside the record for analysts (after redaction). */
 export const rawColumn = c('raw', 'JSON', 'raw');
 
@@ -125,3 +132,24 @@ export const schemaStatements: string[] = [
   ...addMissingColumns('records', [...recordColumns, rawColumn]),
   ...addMissingColumns('findings', findingColumns),
 ];
+
+/** The primary-key columns of a table, as DuckDB reports them (a constant query: no input in it). */
+export const primaryKeySql = "SELECT constraint_column_names AS columns FROM duckdb_constraints() WHERE table_name = $1 AND constraint_type = 'PRIMARY KEY'";
+
+/**
+ * A `records` table of an earlier version is keyed by (cluster, audit_id, stage): DuckDB cannot change a
+ * primary key in place, so the table is rebuilt under the current key in one transaction, its rows kept
+ * (their event_digest empty: a redelivery of an event stored before the upgrade is stored once more).
+ */
+export function rekeyRecordsStatements(): string[] {
+  const columns = [...recordColumns, rawColumn];
+  const select = columns.map((col) => (col.name === 'event_digest' ? `coalesce(${q(col.name)}, '')` : q(col.name))).join(', ');
+  return [
+    'BEGIN TRANSACTION',
+    createTableSql('records_rekeyed', columns, recordKey),
+    `INSERT INTO "records_rekeyed" (${columns.map((col) => q(col.name)).join(', ')}) SELECT ${select} FROM "records"`,
+    'DROP TABLE "records"',
+    'ALTER TABLE "records_rekeyed" RENAME TO "records"',
+    'COMMIT',
+  ];
+}

@@ -1,6 +1,6 @@
 // Test-only helpers (excluded from the build). Tests that read ../shared/corpus say so: the corpus
 // is third-party audit data kept beside the repository, never copied into it.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Envelope } from '#shared/contracts';
@@ -100,4 +100,24 @@ export function corpusBatch(): { items: unknown[]; expectedFindings: { ruleId: s
     valid: items.length - malformed.length,
     malformed: malformed.length,
   };
+}
+
+/**
+ * Every native audit Event of the corpus, as a kube-apiserver would hold them: Falco's traces (its
+ * malformed fixture left out), the audit2rbac capture, Panther's native-Event tests (their `p_*` keys kept)
+ * and the AKS capture's Events (unwrapped from `properties.log`, and the pretty-printed sample).
+ */
+export function corpusNativeEvents(): unknown[] {
+  const falco = readdirSync(path.join(corpusDir, 'falco-k8s-audit'))
+    .filter((f) => f.endsWith('.json') && f !== 'fal_01_003.json')
+    .sort()
+    .flatMap((f) => corpusLines(`falco-k8s-audit/${f}`));
+  const panther = pantherTests()
+    .filter((t) => t.format === 'k8s_audit_event')
+    .map((t) => t.log);
+  const aks = (JSON.parse(readFileSync(path.join(corpusDir, 'sysdig-aks-audit-log', 'event.json'), 'utf8')) as { records: { properties: { log: string } }[] }).records.map(
+    (r) => JSON.parse(r.properties.log) as unknown,
+  );
+  const sample = JSON.parse(readFileSync(path.join(corpusDir, 'sysdig-aks-audit-log', 'sample_KubeAuditLog_event.json'), 'utf8').replace(/^\uFEFF/, '')) as unknown;
+  return [...falco, ...corpusLines('audit2rbac/demo.log'), ...panther, ...aks, sample];
 }

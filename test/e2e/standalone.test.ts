@@ -1,7 +1,7 @@
 // `npm start`'s process (the built standalone entry point) as a newcomer runs it: fresh data directory,
 // generated tokens, the README's quick-start example run with bash exactly as written (only the ports
 // changed to free ones), an acknowledged batch surviving kill -9, and the same command on Kafka.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,71 +9,11 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditEventOf, eventList, repoRoot } from '#shared/testing';
 import { kafkaBrokers, uniqueName, waitFor } from '../kafka/index.js';
-import { freePort } from '../helpers/free-port.js';
-import { fetchWithCa, type SmallResponse } from '../helpers/https-fetch.js';
+import { startStandalone, stop, stopAll, tokenOf, type Started } from '../helpers/standalone-process.js';
 
-const main = path.join(repoRoot, 'dist', 'services', 'standalone', 'src', 'main.js');
 const run = promisify(execFile);
 
-interface Started {
-  child: ChildProcess;
-  cwd: string;
-  ingest: string;
-  api: string;
-  output: () => string;
-  /** fetch against its ports: over HTTPS with its generated CA, unless it runs plain HTTP */
-  fetch: (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<SmallResponse | Response>;
-}
-
-const children: ChildProcess[] = [];
-
-async function startStandalone(cwd: string, env: Record<string, string> = {}, ports?: { ingest: number; api: number }): Promise<Started> {
-  const ingestPort = ports?.ingest ?? (await freePort());
-  const apiPort = ports?.api ?? (await freePort());
-  let out = '';
-  const child = spawn(process.execPath, [main], {
-    cwd,
-    env: { PATH: process.env.PATH, KAUDIT_INGEST_PORT: String(ingestPort), KAUDIT_API_PORT: String(apiPort), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const scheme = env.KAUDIT_ALLOW_PLAINTEXT === 'true' ? 'http' : 'https';
-  let ca: string | undefined;
-  const s: Started = {
-    child,
-    cwd,
-    ingest: `${scheme}://127.0.0.1:${String(ingestPort)}`,
-    api: `${scheme}://127.0.0.1:${String(apiPort)}`,
-    output: () => out,
-    fetch: (url, init = {}) => {
-      if (scheme === 'http') return fetch(url, init);
-      ca ??= readFileSync(path.join(cwd, 'data', 'tls', 'ca.crt'), 'utf8');
-      return fetchWithCa(url, { ...init, ca });
-    },
-  };
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`exited ${String(child.exitCode)}: ${out}`);
-      const [a, b] = await Promise.all([s.fetch(`${s.ingest}/readyz`), s.fetch(`${s.api}/readyz`)]);
-      return a.status === 200 && b.status === 200;
-    },
-    { what: 'both ports ready', timeoutMs: 30_000 },
-  );
-  return s;
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  await exited;
-}
-
-afterEach(async () => {
-  for (const c of children.splice(0)) await stop(c, 'SIGKILL');
-});
+afterEach(stopAll);
 
 function readmeExample(): string {
   const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
@@ -81,14 +21,6 @@ function readmeExample(): string {
   if (!m?.[1]) throw new Error('README.md has no quick-start example block');
   return m[1];
 }
-
-const tokenOf = (cwd: string, file: string, prefix = '') =>
-  readFileSync(path.join(cwd, 'data', file), 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(prefix))
-    ?.split('=')
-    .slice(1)
-    .join('=') ?? '';
 
 /** The stored records once there are at least `n` (through the restarted process's query API). */
 async function recordsAfterRestart(s: Started, n: number): Promise<{ auditId: string }[]> {

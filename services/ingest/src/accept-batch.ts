@@ -98,7 +98,7 @@ export async function acceptBatch({
       reject(item, index, `event of ${String(value.length)} bytes exceeds the limit of ${String(limits.maxEventBytes)} bytes`);
       return;
     }
-    events.push({ key: messageKey(cluster, parsed.data.user?.username), value });
+    events.push({ key: messageKey(cluster, parsed.data.user?.username ?? undefined), value });
     outcome.accepted++;
   });
 

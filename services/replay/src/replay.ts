@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Heap } from 'heap-js';
 import { auditEventParser, notRfc3339, parseRfc3339, type AuditEvent } from '#shared/contracts';
-import { builtinRules, createEngine, createRedactor, eventTime, RbacRegistry, type Tuning } from '#shared/engine';
+import { builtinRules, createEngine, createRedactor, eventTime, RbacRegistry, type EventTime, type Tuning } from '#shared/engine';
 import { findingLine, recordLine, type Database } from '#shared/storage';
 import { expandPaths, readFile, stdinPath, type InputFormat, type MalformedLine, type SourceItem } from './sources/read-files.js';
 
@@ -32,8 +32,6 @@ export type RawPolicy = (typeof rawPolicies)[number];
 export const isRawPolicy = (x: string): x is RawPolicy => (rawPolicies as readonly string[]).includes(x);
 /** How many malformed lines the summary lists, the first by file and line (all are counted). */
 export const malformedKept = 100;
-/** receivedAt (and so event time) of events that carry no timestamp at all: sorted first. */
-export const untimedEpoch = '1970-01-01T00:00:00.000Z';
 
 export interface ReplayProgress {
   /** events analysed so far */
@@ -51,6 +49,8 @@ export interface ReplaySource {
   name: string;
   /** size in bytes for progress, when known */
   size: number | undefined;
+  /** when the input was last written (a file's mtime): the time of its events if none of them has one */
+  modifiedAt?: string | undefined;
   /**
    * items in the source's order; an item from the events topic carries its envelope's cluster and
    * receivedAt (the time of an event that has no timestamp of its own, as in the live pipeline) and
@@ -93,7 +93,7 @@ export interface ReplaySummary {
   events: number;
   /** valid events outside since/until */
   skippedByTime: number;
-  /** valid events without any timestamp (analysed first, with time 1970-01-01) */
+  /** valid events without a usable timestamp (given the time of the event before them in their input) */
   untimed: number;
   /** `first`: the first malformed lines by file name and line (inputs are read side by side) */
   malformed: { count: number; first: string[] };
@@ -128,10 +128,10 @@ interface Pending {
 
 const utcFraction = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/;
 
-/** stageTimestamp, else requestReceivedTimestamp, else `timestamp`, as text sortable to the nanosecond. */
-function sortKey(event: AuditEvent, time: string): string {
-  const raw = event.stageTimestamp ?? event.requestReceivedTimestamp ?? event.timestamp;
-  const m = raw === undefined ? null : utcFraction.exec(raw);
+/** The event's time (see eventTime) as text sortable to the nanosecond. */
+function sortKey(event: AuditEvent, { time, from }: EventTime): string {
+  const raw = from === undefined ? undefined : event[from];
+  const m = typeof raw === 'string' ? utcFraction.exec(raw) : null;
   if (m) return `${m[1] ?? ''}.${(m[2] ?? '').padEnd(9, '0')}Z`;
   return `${time.slice(0, 23)}000000Z`;
 }
@@ -275,7 +275,7 @@ export async function fileSources(inputs: readonly string[], opts: { format: Inp
   return Promise.all(
     files.map(async (file) => ({
       name: file,
-      size: file === stdinPath ? undefined : (await stat(file)).size,
+      ...(file === stdinPath ? { size: undefined } : await stat(file).then((st) => ({ size: st.size, modifiedAt: st.mtime.toISOString() }))),
       items: (hooks: { onMalformed: (m: MalformedLine) => void; onBytes: (n: number) => void }) =>
         readFile(file, { format: opts.format, onMalformed: hooks.onMalformed, onBytes: hooks.onBytes, ...(opts.stdin ? { stdin: opts.stdin } : {}) }),
     })),
@@ -326,8 +326,21 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   let skippedByTime = 0;
   let untimed = 0;
   let outOfOrder = 0;
-  // 1. Each source: parse, validate, filter by time, order.
+  // 1. Each source: parse, validate, time, filter by time, order. An event without a usable time of its own
+  //    takes the time of the event before it in the same input (those before the input's first timed event
+  //    take that one's, those of an input without any the input's modification time): never 1970, so no
+  //    time-based rule sees a gap that is not there. Its record says the time was inferred.
   async function* validEvents(source: ReplaySource): AsyncGenerator<Pending> {
+    let lastOwn: string | undefined;
+    let leading: { event: AuditEvent; item: Omit<Pending, 'time' | 'key' | 'event'> }[] = [];
+    const pending = (event: AuditEvent, rest: Omit<Pending, 'time' | 'key' | 'event'>, time: EventTime): Pending | undefined => {
+      if ((since !== undefined && time.time < since) || (until !== undefined && time.time >= until)) {
+        skippedByTime++;
+        return undefined;
+      }
+      if (time.inferred) untimed++;
+      return { ...rest, event, time: time.time, key: sortKey(event, time) };
+    };
     for await (const { item, line, index, text, cluster: itemCluster, receivedAt, tls } of source.items({ onMalformed, onBytes })) {
       const parsed = auditEventParser.safeParse(item);
       if (!parsed.success) {
@@ -335,13 +348,27 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
         continue;
       }
       const event = parsed.data;
-      const time = eventTime(event, receivedAt ?? untimedEpoch);
-      if ((since !== undefined && time < since) || (until !== undefined && time >= until)) {
-        skippedByTime++;
+      const rest = { cluster: itemCluster ?? cluster, tls: tls ?? true, receivedAt, source: source.name, line, index, text };
+      const fallback = receivedAt ?? lastOwn;
+      const time = eventTime(event, fallback ?? source.modifiedAt ?? new Date().toISOString());
+      if (time.inferred && fallback === undefined && leading.length < window) {
+        leading.push({ event, item: rest });
         continue;
       }
-      if (event.stageTimestamp === undefined && event.requestReceivedTimestamp === undefined && event.timestamp === undefined) untimed++;
-      yield { event, cluster: itemCluster ?? cluster, tls: tls ?? true, receivedAt, time, key: sortKey(event, time), source: source.name, line, index, text };
+      if (!time.inferred) {
+        lastOwn = time.time;
+        for (const l of leading) {
+          const p = pending(l.event, l.item, eventTime(l.event, time.time));
+          if (p) yield p;
+        }
+        leading = [];
+      }
+      const p = pending(event, rest, time);
+      if (p) yield p;
+    }
+    for (const l of leading) {
+      const p = pending(l.event, l.item, eventTime(l.event, source.modifiedAt ?? new Date().toISOString()));
+      if (p) yield p;
     }
   }
   const ordered = merged(sources.map((s) => reordered(validEvents(s), window, () => (outOfOrder += 1))[Symbol.asyncIterator]()));

@@ -62,13 +62,13 @@ interface BindingEntry {
 
 /** The minimum of an audit.k8s.io Event that applyAuditEvent reads (the contracts' AuditEvent fits). */
 export interface RbacAuditEvent {
-  verb?: string | undefined;
-  stage?: string | undefined;
-  requestURI?: string | undefined;
-  objectRef?: { resource?: string | undefined; namespace?: string | undefined; name?: string | undefined; apiGroup?: string | undefined; subresource?: string | undefined } | null | undefined;
+  verb?: string | null | undefined;
+  stage?: string | null | undefined;
+  requestURI?: string | null | undefined;
+  objectRef?: { resource?: string | null | undefined; namespace?: string | null | undefined; name?: string | null | undefined; apiGroup?: string | null | undefined; subresource?: string | null | undefined } | null | undefined;
   requestObject?: unknown;
   responseObject?: unknown;
-  responseStatus?: { code?: number | undefined } | null | undefined;
+  responseStatus?: { code?: number | null | undefined } | null | undefined;
 }
 
 export interface RbacModelSize {
@@ -206,12 +206,12 @@ export class RbacModel {
     const ref = event.objectRef;
     if (!ref?.resource || ref.apiGroup !== RBAC_GROUP) return false;
     const kind = resourceKinds[ref.resource];
-    if (kind === undefined || (ref.subresource !== undefined && ref.subresource !== '')) return false;
-    if (event.stage !== undefined && event.stage !== 'ResponseComplete') return false;
+    if (kind === undefined || (ref.subresource !== undefined && ref.subresource !== null && ref.subresource !== '')) return false;
+    if (event.stage !== undefined && event.stage !== null && event.stage !== '' && event.stage !== 'ResponseComplete') return false;
     const code = event.responseStatus?.code;
-    const succeeded = code === undefined ? event.responseObject !== undefined && event.responseObject !== null : code >= 200 && code < 300;
+    const succeeded = code === undefined || code === null ? event.responseObject !== undefined && event.responseObject !== null : code >= 200 && code < 300;
     if (!succeeded) return false;
-    if (event.requestURI !== undefined && /[?&]dryRun=/.test(event.requestURI)) return false;
+    if (typeof event.requestURI === 'string' && /[?&]dryRun=/.test(event.requestURI)) return false;
 
     const namespaced = namespacedKinds.has(kind);
     const refNamespace = namespaced ? (ref.namespace ?? '') : '';

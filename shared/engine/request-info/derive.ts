@@ -18,18 +18,18 @@ export interface DerivedAttributes {
 }
 
 export interface AuditObjectRefLike {
-  resource?: string;
-  namespace?: string;
-  name?: string;
-  apiGroup?: string;
-  apiVersion?: string;
-  subresource?: string;
+  resource?: string | null | undefined;
+  namespace?: string | null | undefined;
+  name?: string | null | undefined;
+  apiGroup?: string | null | undefined;
+  apiVersion?: string | null | undefined;
+  subresource?: string | null | undefined;
 }
 
 export interface AuditEventLike {
-  requestURI?: string;
-  verb?: string;
-  objectRef?: AuditObjectRefLike | null;
+  requestURI?: string | null | undefined;
+  verb?: string | null | undefined;
+  objectRef?: AuditObjectRefLike | null | undefined;
 }
 
 /**

@@ -224,6 +224,8 @@ export const auditSilence: Rule = {
   category: 'audit',
   mitre: ['T1562.008'],
   evaluate({ record, state, settings }) {
+    // A time kaudit had to infer (no usable timestamp in the event) neither opens nor closes a gap.
+    if (record.eventTimeInferred) return undefined;
     const key = `audit-silence|${record.cluster}`;
     const now = t(record);
     const last = state.get<number>(key);

@@ -21,8 +21,8 @@ export interface EventFilter {
   cursor?: string | undefined;
 }
 
-// A unique, sortable tiebreaker for records: their identity (cluster, auditID, stage).
-const rowKey = `(cluster || '/' || audit_id || '/' || stage)`;
+// A unique, sortable tiebreaker for records: their identity (cluster, auditID, stage, event digest).
+const rowKey = `(cluster || '/' || audit_id || '/' || stage || '/' || event_digest)`;
 
 export async function listEvents(db: Database, f: EventFilter): Promise<{ items: NormalizedRecord[]; nextCursor: string | null }> {
   const q = new SqlBuilder();
