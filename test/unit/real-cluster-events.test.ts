@@ -1,0 +1,196 @@
+// Events that are valid for kube-apiserver must be kept: what its Go types write for unset fields (null
+// times, "" auditID and stage), the same request logged by kube-apiserver and an aggregated API server
+// (same auditID and stage, other content), events with no usable time (never filed at 1970, never an
+// audit-silence) and times that have the RFC 3339 shape but are no time (kept, flagged).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEventParser, auditTime, type Finding, type NormalizedRecord } from '#shared/contracts';
+import { createEngine, normalize } from '#shared/engine';
+import { openDatabase } from '#shared/storage';
+import { auditEventOf, envelopeOf, eventList } from '#shared/testing';
+import { replay } from '../../services/replay/src/replay.js';
+import { getJson, postEvents, startPipeline, type Pipeline } from '../helpers/pipeline.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+/** An event as kube-apiserver's encoder writes one whose optional fields are unset. */
+const goZeroEvent = (fields: Record<string, unknown> = {}) => ({
+  kind: 'Event',
+  apiVersion: 'audit.k8s.io/v1',
+  level: 'Metadata',
+  auditID: '',
+  stage: '',
+  requestURI: '/api/v1/namespaces/default/pods',
+  verb: 'list',
+  user: { username: 'jane', groups: ['system:authenticated'] },
+  sourceIPs: ['10.0.0.5'],
+  responseStatus: { metadata: {}, code: 200 },
+  requestReceivedTimestamp: null,
+  stageTimestamp: null,
+  ...fields,
+});
+
+describe('auditTime', () => {
+  it('reads real RFC 3339 times to the millisecond, in UTC', () => {
+    expect(auditTime('2026-11-27T10:00:00.123456Z')).toBe('2026-11-27T10:00:00.123Z');
+    expect(auditTime('2026-11-27T10:00:00Z')).toBe('2026-11-27T10:00:00.000Z');
+    expect(auditTime('2026-11-27T11:00:00.5+01:00')).toBe('2026-11-27T10:00:00.500Z');
+    expect(auditTime('2024-02-29T00:00:00Z')).toBe('2024-02-29T00:00:00.000Z');
+  });
+  it('refuses shapes that are no time, and years outside 1…9999', () => {
+    for (const bad of ['2026-13-45T99:99:99Z', '2026-02-30T00:00:00Z', '2025-02-29T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T00:60:00Z', '0000-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', '2026-01-01T00:00:00+25:00', 'yesterday', '', null, undefined]) {
+      expect(auditTime(bad), String(bad)).toBeUndefined();
+    }
+  });
+});
+
+describe('events as kube-apiserver writes them', () => {
+  it('accepts null times, "" auditID, stage and verb, and null pointers, and normalizes them as absent', () => {
+    const event = goZeroEvent({ verb: '', impersonatedUser: null, objectRef: null, annotations: null, userAgent: null });
+    const parsed = auditEventParser.safeParse(event);
+    expect(parsed.success).toBe(true);
+    if (!parsed.success) return;
+    const record = normalize({ ...envelopeOf(event), receivedAt: '2026-12-01T08:00:00.000Z', event: parsed.data });
+    expect(record.auditId).toMatch(/^kaudit-[0-9a-f]{32}$/);
+    expect(record.stage).toBe('ResponseComplete');
+    expect(record.derivedVerb).toBe('list');
+    expect(record.eventTime).toBe('2026-12-01T08:00:00.000Z');
+    expect(record.eventTimeInferred).toBe(true);
+    expect(record.invalidTimestamps).toEqual([]);
+  });
+
+  it('flags a timestamp that is no time and takes the next one, or the receive time', () => {
+    const r1 = normalize({ ...envelopeOf(auditEventOf({})), event: auditEventOf({ stageTimestamp: '2026-02-30T00:00:00Z' }) as never });
+    expect(r1.invalidTimestamps).toEqual(['stageTimestamp']);
+    expect(r1.eventTime).toBe('2026-03-01T10:00:00.000Z'); // requestReceivedTimestamp
+    expect(r1.eventTimeInferred).toBe(false);
+    const r2 = normalize({ ...envelopeOf(auditEventOf({})), receivedAt: '2026-12-01T08:00:00.000Z', event: auditEventOf({ stageTimestamp: '2026-13-45T99:99:99Z', requestReceivedTimestamp: '10000-01-01T00:00:00Z' }) as never });
+    expect(r2.invalidTimestamps).toEqual(['stageTimestamp', 'requestReceivedTimestamp']);
+    expect(r2.eventTime).toBe('2026-12-01T08:00:00.000Z');
+    expect(r2.eventTimeInferred).toBe(true);
+  });
+
+  it('never lets an inferred time open or close an audit-silence gap', () => {
+    const engine = createEngine();
+    const at = (stageTimestamp: string | null, receivedAt: string, auditID: string) =>
+      engine.analyze({ ...envelopeOf(goZeroEvent({ auditID, stageTimestamp })), receivedAt }).findings.map((f) => f.ruleId);
+    // an untimed event first, received long after the timed ones happened
+    expect(at(null, '2026-12-01T12:00:00.000Z', 'a')).not.toContain('audit-silence');
+    expect(at('2026-12-01T08:00:00.000000Z', '2026-12-01T12:00:01.000Z', 'b')).not.toContain('audit-silence');
+    expect(at(null, '2026-12-01T12:00:02.000Z', 'c')).not.toContain('audit-silence');
+    expect(at('2026-12-01T08:01:00.000000Z', '2026-12-01T12:00:03.000Z', 'd')).not.toContain('audit-silence');
+    // a real gap still counts
+    expect(at('2026-12-01T09:00:00.000000Z', '2026-12-01T12:00:04.000Z', 'e')).toContain('audit-silence');
+  });
+});
+
+describe('through the pipeline (embedded bus)', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await startPipeline();
+  });
+  afterAll(async () => {
+    await p.stop();
+  });
+  const recordsOf = (auditId: string) => getJson<{ items: NormalizedRecord[] }>(p, `/v1/events?user=${encodeURIComponent('aggregated-test')}&limit=1000`).then((b) => b.items.filter((r) => r.auditId === auditId));
+
+  it('keeps kube-apiserver\'s and an aggregated API server\'s event of one request and stage, and a retried batch adds nothing', async () => {
+    const fromKubeApiserver = auditEventOf({
+      auditID: 'same-request',
+      user: { username: 'aggregated-test', groups: ['system:authenticated'] },
+      requestURI: '/apis/metrics.k8s.io/v1beta1/nodes',
+      annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': 'RBAC: allowed by ClusterRoleBinding "view"' },
+    });
+    const fromAggregated = { ...fromKubeApiserver, userAgent: 'kube-apiserver-proxy', annotations: {} };
+    const body = eventList([fromKubeApiserver, fromAggregated]);
+    expect(await (await postEvents(p, body)).json()).toMatchObject({ accepted: 2, rejected: 0 });
+    const both = await waitFor(async () => ((await recordsOf('same-request')).length === 2 ? recordsOf('same-request') : undefined), { what: 'both copies' });
+    expect(new Set(both.map((r) => r.eventDigest)).size).toBe(2);
+    expect(both.map((r) => r.decision).sort()).toEqual(['allow', null]);
+
+    // the API server retries the whole batch: nothing more (wait for a marker posted after it)
+    expect((await postEvents(p, body)).status).toBe(200);
+    expect((await postEvents(p, eventList([{ ...fromKubeApiserver, auditID: 'after-retry' }]))).status).toBe(200);
+    await waitFor(async () => (await getJson<{ items: NormalizedRecord[] }>(p, '/v1/events?user=aggregated-test&limit=1000')).items.some((r) => r.auditId === 'after-retry'), { what: 'marker' });
+    expect(await recordsOf('same-request')).toHaveLength(2);
+  });
+
+  it('stores events with null times and with times that are no time, at the receive time, flagged, and raises no audit-silence', async () => {
+    const before = Date.now();
+    const nullTimes = goZeroEvent({ auditID: 'null-times', user: { username: 'time-test' } });
+    const badTime = auditEventOf({ auditID: 'bad-time', user: { username: 'time-test' }, stageTimestamp: '2026-13-45T99:99:99Z', requestReceivedTimestamp: '2026-02-30T00:00:00Z' });
+    // the same time as the batch before (auditEventOf's): between them, only inferred times months later
+    const timed = auditEventOf({ auditID: 'timed', user: { username: 'time-test' } });
+    expect(await (await postEvents(p, eventList([nullTimes, badTime, timed]))).json()).toMatchObject({ accepted: 3, rejected: 0 });
+    const records = await waitFor(
+      async () => {
+        const items = (await getJson<{ items: NormalizedRecord[] }>(p, '/v1/events?user=time-test&limit=1000')).items;
+        return items.length === 3 ? items : undefined;
+      },
+      { what: 'the three records' },
+    );
+    const byId = new Map(records.map((r) => [r.auditId, r]));
+    for (const id of ['null-times', 'bad-time']) {
+      const r = byId.get(id);
+      expect(r?.eventTimeInferred).toBe(true);
+      expect(Date.parse(r?.eventTime ?? '')).toBeGreaterThanOrEqual(before - 1000);
+    }
+    expect(byId.get('bad-time')?.invalidTimestamps).toEqual(['stageTimestamp', 'requestReceivedTimestamp']);
+    expect(byId.get('timed')?.eventTimeInferred).toBe(false);
+    const findings = (await getJson<{ items: Finding[] }>(p, '/v1/findings?limit=1000')).items;
+    expect(findings.filter((f) => f.ruleId === 'audit-silence' && ['null-times', 'bad-time', 'timed'].includes(f.auditId))).toEqual([]);
+  });
+});
+
+describe('replay of events without a usable time', () => {
+  it('gives them the time of the event before them in their file (or after, at its start), never 1970', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-untimed-'));
+    const file = path.join(dir, 'audit.log');
+    const ev = (auditID: string, stageTimestamp: string | null) => JSON.stringify(goZeroEvent({ auditID, stage: 'ResponseComplete', stageTimestamp }));
+    writeFileSync(file, [ev('u0', null), ev('t1', '2026-11-20T10:00:00.000000Z'), ev('u1', null), ev('t2', '2026-11-20T10:05:00.000000Z')].join('\n') + '\n');
+    const db = await openDatabase(path.join(dir, 'r.duckdb'));
+    try {
+      const summary = await replay({ inputs: [file], db });
+      expect(summary.events).toBe(4);
+      expect(summary.untimed).toBe(2);
+      expect(summary.timeRange).toEqual({ from: '2026-11-20T10:00:00.000Z', to: '2026-11-20T10:05:00.000Z' });
+      expect(summary.findingsByRule['audit-silence']).toBeUndefined();
+      const rows = await db.query('SELECT audit_id, CAST(event_time AS VARCHAR) AS t, event_time_inferred AS inferred FROM records ORDER BY audit_id');
+      expect(rows).toEqual([
+        { audit_id: 't1', t: '2026-11-20 10:00:00', inferred: false },
+        { audit_id: 't2', t: '2026-11-20 10:05:00', inferred: false },
+        { audit_id: 'u0', t: '2026-11-20 10:00:00', inferred: true },
+        { audit_id: 'u1', t: '2026-11-20 10:00:00', inferred: true },
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('a DuckDB file of an earlier version', () => {
+  it('is re-keyed on open with its rows kept, and then keeps both copies of a request', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'kaudit-rekey-')), 'old.duckdb');
+    const instance = await DuckDBInstance.create(file);
+    const conn = await instance.connect();
+    await conn.run('CREATE TABLE records (cluster VARCHAR NOT NULL, audit_id VARCHAR NOT NULL, stage VARCHAR NOT NULL, event_time TIMESTAMP NOT NULL, received_at TIMESTAMP NOT NULL, "user" VARCHAR, PRIMARY KEY (cluster, audit_id, stage))');
+    await conn.run("INSERT INTO records VALUES ('c', 'old-row', 'ResponseComplete', TIMESTAMP '2026-01-01 00:00:00', TIMESTAMP '2026-01-01 00:00:00', 'jane')");
+    conn.closeSync();
+    instance.closeSync();
+
+    const db = await openDatabase(file);
+    try {
+      expect(await db.query('SELECT audit_id, event_digest, "user" FROM records')).toEqual([{ audit_id: 'old-row', event_digest: '', user: 'jane' }]);
+      const engine = createEngine();
+      const a = engine.analyze(envelopeOf(auditEventOf({ auditID: 'old-row' }), 'c'));
+      const b = engine.analyze(envelopeOf(auditEventOf({ auditID: 'old-row', userAgent: 'other' }), 'c'));
+      const written = await db.write({ records: [a, b, a].map((x) => ({ record: x.record, event: x.event })), findings: [] });
+      expect(written.records).toBe(2);
+      expect(await db.query("SELECT count(*)::INTEGER AS n FROM records WHERE audit_id = 'old-row'")).toEqual([{ n: 3 }]);
+    } finally {
+      await db.close();
+    }
+  });
+});
