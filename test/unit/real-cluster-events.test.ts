@@ -62,11 +62,11 @@ describe('events as kube-apiserver writes them', () => {
   });
 
   it('flags a timestamp that is no time and takes the next one, or the receive time', () => {
-    const r1 = normalize({ ...envelopeOf(auditEventOf({})), event: auditEventOf({ stageTimestamp: '2026-02-30T00:00:00Z' }) as never });
+    const r1 = normalize({ ...envelopeOf(auditEventOf({})), event: auditEventOf({ stageTimestamp: '2026-02-30T00:00:00Z' }) });
     expect(r1.invalidTimestamps).toEqual(['stageTimestamp']);
     expect(r1.eventTime).toBe('2026-03-01T10:00:00.000Z'); // requestReceivedTimestamp
     expect(r1.eventTimeInferred).toBe(false);
-    const r2 = normalize({ ...envelopeOf(auditEventOf({})), receivedAt: '2026-12-01T08:00:00.000Z', event: auditEventOf({ stageTimestamp: '2026-13-45T99:99:99Z', requestReceivedTimestamp: '10000-01-01T00:00:00Z' }) as never });
+    const r2 = normalize({ ...envelopeOf(auditEventOf({})), receivedAt: '2026-12-01T08:00:00.000Z', event: auditEventOf({ stageTimestamp: '2026-13-45T99:99:99Z', requestReceivedTimestamp: '10000-01-01T00:00:00Z' }) });
     expect(r2.invalidTimestamps).toEqual(['stageTimestamp', 'requestReceivedTimestamp']);
     expect(r2.eventTime).toBe('2026-12-01T08:00:00.000Z');
     expect(r2.eventTimeInferred).toBe(true);
