@@ -44,6 +44,8 @@ export const envSchema = z.object({
   KAUDIT_INGEST_MAX_INFLIGHT: z.coerce.number().int().min(1).max(10_000).default(32),
   /** Request bytes in flight (declared sizes; unknown sizes count as KAUDIT_BODY_LIMIT) before ingest sheds load. */
   KAUDIT_INGEST_MAX_INFLIGHT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024 * 1024),
+  /** Items of one webhook request; a larger batch gets 413 (kube-apiserver sends 400 by default). */
+  KAUDIT_MAX_BATCH_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(5000),
   /** One event's serialized size; a larger event goes to the DLQ (keep it under the broker's message limit). */
   KAUDIT_MAX_EVENT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(512 * 1024),
   /** Nesting depth of objects and arrays in one event; a deeper event goes to the DLQ. */

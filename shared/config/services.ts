@@ -15,7 +15,7 @@ export interface IngestConfig extends CommonConfig {
   allowPlaintext: boolean;
   allowPlaintextRemote: boolean;
   /** load shedding (KAUDIT_INGEST_MAX_INFLIGHT[_BYTES]) and per-event limits (KAUDIT_MAX_EVENT_BYTES, KAUDIT_MAX_JSON_DEPTH) */
-  limits: { maxInFlight: number; maxInFlightBytes: number; maxEventBytes: number; maxDepth: number };
+  limits: { maxInFlight: number; maxInFlightBytes: number; maxBatchEvents: number; maxEventBytes: number; maxDepth: number };
 }
 export interface AnalyzerConfig extends CommonConfig {
   /** health and metrics port (microservice mode; npm start reports the analyzer on the API port) */
@@ -70,6 +70,7 @@ export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestT
     limits: {
       maxInFlight: env.KAUDIT_INGEST_MAX_INFLIGHT,
       maxInFlightBytes: env.KAUDIT_INGEST_MAX_INFLIGHT_BYTES,
+      maxBatchEvents: env.KAUDIT_MAX_BATCH_EVENTS,
       maxEventBytes: env.KAUDIT_MAX_EVENT_BYTES,
       maxDepth: env.KAUDIT_MAX_JSON_DEPTH,
     },
@@ -113,11 +114,13 @@ export interface ReplayEnvConfig {
   bus: CommonConfig['bus'];
   /** KAUDIT_REDACTION_KEY(_FILE): give the live analyzer's key for the same markers */
   redactionKey: Buffer | undefined;
+  /** KAUDIT_MAX_EVENT_BYTES, KAUDIT_MAX_JSON_DEPTH: the webhook's limits for one event */
+  limits: { maxEventBytes: number; maxDepth: number };
 }
 export function loadReplayEnvConfig(raw: RawEnv = process.env): ReplayEnvConfig {
   const env = parseEnv(raw);
   const common = commonConfig(env);
-  return { logLevel: common.logLevel, bus: common.bus, redactionKey: readRedactionKey(raw) };
+  return { logLevel: common.logLevel, bus: common.bus, redactionKey: readRedactionKey(raw), limits: { maxEventBytes: env.KAUDIT_MAX_EVENT_BYTES, maxDepth: env.KAUDIT_MAX_JSON_DEPTH } };
 }
 
 /** All services in one process; missing token lists may be supplied (generated) by the caller. */

@@ -4,3 +4,4 @@ export * from './record.js';
 export * from './finding.js';
 export * from './fast-parse.js';
 export * from './time.js';
+export * from './event-limits.js';

@@ -1,6 +1,5 @@
-import { auditEventParser, type Envelope } from '#shared/contracts';
+import { auditEventParser, defaultEventLimits, jsonDepthExceeds, sizeViolation, tooDeep, type Envelope, type EventLimits } from '#shared/contracts';
 import { dlqMessage, messageKey, type Bus, type OutMessage, type Topics } from '#shared/bus';
-import { splitItems } from '#shared/engine';
 import type { z } from 'zod';
 
 export interface BatchOutcome {
@@ -11,15 +10,6 @@ export interface BatchOutcome {
 
 const maxReportedErrors = 100;
 
-/** Per-event limits: an event beyond them goes to the DLQ with the reason; the rest of the batch is accepted. */
-export interface EventLimits {
-  /** serialized size of one event */
-  maxEventBytes: number;
-  /** nesting depth of objects and arrays in one event */
-  maxDepth: number;
-}
-export const defaultEventLimits: EventLimits = { maxEventBytes: 512 * 1024, maxDepth: 64 };
-
 /** The item as JSON for the DLQ; one nested too deeply for JSON.stringify is kept as a note saying so. */
 function serialized(item: unknown): Buffer {
   try {
@@ -29,16 +19,9 @@ function serialized(item: unknown): Buffer {
   }
 }
 
-/** How deeply objects and arrays nest in a JSON value, stopping once past `limit` (iterative: no stack overflow). */
-export function jsonDepthExceeds(value: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop() as [unknown, number];
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth > limit) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-  }
-  return false;
+/** The JSON text of one envelope around an event already serialised (so the event is stringified once). */
+function envelopeJson(envelope: Omit<Envelope, 'event'>, eventJson: string): string {
+  return `${JSON.stringify(envelope).slice(0, -1)},"event":${eventJson}}`;
 }
 
 function describe(error: z.ZodError): string {
@@ -53,7 +36,7 @@ function describe(error: z.ZodError): string {
  * the DLQ with the reason and the original item. Resolves once both are durably on the bus.
  */
 export async function acceptBatch({
-  body,
+  items,
   cluster,
   tls,
   clientCertSubject,
@@ -62,7 +45,8 @@ export async function acceptBatch({
   now,
   limits = defaultEventLimits,
 }: {
-  body: unknown;
+  /** the body's items (splitItems) */
+  items: readonly unknown[];
   cluster: string;
   tls: boolean;
   /** the subject of the client certificate the cluster authenticated with, if any */
@@ -82,9 +66,9 @@ export async function acceptBatch({
     outcome.rejected++;
     if (outcome.errors.length < maxReportedErrors) outcome.errors.push({ index, reason });
   };
-  splitItems(body).forEach((item, index) => {
+  items.forEach((item, index) => {
     if (jsonDepthExceeds(item, limits.maxDepth)) {
-      reject(item, index, `event nests deeper than ${String(limits.maxDepth)} levels`);
+      reject(item, index, tooDeep(limits));
       return;
     }
     const parsed = auditEventParser.safeParse(item);
@@ -92,12 +76,13 @@ export async function acceptBatch({
       reject(item, index, `not an audit event: ${describe(parsed.error)}`);
       return;
     }
-    const envelope: Envelope = { cluster, receivedAt, transport: { tls, ...(clientCertSubject === undefined ? {} : { clientCertSubject }) }, event: parsed.data };
-    const value = Buffer.from(JSON.stringify(envelope));
-    if (value.length > limits.maxEventBytes) {
-      reject(item, index, `event of ${String(value.length)} bytes exceeds the limit of ${String(limits.maxEventBytes)} bytes`);
+    const eventJson = JSON.stringify(parsed.data);
+    const tooLarge = sizeViolation(Buffer.byteLength(eventJson), limits);
+    if (tooLarge !== undefined) {
+      reject(item, index, tooLarge);
       return;
     }
+    const value = Buffer.from(envelopeJson({ cluster, receivedAt, transport: { tls, ...(clientCertSubject === undefined ? {} : { clientCertSubject }) } }, eventJson));
     events.push({ key: messageKey(cluster, parsed.data.user?.username ?? undefined), value });
     outcome.accepted++;
   });

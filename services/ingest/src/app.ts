@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bus, Topics } from '#shared/bus';
 import type { IngestToken } from '#shared/config';
 import { createHttpApp, createMetricsRegistry, registerHealthRoutes, replyHttpError, type HttpsOptions } from '#shared/http';
 import type { Logger } from '#shared/logging';
-import { defaultEventLimits, type EventLimits } from './accept-batch.js';
+import { defaultEventLimits, type EventLimits } from '#shared/contracts';
 import { shedLoad } from './shed-load.js';
 import { webhookRoutes } from './routes/webhook.js';
 
@@ -28,8 +28,38 @@ export interface IngestAppDeps {
 export interface IngestLimits extends EventLimits {
   maxInFlight: number;
   maxInFlightBytes: number;
+  /** items (events) of one request; a larger batch gets 413 before any item is looked at */
+  maxBatchEvents: number;
 }
-export const defaultIngestLimits: IngestLimits = { maxInFlight: 32, maxInFlightBytes: 256 * 1024 * 1024, ...defaultEventLimits };
+export const defaultIngestLimits: IngestLimits = { maxInFlight: 32, maxInFlightBytes: 256 * 1024 * 1024, maxBatchEvents: 5000, ...defaultEventLimits };
+
+/** How long a refused body is read on before the connection is closed. */
+const drainMs = 10_000;
+
+/**
+ * A body refused before it was read (413: larger than the limit): the client is still sending it. Closing
+ * the socket now, as fastify does, resets the connection while the client writes, and a reset discards the
+ * 413 the client has not read yet: the API server sees "connection reset" instead of the reason. So the rest
+ * of the body is read and dropped, up to `maxBytes` or `maxMs`, and the connection kept for the answer.
+ */
+function readRestOfBody(request: FastifyRequest, reply: FastifyReply, { maxBytes, maxMs }: { maxBytes: number; maxMs: number }): void {
+  const raw = request.raw;
+  if (raw.complete) return;
+  reply.removeHeader('connection');
+  let read = 0;
+  const giveUp = () => raw.socket.destroy();
+  const timer = setTimeout(giveUp, maxMs).unref();
+  raw.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > maxBytes) {
+      clearTimeout(timer);
+      giveUp();
+    }
+  });
+  raw.once('end', () => { clearTimeout(timer); });
+  raw.once('close', () => { clearTimeout(timer); });
+  raw.resume();
+}
 
 /** Builds the webhook receiver. It never listens: main.ts does, tests use app.inject(). */
 export function buildIngestApp({
@@ -49,12 +79,13 @@ export function buildIngestApp({
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => {
     done(null, body);
   });
-  app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) =>
-    replyHttpError(reply, err, { logger, what: 'ingest request', messages: { 413: `body exceeds the limit of ${String(bodyLimit)} bytes` } }),
-  );
+  app.setErrorHandler((err: { statusCode?: number; message: string }, request, reply) => {
+    if (err.statusCode === 413) readRestOfBody(request, reply, { maxBytes: 2 * bodyLimit, maxMs: drainMs });
+    return replyHttpError(reply, err, { logger, what: 'ingest request', messages: { 413: `body exceeds the limit of ${String(bodyLimit)} bytes` } });
+  });
   const registry = createMetricsRegistry('ingest');
   registerHealthRoutes(app, { isReady: () => bus.isReady(), registry });
   shedLoad(app, { ...limits, bodyLimit, registry });
-  webhookRoutes(app, { bus, topics, tokens, clientCertClusters, bodyLimit, logger, registry, now, eventLimits: limits });
+  webhookRoutes(app, { bus, topics, tokens, clientCertClusters, bodyLimit, logger, registry, now, eventLimits: limits, maxBatchEvents: limits.maxBatchEvents });
   return app;
 }

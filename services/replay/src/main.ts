@@ -222,6 +222,7 @@ async function main(): Promise<number> {
       format: args.format,
       raw: args.raw,
       redactionKey: config.redactionKey,
+      limits: config.limits,
       ...(bar ? { onProgress: bar.update } : {}),
     });
   } finally {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Heap } from 'heap-js';
-import { auditEventParser, notRfc3339, parseRfc3339, type AuditEvent } from '#shared/contracts';
+import { auditEventParser, defaultEventLimits, eventLimitViolation, notRfc3339, parseRfc3339, type AuditEvent, type EventLimits } from '#shared/contracts';
 import { builtinRules, createEngine, createRedactor, eventTime, RbacRegistry, type EventTime, type Tuning } from '#shared/engine';
 import { findingLine, recordLine, type Database } from '#shared/storage';
 import { expandPaths, readFile, stdinPath, type InputFormat, type MalformedLine, type SourceItem } from './sources/read-files.js';
@@ -78,6 +78,8 @@ export interface ReplayOptions {
   redactionKey?: Buffer | undefined;
   /** raw events stored beside their records (default `all`) */
   raw?: RawPolicy;
+  /** one event's size and depth (KAUDIT_MAX_EVENT_BYTES, KAUDIT_MAX_JSON_DEPTH): the webhook's limits, so a larger event is a malformed line */
+  limits?: EventLimits;
   batchSize?: number;
   reorderWindow?: number;
   stdin?: Readable;
@@ -289,7 +291,7 @@ export async function fileSources(inputs: readonly string[], opts: { format: Inp
  * Memory stays flat as the input grows: per input the reorder window, plus one batch being written.
  */
 export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
-  const { db, cluster = defaultCluster, tuning, format = 'auto', raw = 'all', batchSize = defaultBatchSize, onProgress, progressEvery = 1_000 } = options;
+  const { db, cluster = defaultCluster, tuning, format = 'auto', raw = 'all', limits = defaultEventLimits, batchSize = defaultBatchSize, onProgress, progressEvery = 1_000 } = options;
   const window = options.reorderWindow ?? defaultReorderWindow;
   const since = isoOption('since', options.since);
   const until = isoOption('until', options.until);
@@ -342,6 +344,11 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
       return { ...rest, event, time: time.time, key: sortKey(event, time) };
     };
     for await (const { item, line, index, text, cluster: itemCluster, receivedAt, tls } of source.items({ onMalformed, onBytes })) {
+      const beyond = eventLimitViolation(item, limits, text);
+      if (beyond !== undefined) {
+        onMalformed({ file: source.name, line, reason: `${index > 0 ? `item ${String(index)}: ` : ''}${beyond}` });
+        continue;
+      }
       const parsed = auditEventParser.safeParse(item);
       if (!parsed.success) {
         onMalformed({ file: source.name, line, reason: `${index > 0 ? `item ${String(index)}: ` : ''}${zodReason(parsed.error.issues)}` });

@@ -8,7 +8,9 @@ import { bearerToken, errorBodySchema, tokenLookup } from '#shared/http';
 import type { IngestToken } from '#shared/config';
 import type { Bus, Topics } from '#shared/bus';
 import type { Logger } from '#shared/logging';
-import { acceptBatch, type EventLimits } from '../accept-batch.js';
+import type { EventLimits } from '#shared/contracts';
+import { splitItems } from '#shared/engine';
+import { acceptBatch } from '../accept-batch.js';
 import { decodeBody } from '../decode-body.js';
 
 const outcomeSchema = z.object({
@@ -31,9 +33,11 @@ export function webhookRoutes(
     registry: Registry;
     now: () => Date;
     eventLimits: EventLimits;
+    /** items of one request; more get 413 */
+    maxBatchEvents: number;
   },
 ): void {
-  const { bus, topics, bodyLimit, logger, registry, now, clientCertClusters, eventLimits } = deps;
+  const { bus, topics, bodyLimit, logger, registry, now, clientCertClusters, eventLimits, maxBatchEvents } = deps;
   const findCluster = tokenLookup(deps.tokens);
   /**
    * Who is calling: a client certificate that chains to the configured CA and whose subject CN is mapped to
@@ -102,9 +106,19 @@ export function webhookRoutes(
         batches.inc({ status: String(decoded.status) });
         return reply.code(decoded.status).send({ error: 'bad_request', message: decoded.message });
       }
+      // Bounded before any item is looked at: a body of millions of tiny items would otherwise tie the
+      // webhook up validating and dead-lettering each one.
+      const items = splitItems(decoded.value);
+      if (items.length > maxBatchEvents) {
+        batches.inc({ status: '413' });
+        return reply.code(413).send({
+          error: 'payload_too_large',
+          message: `the batch holds ${String(items.length)} items, more than the limit of ${String(maxBatchEvents)} (KAUDIT_MAX_BATCH_EVENTS; kube-apiserver sends at most --audit-webhook-batch-max-size, 400 by default)`,
+        });
+      }
       try {
         const outcome = await acceptBatch({
-          body: decoded.value,
+          items,
           cluster: identity.cluster,
           tls: request.protocol === 'https',
           ...(identity.clientCertSubject === undefined ? {} : { clientCertSubject: identity.clientCertSubject }),
