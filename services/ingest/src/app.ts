@@ -47,7 +47,7 @@ function readRestOfBody(request: FastifyRequest, reply: FastifyReply, { maxBytes
   if (raw.complete) return;
   reply.removeHeader('connection');
   let read = 0;
-  const giveUp = () => raw.socket.destroy();
+  const giveUp = () => raw.destroy(); // and with it the connection
   const timer = setTimeout(giveUp, maxMs).unref();
   raw.on('data', (chunk: Buffer) => {
     read += chunk.length;
