@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { auditEventSchema, type Envelope } from '#shared/contracts';
+import { auditEventSchema, eventDigestOfJson, type Envelope } from '#shared/contracts';
 
 export const corpusDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'corpus');
 
@@ -34,11 +34,10 @@ export function corpusEvents(): unknown[] {
   return [...falco, ...audit2rbac, ...panther, ...aks].filter((e) => auditEventSchema.safeParse(e).success);
 }
 
+/** Envelopes as ingest writes them (with the event's digest, which ingest computes from the JSON it writes). */
 export function corpusEnvelopes(): Envelope[] {
-  return corpusEvents().map((e, i) => ({
-    cluster: `c${String(i % 3)}`,
-    receivedAt: '2026-11-27T00:00:00.000Z',
-    transport: { tls: true },
-    event: auditEventSchema.parse(e),
-  }));
+  return corpusEvents().map((e, i) => {
+    const event = auditEventSchema.parse(e);
+    return { cluster: `c${String(i % 3)}`, receivedAt: '2026-11-27T00:00:00.000Z', transport: { tls: true }, eventDigest: eventDigestOfJson(JSON.stringify(event)), event };
+  });
 }

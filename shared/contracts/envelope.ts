@@ -12,6 +12,8 @@ export const envelopeSchema = z.object({
     clientCertSubject: z.string().optional(),
   }),
   event: auditEventSchema,
+  /** eventDigestOfJson of the event, by ingest (absent in envelopes of earlier versions) */
+  eventDigest: z.string().regex(/^[0-9a-f]{32}$/).optional(),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 /** `envelopeSchema.safeParse`, without copying valid envelopes (see fastParser). */

@@ -5,3 +5,4 @@ export * from './finding.js';
 export * from './fast-parse.js';
 export * from './time.js';
 export * from './event-limits.js';
+export * from './event-digest.js';

@@ -48,8 +48,8 @@ export function createEngine({
       // Rules see the redacted event too, so no credential can reach a record, a finding or its evidence.
       const event = redact(envelope.event);
       const redacted = event === envelope.event ? envelope : { ...envelope, event };
-      // the digest of the event as received, so it does not depend on the redaction key
-      const record = applyRbac(rbac, normalize(redacted, eventDigest(envelope.event)), event);
+      // the digest of the event as received (ingest's, when the envelope carries it), so it does not depend on the redaction key
+      const record = applyRbac(rbac, normalize(redacted, envelope.eventDigest ?? eventDigest(envelope.event)), event);
       const findings: Finding[] = [];
       for (const rule of rules) {
         let match;

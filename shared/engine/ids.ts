@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { eventDigestOfJson } from '#shared/contracts';
 
 // One-shot hashing (crypto.hash, Node ≥ 20.12): no Hash object per call on the hot path.
 export function sha256Hex(...parts: string[]): string {
@@ -10,14 +11,9 @@ export function findingId(ruleId: string, cluster: string, auditId: string): str
   return sha256Hex('finding', ruleId, cluster, auditId).slice(0, 32);
 }
 
-/**
- * What tells two events apart that share cluster, auditID and stage: kube-apiserver and an aggregated API
- * server (openshift-apiserver, metrics-server, …) log the same request under the same auditID and stage,
- * while a retried batch repeats an event byte for byte. A hash of the event as received (before redaction,
- * so that it does not depend on the redaction key).
- */
+/** The event's digest (see eventDigestOfJson) when no envelope carries it. */
 export function eventDigest(event: unknown): string {
-  return sha256Hex('event', JSON.stringify(event)).slice(0, 32);
+  return eventDigestOfJson(JSON.stringify(event));
 }
 
 /** Events without an auditID (old or trimmed logs) get a stable id derived from their content (its digest). */

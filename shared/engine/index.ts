@@ -1,7 +1,7 @@
 export { createEngine, RuleFailure, type Analysis, type Engine } from './engine.js';
 export { normalize, eventTime, type EventTime } from './normalize.js';
 export { splitItems } from './input.js';
-export { findingId, syntheticAuditId, sha256Hex } from './ids.js';
+export { eventDigest, findingId, syntheticAuditId, sha256Hex } from './ids.js';
 export { builtinRules, type Rule, type RuleContext, type RuleMatch } from './rules/index.js';
 export { RbacRegistry } from './rbac/index.js';
 export { rbacRequestOf } from './rbac-verdict.js';

@@ -54,7 +54,7 @@ function cleanExtra(extra: Record<string, string[] | null> | null | undefined): 
  * identity and credential, and the authorizer's attribution. kaudit's own RBAC verdict is added by the
  * engine, which holds the RBAC model (see engine.ts); here it starts unknown.
  */
-export function normalize(envelope: Envelope, digest = eventDigest(envelope.event)): NormalizedRecord {
+export function normalize(envelope: Envelope, digest = envelope.eventDigest ?? eventDigest(envelope.event)): NormalizedRecord {
   const { event, cluster, receivedAt, transport } = envelope;
   const time = eventTime(event, receivedAt);
   const user = event.user ?? undefined;

@@ -7,12 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEventParser, auditTime, type Finding, type NormalizedRecord } from '#shared/contracts';
-import { createEngine, normalize } from '#shared/engine';
+import { auditEventParser, auditTime, type Envelope, type Finding, type NormalizedRecord } from '#shared/contracts';
+import { createEngine, createRedactor, eventDigest, normalize } from '#shared/engine';
+import { allTopics, createEmbeddedBus, topicNames } from '#shared/bus';
+import { silentLogger } from '#shared/logging';
+import { buildIngestApp } from '../../services/ingest/src/app.js';
 import { openDatabase } from '#shared/storage';
 import { auditEventOf, envelopeOf, eventList } from '#shared/testing';
 import { replay } from '../../services/replay/src/replay.js';
-import { getJson, postEvents, startPipeline, type Pipeline } from '../helpers/pipeline.js';
+import { getJson, ingestToken, postEvents, startPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /** An event as kube-apiserver's encoder writes one whose optional fields are unset. */
@@ -191,6 +194,32 @@ describe('a DuckDB file of an earlier version', () => {
       expect(await db.query("SELECT count(*)::INTEGER AS n FROM records WHERE audit_id = 'old-row'")).toEqual([{ n: 3 }]);
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe('the event digest', () => {
+  it('is the same whether ingest computed it (carried in the envelope) or the engine does (replay)', async () => {
+    const event = auditEventOf({ auditID: 'digest-check', requestObject: { kind: 'Secret', data: { password: 'c2VjcmV0' } } });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-digest-'));
+    const topics = topicNames('d.');
+    const bus = createEmbeddedBus({ dir, topics: allTopics(topics), logger: silentLogger() });
+    await bus.start();
+    const app = buildIngestApp({ bus, topics, tokens: [ingestToken], bodyLimit: 1 << 20, logger: silentLogger() });
+    try {
+      await app.inject({ method: 'POST', url: '/v1/webhook', headers: { authorization: `Bearer ${ingestToken.token}` }, payload: eventList([event]) });
+      const [message] = await bus.readAll(topics.events);
+      const envelope = JSON.parse(message?.value.toString() ?? '{}') as Envelope;
+      expect(envelope.eventDigest).toBe(eventDigest(event));
+      // the engine takes the envelope's, and computes the same without it (and redaction changes nothing)
+      const withKey = createEngine({ redact: createRedactor(Buffer.from('k'.repeat(32))) });
+      const other = createEngine({ redact: createRedactor(Buffer.from('o'.repeat(32))) });
+      expect(withKey.analyze(envelope).record.eventDigest).toBe(envelope.eventDigest);
+      const { eventDigest: _, ...bare } = envelope;
+      expect(other.analyze(bare).record.eventDigest).toBe(envelope.eventDigest);
+    } finally {
+      await app.close();
+      await bus.close();
     }
   });
 });

@@ -1,4 +1,4 @@
-import { auditEventParser, defaultEventLimits, jsonDepthExceeds, sizeViolation, tooDeep, type Envelope, type EventLimits } from '#shared/contracts';
+import { auditEventParser, defaultEventLimits, eventDigestOfJson, jsonDepthExceeds, sizeViolation, tooDeep, type Envelope, type EventLimits } from '#shared/contracts';
 import { dlqMessage, messageKey, type Bus, type OutMessage, type Topics } from '#shared/bus';
 import type { z } from 'zod';
 
@@ -82,7 +82,8 @@ export async function acceptBatch({
       reject(item, index, tooLarge);
       return;
     }
-    const value = Buffer.from(envelopeJson({ cluster, receivedAt, transport: { tls, ...(clientCertSubject === undefined ? {} : { clientCertSubject }) } }, eventJson));
+    const transport = { tls, ...(clientCertSubject === undefined ? {} : { clientCertSubject }) };
+    const value = Buffer.from(envelopeJson({ cluster, receivedAt, transport, eventDigest: eventDigestOfJson(eventJson) }, eventJson));
     events.push({ key: messageKey(cluster, parsed.data.user?.username ?? undefined), value });
     outcome.accepted++;
   });
