@@ -24,6 +24,18 @@ export interface Started {
 const children: ChildProcess[] = [];
 
 export async function startStandalone(cwd: string, env: Record<string, string> = {}, ports?: { ingest: number; api: number }): Promise<Started> {
+  // A free port can be taken by another process (an outgoing connection's ephemeral port, a parallel test)
+  // between freePort() and the child's listen: then try other free ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(cwd, env, ports);
+    } catch (err) {
+      if (ports !== undefined || attempt === 3 || !(err as Error).message.includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
+async function startOnce(cwd: string, env: Record<string, string>, ports?: { ingest: number; api: number }): Promise<Started> {
   const ingestPort = ports?.ingest ?? (await freePort());
   const apiPort = ports?.api ?? (await freePort());
   let out = '';
@@ -49,14 +61,21 @@ export async function startStandalone(cwd: string, env: Record<string, string> =
       return fetchWithCa(url, { ...init, ca });
     },
   };
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`exited ${String(child.exitCode)}: ${out}`);
-      const [a, b] = await Promise.all([s.fetch(`${s.ingest}/readyz`), s.fetch(`${s.api}/readyz`)]);
-      return a.status === 200 && b.status === 200;
-    },
-    { what: 'both ports ready', timeoutMs: 30_000 },
-  );
+  // a child that exits before it is ready fails the start at once, with its output
+  const exited = new Promise<never>((_resolve, reject) => {
+    child.once('exit', (code) => { reject(new Error(`exited ${String(code)}: ${out}`)); });
+  });
+  exited.catch(() => undefined);
+  await Promise.race([
+    exited,
+    waitFor(
+      async () => {
+        const [a, b] = await Promise.all([s.fetch(`${s.ingest}/readyz`), s.fetch(`${s.api}/readyz`)]);
+        return a.status === 200 && b.status === 200;
+      },
+      { what: 'both ports ready', timeoutMs: 30_000 },
+    ),
+  ]);
   return s;
 }
 
