@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fastParser } from './fast-parse.js';
+import { int32 } from './int32.js';
 
 // audit.k8s.io Event, v1 and v1beta1. Lenient on purpose: real logs omit apiVersion, stage and auditID,
 // old ones carry v1beta1 `timestamp`. Unknown fields are kept (`looseObject`) so nothing is lost on the way.
@@ -26,7 +27,7 @@ const objectReference = z.looseObject({
 });
 
 const responseStatus = z.looseObject({
-  code: z.number().int().nullish(),
+  code: int32.nullish(),
   status: z.string().nullish(),
   reason: z.string().nullish(),
   message: z.string().nullish(),

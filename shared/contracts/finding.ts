@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { fastParser } from './fast-parse.js';
 import { rfc3339Time } from './time.js';
 import { decisions } from './record.js';
+import { int32 } from './int32.js';
 
 export const severities = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export const severitySchema = z.enum(severities);
@@ -33,7 +34,7 @@ export const findingSchema = z.object({
   namespace: z.string().nullable(),
   name: z.string().nullable(),
   decision: z.enum(decisions).nullable(),
-  responseCode: z.number().int().nullable(),
+  responseCode: int32.nullable(),
   summary: z.string(),
   evidence: z.record(z.string(), z.unknown()),
 });

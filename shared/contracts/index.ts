@@ -6,3 +6,4 @@ export * from './fast-parse.js';
 export * from './time.js';
 export * from './event-limits.js';
 export * from './event-digest.js';
+export * from './int32.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fastParser } from './fast-parse.js';
+import { int32 } from './int32.js';
 import { rfc3339Time } from './time.js';
 
 // The normalized record: what the engine derives from one audit event (SPEC §4). Field names are the
@@ -52,7 +53,7 @@ export const recordSchema = z.object({
   userAgent: z.string().nullable(),
   userAgentProduct: z.string().nullable(),
   // Which authorizer allowed it, and would RBAC as kaudit knows it agree.
-  responseCode: z.number().int().nullable(),
+  responseCode: int32.nullable(),
   decision: z.enum(decisions).nullable(),
   decisionReason: z.string().nullable(),
   authorizer: z.enum(authorizers),

@@ -5,6 +5,8 @@ export const errorCodes = {
   busClosed: 'BUS_CLOSED',
   config: 'CONFIG_INVALID',
   storage: 'STORAGE_FAILURE',
+  /** the database refused the rows themselves (a value its columns cannot hold): retrying cannot help */
+  storageRefused: 'STORAGE_REFUSED',
   badRequest: 'BAD_REQUEST',
 } as const;
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];

@@ -35,11 +35,18 @@ export function createMetricsRegistry(service: string, { processMetrics = true }
   return registry;
 }
 
-/** What every consumer reports: messages by outcome, batch handling time, and lag per partition. */
+/** What every consumer reports: messages by outcome, batch handling time, lag per partition, and stalls. */
 export interface ConsumerMetrics {
   observe(batch: { topic: string; partition: number; next: string; highWatermark: string }, seconds: number, outcomes: Record<string, number>): void;
+  /** a batch failed (it will be delivered again): counted, its lag shown, its partition watched for a stall */
+  failed(batch: { topic: string; partition: number; messages: readonly { offset: string }[]; highWatermark: string }): void;
+  /** partitions whose batch has failed again and again for longer than the stall time, e.g. `kaudit.records/2 for 75 s` */
+  stalled(): string[];
 }
-export function createConsumerMetrics(registry: Registry, component: string): ConsumerMetrics {
+/** How long a partition may fail before it counts as stalled (readiness and kaudit_consumer_stalled). */
+export const defaultStallAfterMs = 60_000;
+
+export function createConsumerMetrics(registry: Registry, component: string, { stallAfterMs = defaultStallAfterMs, now = Date.now }: { stallAfterMs?: number; now?: () => number } = {}): ConsumerMetrics {
   const messages = new Counter({ name: 'kaudit_consumer_messages_total', help: 'Messages consumed, by outcome', labelNames: ['component', 'topic', 'outcome'] as const, registers: [registry] });
   const seconds = new Histogram({
     name: 'kaudit_consumer_batch_seconds',
@@ -49,12 +56,38 @@ export function createConsumerMetrics(registry: Registry, component: string): Co
     registers: [registry],
   });
   const lag = new Gauge({ name: 'kaudit_consumer_lag', help: 'Distance behind the partition end after the last batch (Kafka: messages; embedded log: bytes)', labelNames: ['component', 'topic', 'partition'] as const, registers: [registry] });
+  const failures = new Counter({ name: 'kaudit_consumer_failures_total', help: 'Batches that failed and will be delivered again', labelNames: ['component', 'topic'] as const, registers: [registry] });
+  /** topic/partition → when its current batch first failed */
+  const failingSince = new Map<string, number>();
+  const stalled = (): string[] => {
+    const t = now();
+    return [...failingSince].filter(([, since]) => t - since > stallAfterMs).map(([where, since]) => `${where} for ${String(Math.round((t - since) / 1000))} s`);
+  };
+  new Gauge({
+    name: 'kaudit_consumer_stalled',
+    help: `Partitions whose batch has failed for more than ${String(stallAfterMs / 1000)} s (nothing after it is handled)`,
+    labelNames: ['component'] as const,
+    registers: [registry],
+    collect() {
+      this.set({ component }, stalled().length);
+    },
+  });
+  const behind = (highWatermark: string, from: string) => Math.max(0, Number(BigInt(highWatermark) - BigInt(from)));
   return {
     observe(batch, s, outcomes) {
+      failingSince.delete(`${batch.topic}/${String(batch.partition)}`);
       seconds.observe({ component }, s);
       for (const [outcome, n] of Object.entries(outcomes)) if (n > 0) messages.inc({ component, topic: batch.topic, outcome }, n);
-      lag.set({ component, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(batch.next))));
+      lag.set({ component, topic: batch.topic, partition: String(batch.partition) }, behind(batch.highWatermark, batch.next));
     },
+    failed(batch) {
+      const where = `${batch.topic}/${String(batch.partition)}`;
+      if (!failingSince.has(where)) failingSince.set(where, now());
+      failures.inc({ component, topic: batch.topic });
+      const first = batch.messages[0]?.offset;
+      if (first !== undefined) lag.set({ component, topic: batch.topic, partition: String(batch.partition) }, behind(batch.highWatermark, first));
+    },
+    stalled,
   };
 }
 
@@ -78,11 +111,14 @@ export function replyHttpError(
 
 export function registerHealthRoutes(
   app: FastifyInstance,
-  { isReady, registry, more = [] }: { isReady: () => boolean; registry: Registry; more?: readonly Registry[] },
+  { isReady, registry, more = [], stalled = () => [] }: { isReady: () => boolean; registry: Registry; more?: readonly Registry[]; stalled?: () => string[] },
 ): void {
-  const status = z.object({ status: z.string() });
+  const status = z.object({ status: z.string(), stalled: z.array(z.string()).optional() });
   app.get('/healthz', { schema: { hide: true, response: { 200: status } } }, () => ({ status: 'ok' }));
+  // Not ready while the bus is not, or while a consumer of this process is stuck on a batch (named)
   app.get('/readyz', { schema: { hide: true, response: { 200: status, 503: status } } }, async (_req, reply) => {
+    const stuck = stalled();
+    if (stuck.length > 0) return reply.code(503).send({ status: 'stalled', stalled: stuck });
     if (isReady()) return { status: 'ready' };
     return reply.code(503).send({ status: 'not ready' });
   });

@@ -48,6 +48,9 @@ const upsertOffset = 'INSERT OR REPLACE INTO consumer_offsets (group_id, topic, 
 const selectOffset = 'SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND "partition" = $3';
 const insertFindings = insertFromNdjsonSql('findings', findingColumns);
 
+/** DuckDB's errors about the data itself (its casts and constraints), as opposed to I/O or memory. */
+const refusedData = /^(Conversion|Invalid Input|Out of Range|Constraint|Mismatch Type) Error/;
+
 /** A `\uXXXX` escape of a UTF-16 surrogate (not preceded by an escaping backslash). */
 const surrogateEscape = String.raw`(?<!\\)((?:\\\\)*)\\u[dD][89a-fA-F][0-9a-fA-F]{2}`;
 const surrogateEscapes = new RegExp(surrogateEscape, 'g');
@@ -138,10 +141,10 @@ export async function openDatabase(file: string, options: { memoryLimit?: string
       return { records: r, findings: f };
     } catch (err) {
       await writer.run('ROLLBACK').catch(() => undefined);
-      throw new KauditError(errorCodes.storage, `DuckDB write failed: ${(err as Error).message}`, {
-        retriable: true,
-        cause: err,
-      });
+      const message = (err as Error).message;
+      // A value a column cannot hold is the rows' fault, not the database's: the caller splits the batch.
+      if (refusedData.test(message)) throw new KauditError(errorCodes.storageRefused, `DuckDB refused the rows: ${message}`, { cause: err });
+      throw new KauditError(errorCodes.storage, `DuckDB write failed: ${message}`, { retriable: true, cause: err });
     }
   }
 

@@ -68,8 +68,8 @@ describe('analyzer health port (microservice mode)', () => {
       await bus.start();
       const config = loadAnalyzerConfig({ KAUDIT_ANALYZER_PORT: '0', KAUDIT_TOPIC_PREFIX: 'ah.' });
       const registry = createMetricsRegistry('analyzer');
-      await runAnalyzer({ config, bus, logger: silentLogger(), lifecycle, registry });
-      const app = await serveAnalyzerHealth({ config, bus, logger: silentLogger(), lifecycle, registry });
+      const analyzer = await runAnalyzer({ config, bus, logger: silentLogger(), lifecycle, registry });
+      const app = await serveAnalyzerHealth({ config, bus, logger: silentLogger(), lifecycle, registry, analyzer });
       const base = `http://127.0.0.1:${String(listeningPort(app.server))}`;
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       expect((await fetch(`${base}/readyz`)).status).toBe(200);

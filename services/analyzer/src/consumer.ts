@@ -8,6 +8,8 @@ import { createProcessMessage } from './process-message.js';
 export interface Analyzer {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** partitions stuck on a failing batch for longer than the stall time (for readiness) */
+  stalled(): string[];
 }
 
 /** Consumes `events`, produces `records`, `findings` and `dlq`; offsets commit only after all three are acked. */
@@ -43,6 +45,15 @@ export function createAnalyzer({ bus, engine, topics, groupId, logger, now = () 
   }
 
   async function handleBatch(batch: Batch): Promise<void> {
+    try {
+      await handle(batch);
+    } catch (err) {
+      consumerMetrics?.failed(batch);
+      throw err;
+    }
+  }
+
+  async function handle(batch: Batch): Promise<void> {
     const started = process.hrtime.bigint();
     const records: OutMessage[] = [];
     const findings: OutMessage[] = [];
@@ -88,5 +99,6 @@ export function createAnalyzer({ bus, engine, topics, groupId, logger, now = () 
       await subscription?.stop();
       subscription = undefined;
     },
+    stalled: () => consumerMetrics?.stalled() ?? [],
   };
 }

@@ -8,8 +8,8 @@ serviceMain({
   load: () => loadAnalyzerConfig(),
   run: async (ctx) => {
     const registry = createMetricsRegistry('analyzer');
-    await runAnalyzer({ ...ctx, registry });
-    await serveAnalyzerHealth({ ...ctx, registry });
+    const analyzer = await runAnalyzer({ ...ctx, registry });
+    await serveAnalyzerHealth({ ...ctx, registry, analyzer });
     ctx.logger.info({ port: ctx.config.port }, 'analyzer consuming; health and metrics served');
   },
 });

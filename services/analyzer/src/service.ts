@@ -49,15 +49,16 @@ export async function runAnalyzer({ config, bus, logger, lifecycle, registry }: 
 }
 
 /** The analyzer's own HTTP port in microservice mode: liveness, readiness (bus connected) and metrics. */
-export async function serveAnalyzerHealth({ config, bus, logger, lifecycle, registry }: {
+export async function serveAnalyzerHealth({ config, bus, logger, lifecycle, registry, analyzer }: {
   config: AnalyzerConfig;
   bus: Bus;
   logger: Logger;
   lifecycle: Lifecycle;
   registry: Registry;
+  analyzer: Analyzer;
 }): Promise<FastifyInstance> {
   const app = createHttpApp({ logger: logger.child({ component: 'analyzer-http' }) });
-  registerHealthRoutes(app, { isReady: () => bus.isReady(), registry });
+  registerHealthRoutes(app, { isReady: () => bus.isReady(), registry, stalled: () => analyzer.stalled() });
   lifecycle.onShutdown('stop-accepting', 'analyzer-http', () => app.close());
   await app.listen({ host: config.host, port: config.port });
   return app;

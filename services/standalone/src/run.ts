@@ -6,6 +6,7 @@ import type { StandaloneConfig } from '#shared/config';
 import { createMetricsRegistry } from '#shared/http';
 import type { Lifecycle } from '#shared/lifecycle';
 import type { Logger } from '#shared/logging';
+import type { Analyzer } from '../../analyzer/src/consumer.js';
 import { runAnalyzer } from '../../analyzer/src/service.js';
 import { runIngest } from '../../ingest/src/service.js';
 import { runStore } from '../../store/src/service.js';
@@ -27,8 +28,10 @@ export async function runStandalone({ config, logger, lifecycle, clientId }: {
   await bus.start();
   // One process: the analyzer reports on the query API's /metrics (without a second copy of process metrics).
   const analyzerMetrics = createMetricsRegistry('analyzer', { processMetrics: false });
-  const api = await runStore({ config: config.store, bus, logger, lifecycle, moreMetrics: [analyzerMetrics] });
-  await runAnalyzer({ config: config.analyzer, bus, logger, lifecycle, registry: analyzerMetrics });
+  // the analyzer starts after the store (it is the store's input): its stalls are looked up late
+  const late: { analyzer?: Analyzer } = {};
+  const api = await runStore({ config: config.store, bus, logger, lifecycle, moreMetrics: [analyzerMetrics], moreStalled: () => (late.analyzer?.stalled() ?? []).map((s) => `analyzer ${s}`) });
+  late.analyzer = await runAnalyzer({ config: config.analyzer, bus, logger, lifecycle, registry: analyzerMetrics });
   const ingest = await runIngest({ config: config.ingest, bus, logger, lifecycle });
   return { bus, ingest, api };
 }

@@ -29,6 +29,8 @@ export interface StoreAppDeps {
   rules?: Tuning['catalogue'];
   logger: Logger;
   isReady: () => boolean;
+  /** consumers of this process stuck on a failing batch (readiness names them) */
+  stalled?: () => string[];
   /** Requests per minute per caller (bearer token, else client address); health and metrics are exempt. */
   rateLimitPerMinute?: number;
   /** HTTPS with this certificate and key */
@@ -54,6 +56,7 @@ export async function buildStoreApp({
   tokens,
   logger,
   isReady,
+  stalled = () => [],
   rules = loadTuning(builtinRules, undefined).catalogue,
   rateLimitPerMinute = defaultRateLimitPerMinute,
   https,
@@ -106,7 +109,7 @@ export async function buildStoreApp({
     return replyHttpError(reply, err, { logger, what: 'query API request' });
   });
 
-  registerHealthRoutes(app, { isReady, registry, more: moreMetrics });
+  registerHealthRoutes(app, { isReady, registry, more: moreMetrics, stalled });
   const auth = createAuth(tokens);
   findingRoutes(app, { db, auth });
   eventRoutes(app, { db, auth });

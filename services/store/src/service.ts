@@ -11,13 +11,15 @@ import type { Registry } from 'prom-client';
 import { buildStoreApp } from './app.js';
 import { createSink } from './sink.js';
 
-export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [] }: {
+export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [], moreStalled = () => [] }: {
   config: StoreConfig;
   bus: Bus;
   logger: Logger;
   lifecycle: Lifecycle;
   /** registries of other services in this process, appended to /metrics (npm start: the analyzer) */
   moreMetrics?: Registry[];
+  /** stalled consumers of other services in this process, named by /readyz (npm start: the analyzer) */
+  moreStalled?: () => string[];
 }): Promise<FastifyInstance> {
   const registry = createMetricsRegistry('store');
   let tuning: Tuning;
@@ -32,13 +34,14 @@ export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [
     const retention = startRetention({ db, days: config.retentionDays, logger: logger.child({ component: 'retention' }) });
     lifecycle.onShutdown('drain', 'retention', () => retention.stop());
   }
+  const sinkMetrics = createConsumerMetrics(registry, 'store');
   const sink = createSink({
     bus,
     db,
     topics: topicNames(config.bus.topicPrefix),
     groupId: groupIds(config.bus.topicPrefix).store,
     logger: logger.child({ component: 'store-sink' }),
-    metrics: createConsumerMetrics(registry, 'store'),
+    metrics: sinkMetrics,
   });
   lifecycle.onShutdown('drain', 'store-sink', () => sink.stop());
   await sink.start();
@@ -48,6 +51,7 @@ export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [
     rules: tuning.catalogue,
     logger: logger.child({ component: 'query-api' }),
     isReady: () => bus.isReady(),
+    stalled: () => [...sinkMetrics.stalled().map((s) => `store ${s}`), ...moreStalled()],
     rateLimitPerMinute: config.rateLimitPerMinute,
     https: config.tls === undefined ? undefined : { cert: config.tls.cert, key: config.tls.key },
     registry,
