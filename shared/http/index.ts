@@ -137,7 +137,14 @@ export interface HttpsOptions {
   clientCa?: string | undefined;
 }
 
-export function createHttpApp({ logger, bodyLimit, https }: { logger: Logger; bodyLimit?: number; https?: HttpsOptions | undefined }): FastifyInstance {
+/** How long a client may take: for its headers, between two of its bytes (idle), and for its whole request. */
+export interface HttpTimeouts {
+  headersMs: number;
+  idleMs: number;
+  requestMs: number;
+}
+
+export function createHttpApp({ logger, bodyLimit, https, timeouts }: { logger: Logger; bodyLimit?: number; https?: HttpsOptions | undefined; timeouts?: HttpTimeouts }): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({
     loggerInstance,
@@ -157,7 +164,25 @@ export function createHttpApp({ logger, bodyLimit, https }: { logger: Logger; bo
     // usernames in paths (OIDC subjects, service accounts) can be long
     routerOptions: { maxParamLength: 1024 },
     ...(bodyLimit === undefined ? {} : { bodyLimit }),
+    ...(timeouts === undefined ? {} : { connectionTimeout: timeouts.idleMs, requestTimeout: timeouts.requestMs }),
   });
+  if (timeouts !== undefined) {
+    app.server.headersTimeout = timeouts.headersMs;
+    // Node checks requestTimeout only every 30 s (connectionsCheckingInterval): a client trickling a byte
+    // at a time would keep its place that long. A request not received in full in time is cut off here.
+    const { requestMs } = timeouts;
+    app.addHook('onRequest', (request, _reply, done) => {
+      const raw = request.raw;
+      if (!raw.complete) {
+        const timer = setTimeout(() => {
+          if (!raw.complete) raw.destroy();
+        }, requestMs).unref();
+        raw.once('end', () => { clearTimeout(timer); });
+        raw.once('close', () => { clearTimeout(timer); });
+      }
+      done();
+    });
+  }
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // Graceful shutdown with keep-alive clients (kube-apiserver keeps its connection): once closing, answer

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bus, Topics } from '#shared/bus';
 import type { IngestToken } from '#shared/config';
-import { createHttpApp, createMetricsRegistry, registerHealthRoutes, replyHttpError, type HttpsOptions } from '#shared/http';
+import { createHttpApp, createMetricsRegistry, registerHealthRoutes, replyHttpError, type HttpsOptions, type HttpTimeouts } from '#shared/http';
 import type { Logger } from '#shared/logging';
 import { defaultEventLimits, type EventLimits } from '#shared/contracts';
+import { Counter } from 'prom-client';
+import { authenticateWebhook } from './identify.js';
 import { shedLoad } from './shed-load.js';
 import { webhookRoutes } from './routes/webhook.js';
 
@@ -23,6 +25,8 @@ export interface IngestAppDeps {
    * per-event limits (larger or deeper events go to the DLQ).
    */
   limits?: IngestLimits;
+  /** how long a client may take (defaults: headers 10 s, 30 s without a byte, 120 s for a whole batch) */
+  timeouts?: HttpTimeouts;
 }
 
 export interface IngestLimits extends EventLimits {
@@ -31,6 +35,12 @@ export interface IngestLimits extends EventLimits {
   /** items (events) of one request; a larger batch gets 413 before any item is looked at */
   maxBatchEvents: number;
 }
+/**
+ * A slow or stalled client must not hold a connection, or a place in the capacity, for long: kube-apiserver
+ * sends a batch at once, so ten seconds for the headers, thirty without a byte and two minutes for a whole
+ * (16 MiB) body are generous.
+ */
+export const defaultIngestTimeouts: HttpTimeouts = { headersMs: 10_000, idleMs: 30_000, requestMs: 120_000 };
 export const defaultIngestLimits: IngestLimits = { maxInFlight: 32, maxInFlightBytes: 256 * 1024 * 1024, maxBatchEvents: 5000, ...defaultEventLimits };
 
 /** How long a refused body is read on before the connection is closed. */
@@ -72,8 +82,9 @@ export function buildIngestApp({
   https,
   clientCertClusters = new Map(),
   limits = defaultIngestLimits,
+  timeouts = defaultIngestTimeouts,
 }: IngestAppDeps): FastifyInstance {
-  const app = createHttpApp({ logger, bodyLimit, https });
+  const app = createHttpApp({ logger, bodyLimit, https, timeouts });
   // Every body is taken as raw bytes: the route decodes gzip and JSON itself to answer precisely.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => {
@@ -85,7 +96,10 @@ export function buildIngestApp({
   });
   const registry = createMetricsRegistry('ingest');
   registerHealthRoutes(app, { isReady: () => bus.isReady(), registry });
+  const batches = new Counter({ name: 'kaudit_ingest_batches_total', help: 'Webhook requests, by HTTP status', labelNames: ['status'] as const, registers: [registry] });
+  // authentication first: only callers that authenticated count against capacity
+  const callerOf = authenticateWebhook(app, { tokens, clientCertClusters, batches });
   shedLoad(app, { ...limits, bodyLimit, registry });
-  webhookRoutes(app, { bus, topics, tokens, clientCertClusters, bodyLimit, logger, registry, now, eventLimits: limits, maxBatchEvents: limits.maxBatchEvents });
+  webhookRoutes(app, { bus, topics, callerOf, batches, bodyLimit, logger, registry, now, eventLimits: limits, maxBatchEvents: limits.maxBatchEvents });
   return app;
 }

@@ -1,16 +1,15 @@
-import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { z } from 'zod';
 import { isRetriable, errorMessage } from '#shared/errors';
-import { bearerToken, errorBodySchema, tokenLookup } from '#shared/http';
-import type { IngestToken } from '#shared/config';
+import { errorBodySchema } from '#shared/http';
 import type { Bus, Topics } from '#shared/bus';
 import type { Logger } from '#shared/logging';
 import type { EventLimits } from '#shared/contracts';
 import { splitItems } from '#shared/engine';
 import { acceptBatch } from '../accept-batch.js';
+import type { Caller } from '../identify.js';
 import { decodeBody } from '../decode-body.js';
 
 const outcomeSchema = z.object({
@@ -26,8 +25,9 @@ export function webhookRoutes(
   deps: {
     bus: Bus;
     topics: Topics;
-    tokens: IngestToken[];
-    clientCertClusters: ReadonlyMap<string, string>;
+    /** the authenticated caller (authenticateWebhook) */
+    callerOf: (request: FastifyRequest) => Caller;
+    batches: Counter<'status'>;
     bodyLimit: number;
     logger: Logger;
     registry: Registry;
@@ -37,34 +37,11 @@ export function webhookRoutes(
     maxBatchEvents: number;
   },
 ): void {
-  const { bus, topics, bodyLimit, logger, registry, now, clientCertClusters, eventLimits, maxBatchEvents } = deps;
-  const findCluster = tokenLookup(deps.tokens);
-  /**
-   * Who is calling: a client certificate that chains to the configured CA and whose subject CN is mapped to
-   * a cluster, else a bearer token. The certificate's subject is kept with the events.
-   */
-  function identify(request: FastifyRequest): { cluster: string; clientCertSubject?: string } | undefined {
-    const socket = request.raw.socket as Partial<TLSSocket>;
-    if (socket.authorized === true && typeof socket.getPeerCertificate === 'function') {
-      const cert = socket.getPeerCertificate();
-      const cn = cert.subject.CN;
-      const cluster = typeof cn === 'string' ? clientCertClusters.get(cn) : undefined;
-      if (cluster !== undefined) return { cluster, clientCertSubject: `CN=${String(cn)}` };
-    }
-    const token = bearerToken(request.headers.authorization);
-    const byToken = token === undefined ? undefined : findCluster(token);
-    return byToken === undefined ? undefined : { cluster: byToken.cluster };
-  }
+  const { bus, topics, bodyLimit, logger, registry, now, eventLimits, maxBatchEvents, callerOf, batches } = deps;
   const events = new Counter({
     name: 'kaudit_ingest_events_total',
     help: 'Audit events received by the webhook, by outcome',
     labelNames: ['cluster', 'outcome'] as const,
-    registers: [registry],
-  });
-  const batches = new Counter({
-    name: 'kaudit_ingest_batches_total',
-    help: 'Webhook requests, by HTTP status',
-    labelNames: ['status'] as const,
     registers: [registry],
   });
   const ackLatency = new Histogram({
@@ -89,14 +66,7 @@ export function webhookRoutes(
     },
     async (request, reply) => {
       const started = process.hrtime.bigint();
-      const identity = identify(request);
-      if (!identity) {
-        batches.inc({ status: '401' });
-        return reply
-          .code(401)
-          .header('www-authenticate', 'Bearer realm="kaudit-ingest"')
-          .send({ error: 'unauthorized', message: 'a client certificate or bearer token of a known cluster is required' });
-      }
+      const identity = callerOf(request);
       const raw = request.body;
       if (!Buffer.isBuffer(raw)) {
         return reply.code(400).send({ error: 'bad_request', message: 'request body is required' });

@@ -1,0 +1,56 @@
+import type { TLSSocket } from 'node:tls';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Counter } from 'prom-client';
+import type { IngestToken } from '#shared/config';
+import { bearerToken, tokenLookup } from '#shared/http';
+
+export interface Caller {
+  cluster: string;
+  /** the subject of the client certificate the cluster authenticated with, if any */
+  clientCertSubject?: string;
+}
+
+/**
+ * Who is calling the webhook, decided in the first hook, from the TLS handshake and the headers alone: a
+ * client certificate that chains to the configured CA and whose subject CN is mapped to a cluster, else a
+ * bearer token. An unknown caller gets 401 before its body is read and before it counts against ingest's
+ * capacity (shedLoad runs after this), so unauthenticated clients cannot hold ingest at 429.
+ */
+export function authenticateWebhook(
+  app: FastifyInstance,
+  { tokens, clientCertClusters, batches }: { tokens: readonly IngestToken[]; clientCertClusters: ReadonlyMap<string, string>; batches: Counter<'status'> },
+): (request: FastifyRequest) => Caller {
+  const findCluster = tokenLookup(tokens);
+  const callers = new WeakMap<FastifyRequest, Caller>();
+  function identify(request: FastifyRequest): Caller | undefined {
+    const socket = request.raw.socket as Partial<TLSSocket>;
+    if (socket.authorized === true && typeof socket.getPeerCertificate === 'function') {
+      const cert = socket.getPeerCertificate();
+      const cn = cert.subject.CN;
+      const cluster = typeof cn === 'string' ? clientCertClusters.get(cn) : undefined;
+      if (cluster !== undefined) return { cluster, clientCertSubject: `CN=${String(cn)}` };
+    }
+    const token = bearerToken(request.headers.authorization);
+    const byToken = token === undefined ? undefined : findCluster(token);
+    return byToken === undefined ? undefined : { cluster: byToken.cluster };
+  }
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'POST' || request.url.split('?')[0] !== '/v1/webhook') return;
+    const caller = identify(request);
+    if (caller === undefined) {
+      batches.inc({ status: '401' });
+      // the body is never read: the connection closes with the answer
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="kaudit-ingest"')
+        .header('connection', 'close')
+        .send({ error: 'unauthorized', message: 'a client certificate or bearer token of a known cluster is required' });
+    }
+    callers.set(request, caller);
+  });
+  return (request) => {
+    const caller = callers.get(request);
+    if (caller === undefined) throw new Error('webhook request without an authenticated caller');
+    return caller;
+  };
+}
