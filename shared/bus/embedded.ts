@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { open, rename, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '#shared/logging';
@@ -33,7 +33,7 @@ export function createEmbeddedBus({ dir, topics, logger }: { dir: string; topics
   async function saveOffsets(groupId: string, offsets: Record<string, number>): Promise<void> {
     const file = offsetsFile(groupId);
     const tmp = `${file}.tmp`;
-    const fh = await open(tmp, 'w');
+    const fh = await open(tmp, 'w', 0o600);
     try {
       await fh.writeFile(JSON.stringify(offsets));
       await fh.datasync();
@@ -58,7 +58,8 @@ export function createEmbeddedBus({ dir, topics, logger }: { dir: string; topics
   return {
     kind: 'embedded',
     async start() {
-      mkdirSync(path.join(dir, 'offsets'), { recursive: true });
+      mkdirSync(path.join(dir, 'offsets'), { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700);
       for (const t of topics) logs.set(t, await TopicLog.open(dir, t));
       ready = true;
     },

@@ -59,6 +59,9 @@ export function createLifecycle({ logger, exit = (code) => process.exit(code) }:
 
 /** Runs a service's start-up; a start-up failure prints one clear line and exits non-zero. */
 export function runMain(start: () => Promise<void>): void {
+  // Everything a kaudit process writes (bus logs, DuckDB and its WAL, staging files, tokens, keys) holds audit
+  // data or credentials: private to its user, whatever the shell's umask.
+  process.umask(0o077);
   start().catch((err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`kaudit: ${message}\n`);

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { severityRank, type Finding, type NormalizedRecord } from '#shared/contracts';
@@ -41,7 +40,12 @@ export interface Database {
   /** Runs one statement (e.g. a DELETE) on the write connection, queued behind writes; returns rows changed. */
   execute(sql: string, params?: SqlParams, types?: DuckDBType[]): Promise<number>;
   close(): Promise<void>;
+  /** a private directory for staged rows (`writeFiles`), emptied when the database is opened */
+  readonly stagingDir: string;
 }
+
+/** Where a database file's rows are staged: beside it, hidden. */
+export const stagingDirOf = (file: string): string => path.join(path.dirname(file), `.${path.basename(file)}.staging`);
 
 const insertRecords = insertFromNdjsonSql('records', [...recordColumns, rawColumn]);
 const upsertOffset = 'INSERT OR REPLACE INTO consumer_offsets (group_id, topic, "partition", next_offset) VALUES ($1, $2, $3, $4)';
@@ -100,6 +104,9 @@ export async function openDatabase(file: string, options: { memoryLimit?: string
   } catch (err) {
     throw new KauditError(errorCodes.storage, `cannot open DuckDB file ${file}: ${(err as Error).message}`, { cause: err });
   }
+  // DuckDB creates the file (and its WAL) with the process umask: private, as the rows are audit data
+  chmodSync(file, 0o600);
+  if (existsSync(`${file}.wal`)) chmodSync(`${file}.wal`, 0o600);
   const writer = await instance.connect();
   const reader = await instance.connect();
   for (const sql of schemaStatements) await writer.run(sql);
@@ -112,7 +119,10 @@ export async function openDatabase(file: string, options: { memoryLimit?: string
       throw new KauditError(errorCodes.storage, `cannot upgrade the records table of ${file}: ${(err as Error).message}`, { cause: err });
     }
   }
-  const staging = await mkdtemp(path.join(os.tmpdir(), 'kaudit-stage-'));
+  // Staged rows beside the database, private; the file has one owner, so what is there is a killed process's
+  const staging = stagingDirOf(file);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { mode: 0o700 });
   let queue: Promise<unknown> = Promise.resolve();
   let seq = 0;
 
@@ -156,8 +166,8 @@ export async function openDatabase(file: string, options: { memoryLimit?: string
         const finFile = path.join(staging, `findings-${String(n)}.ndjson`);
         try {
           await Promise.all([
-            records.length > 0 ? writeFile(recFile, ndjson(records, recordLine)) : undefined,
-            findings.length > 0 ? writeFile(finFile, ndjson(findings, findingLine)) : undefined,
+            records.length > 0 ? writeFile(recFile, ndjson(records, recordLine), { mode: 0o600 }) : undefined,
+            findings.length > 0 ? writeFile(finFile, ndjson(findings, findingLine), { mode: 0o600 }) : undefined,
           ]);
           return await load(records.length > 0 ? recFile : undefined, findings.length > 0 ? finFile : undefined, offset);
         } finally {
@@ -198,5 +208,6 @@ export async function openDatabase(file: string, options: { memoryLimit?: string
       instance.closeSync();
       await rm(staging, { recursive: true, force: true });
     },
+    stagingDir: staging,
   };
 }

@@ -2,7 +2,7 @@
 // generated tokens, the README's quick-start example run with bash exactly as written (only the ports
 // changed to free ones), an acknowledged batch surviving kill -9, and the same command on Kafka.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -76,6 +76,12 @@ describe('npm start (standalone)', () => {
     expect(out).toContain('{"accepted":1,"rejected":0,"errors":[]}');
     expect(out).toContain('"auditId":"5c3b8e2a-0d6e-4c55-9d0c-2a8f3f1e7b11"');
     expect(s.output()).not.toContain(tokenOf(cwd, 'ingest-tokens'));
+    // every file of the data directory (bus logs, DuckDB, tokens, keys, certificates) is private to its user
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? [path.join(dir, e.name), ...walk(path.join(dir, e.name))] : [path.join(dir, e.name)]));
+    const dataDir = path.join(cwd, 'data');
+    const exposed = [dataDir, ...walk(dataDir)].filter((f) => (statSync(f).mode & 0o077) !== 0);
+    expect(exposed).toEqual([]);
+    expect(walk(dataDir).some((f) => f.endsWith('kaudit.duckdb'))).toBe(true);
     await stop(s.child);
     expect(s.child.exitCode).toBe(0);
   });

@@ -4,7 +4,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
-import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Heap } from 'heap-js';
@@ -236,7 +235,7 @@ class LineFile {
   constructor(file: string) {
     this.file = file;
     // Large buffers: waiting for 'drain' every 16 KiB (the default) costs more than the writes.
-    this.stream = createWriteStream(file, { highWaterMark: 4 * 1024 * 1024 });
+    this.stream = createWriteStream(file, { highWaterMark: 4 * 1024 * 1024, mode: 0o600 });
   }
   add(line: string): Promise<void> | undefined {
     this.lines++;
@@ -392,7 +391,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   const findingsBySeverity: Record<string, number> = {};
   const written = { records: 0, findings: 0 };
   let loadMs = 0;
-  const stagingDir = await mkdtemp(path.join(os.tmpdir(), 'kaudit-replay-'));
+  const stagingDir = await mkdtemp(path.join(db.stagingDir, 'replay-'));
   let seq = 0;
   const newStaged = () => {
     const n = String(seq++);

@@ -3,7 +3,7 @@ import { createLifecycle, runMain } from '#shared/lifecycle';
 import { createLogger } from '#shared/logging';
 import { ensureGeneratedTls } from './generated-tls.js';
 import { runStandalone } from './run.js';
-import { generatedRedactionKey, generatedTokens } from './tokens.js';
+import { generatedRedactionKey, generatedTokens, privateDataDir } from './tokens.js';
 
 // `npm start`: ingest + analyzer + store + query API in one process. Embedded durable bus unless
 // KAFKA_BROKERS is set, in which case the same components talk to Kafka.
@@ -17,6 +17,7 @@ runMain(async () => {
       }),
     generatedRedactionKey,
   );
+  privateDataDir(config.ingest.dataDir);
   const logger = createLogger({ name: 'kaudit', level: config.ingest.logLevel });
   if (announced !== '') logger.info(announced);
   let kubeconfigs: { cluster: string; token: string; mtls: string }[] = [];

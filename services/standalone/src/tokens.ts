@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseApiTokens, parseIngestTokens, type ApiToken, type IngestToken } from '#shared/config';
 
@@ -18,8 +18,14 @@ function ensureFile(file: string, content: () => string): { text: string; create
   return { text: readFileSync(file, 'utf8'), created: true };
 }
 
+/** The data directory holds the bus, the database, tokens and keys: private to kaudit's user (0700). */
+export function privateDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+}
+
 export function generatedTokens(dataDir: string, announce: (message: string) => void): { ingest: IngestToken[]; api: ApiToken[] } {
-  mkdirSync(dataDir, { recursive: true });
+  privateDataDir(dataDir);
   const files = tokenFiles(dataDir);
   const ingest = ensureFile(files.ingest, () => `default=${newToken()}\n`);
   const api = ensureFile(files.api, () => `admin:admin=${newToken()}\nanalyst:analyst=${newToken()}\nviewer:viewer=${newToken()}\n`);
@@ -30,7 +36,7 @@ export function generatedTokens(dataDir: string, announce: (message: string) => 
 
 /** The redaction key of `npm start` (KAUDIT_REDACTION_KEY unset): generated once, 0600, like the tokens. */
 export function generatedRedactionKey(dataDir: string): Buffer {
-  mkdirSync(dataDir, { recursive: true });
+  privateDataDir(dataDir);
   const file = path.join(dataDir, 'redaction-key');
   return Buffer.from(ensureFile(file, () => `${randomBytes(32).toString('hex')}\n`).text.trim(), 'utf8');
 }
