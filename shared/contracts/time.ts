@@ -5,7 +5,7 @@ export const rfc3339Time = z.iso.datetime({ offset: true, error: 'must be an RFC
 
 /** The time an RFC 3339 string names, or undefined when it is not one (`yesterday`, `2026-11-01`, no zone). */
 export function parseRfc3339(value: string): Date | undefined {
-  return rfc3339Time.safeParse(value).success ? new Date(value) : undefined;
+  return rfc3339Time.safeParse(value).success && auditTime(value) !== undefined ? new Date(value) : undefined;
 }
 
 /** The error for an option that is not an RFC 3339 time. */

@@ -52,3 +52,38 @@ describe('query API protection', () => {
     for (let i = 0; i < limit + 2; i++) expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
   });
 });
+
+describe('query API parameters that are no time the store holds', () => {
+  let db: Database;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    db = await openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), 'kaudit-params-')), 'k.duckdb'));
+    app = await buildStoreApp({ db, tokens: Object.values(apiTokens), logger: silentLogger(), isReady: () => true, rateLimitPerMinute: 10_000 });
+  });
+  afterAll(async () => {
+    await app.close();
+    await db.close();
+  });
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+  it('answers 400 naming the parameter for tampered cursors and far-future times, never 500', async () => {
+    const headers = { authorization: `Bearer ${apiTokens.analyst.token}` };
+    const tampered = [b64(['+275760-09-13T00:00:00.000Z', 'x']), b64(['2026-02-30T00:00:00Z', 'x']), b64(['2026-01-01T00:00:00Z', 'k'.repeat(5000)]), 'not-base64!', b64({ a: 1 })];
+    for (const url of ['/v1/findings', '/v1/events', '/v1/credentials']) {
+      for (const cursor of tampered) {
+        const r = await app.inject({ url: `${url}?cursor=${encodeURIComponent(cursor)}`, headers });
+        expect(r.statusCode, `${url} ${cursor.slice(0, 20)}`).toBe(400);
+        expect(r.body).toContain('cursor');
+      }
+    }
+    for (const since of ['9999-12-31T23:59:59-23:59', '0000-01-01T00:00:00Z']) {
+      for (const url of ['/v1/findings', '/v1/events', '/v1/stats']) {
+        const r = await app.inject({ url: `${url}?since=${encodeURIComponent(since)}`, headers });
+        expect(r.statusCode, `${url} ${since}`).toBe(400);
+        expect(r.body).toContain('since');
+      }
+    }
+    // and a real far-away time still works
+    expect((await app.inject({ url: `/v1/findings?since=${encodeURIComponent('9999-12-31T00:00:00Z')}`, headers })).statusCode).toBe(200);
+  });
+});
