@@ -20,6 +20,7 @@ export const recordSchema = z.object({
   level: z.string().nullable(),
   eventTime: rfc3339Time,
   eventTimeInferred: z.boolean().describe('the event carries no usable time: eventTime is the receive time (replay: the time of the events beside it)'),
+  claimedEventTime: rfc3339Time.nullable().describe("the event's own time when it lay more than 5 minutes after its receipt: eventTime is then the receive time"),
   invalidTimestamps: z.array(z.string()).describe("the event's time fields whose value is no real time (e.g. 2026-02-30T00:00:00Z)"),
   receivedAt: rfc3339Time,
   // What was asked: the recorded verb, and the attributes re-derived from requestURI + HTTP semantics.

@@ -54,9 +54,18 @@ function cleanExtra(extra: Record<string, string[] | null> | null | undefined): 
  * identity and credential, and the authorizer's attribution. kaudit's own RBAC verdict is added by the
  * engine, which holds the RBAC model (see engine.ts); here it starts unknown.
  */
+/**
+ * How far after its receipt an event's own time may lie (clock skew between the API server and kaudit).
+ * Beyond it the time is a claim, not a fact: one event dated 9999-12-31 would otherwise open a gap of
+ * millennia for audit-silence and keep it shut for good, sit atop every newest-first list and never expire.
+ */
+export const maxFutureSkewMs = 5 * 60_000;
+
 export function normalize(envelope: Envelope, digest = envelope.eventDigest ?? eventDigest(envelope.event)): NormalizedRecord {
   const { event, cluster, receivedAt, transport } = envelope;
   const time = eventTime(event, receivedAt);
+  const received = Date.parse(receivedAt);
+  const future = !time.inferred && Date.parse(time.time) - received > maxFutureSkewMs;
   const user = event.user ?? undefined;
   const annotations = event.annotations ?? {};
   const sourceIps = event.sourceIPs ?? [];
@@ -70,8 +79,9 @@ export function normalize(envelope: Envelope, digest = envelope.eventDigest ?? e
     stage: present(event.stage) ?? (event.responseStatus ? 'ResponseComplete' : 'RequestReceived'),
     eventDigest: digest,
     level: present(event.level) ?? null,
-    eventTime: time.time,
+    eventTime: future ? new Date(received).toISOString() : time.time,
     eventTimeInferred: time.inferred,
+    claimedEventTime: future ? time.time : null,
     invalidTimestamps: time.invalid,
     receivedAt: new Date(receivedAt).toISOString(),
     verb: event.verb ?? '',

@@ -11,9 +11,13 @@ export interface Retention {
 }
 
 const dayMs = 86_400_000;
-// Table names are constants; the cut-off is a bound parameter.
-const deleteRecords = 'DELETE FROM records WHERE event_time < CAST($1 AS TIMESTAMP)';
-const deleteFindings = 'DELETE FROM findings WHERE event_time < CAST($1 AS TIMESTAMP)';
+// Table names are constants; the cut-off is a bound parameter. A row goes when both its event time and its
+// receipt are past the cut-off: an event dated 1970 on arrival is not deleted at once (hiding it), and a
+// finding goes only with the last record of its request.
+const deleteRecords = 'DELETE FROM records WHERE event_time < CAST($1 AS TIMESTAMP) AND received_at < CAST($1 AS TIMESTAMP)';
+const deleteFindings =
+  'DELETE FROM findings WHERE event_time < CAST($1 AS TIMESTAMP) AND NOT EXISTS (' +
+  'SELECT 1 FROM records r WHERE r.cluster = findings.cluster AND r.audit_id = findings.audit_id AND (r.event_time >= CAST($1 AS TIMESTAMP) OR r.received_at >= CAST($1 AS TIMESTAMP)))';
 
 /**
  * KAUDIT_RETENTION_DAYS: deletes records and findings whose event_time is older than `days` before now,

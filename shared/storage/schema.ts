@@ -18,6 +18,7 @@ export const recordColumns: Column[] = [
   c('level', 'VARCHAR', 'level'),
   c('event_time', 'TIMESTAMP NOT NULL', 'eventTime'),
   c('event_time_inferred', 'BOOLEAN', 'eventTimeInferred'),
+  c('claimed_event_time', 'TIMESTAMP', 'claimedEventTime'),
   c('invalid_timestamps', 'VARCHAR[]', 'invalidTimestamps'),
   c('received_at', 'TIMESTAMP NOT NULL', 'receivedAt'),
   c('verb', 'VARCHAR', 'verb'),

@@ -12,7 +12,7 @@ import { createEngine, createRedactor, eventDigest, normalize } from '#shared/en
 import { allTopics, createEmbeddedBus, topicNames } from '#shared/bus';
 import { silentLogger } from '#shared/logging';
 import { buildIngestApp } from '../../services/ingest/src/app.js';
-import { openDatabase } from '#shared/storage';
+import { openDatabase, startRetention } from '#shared/storage';
 import { auditEventOf, envelopeOf, eventList } from '#shared/testing';
 import { replay } from '../../services/replay/src/replay.js';
 import { getJson, ingestToken, postEvents, startPipeline, type Pipeline } from '../helpers/pipeline.js';
@@ -220,6 +220,46 @@ describe('the event digest', () => {
     } finally {
       await app.close();
       await bus.close();
+    }
+  });
+});
+
+describe('event times that lie', () => {
+  it('takes the receive time for an event dated far after its receipt, keeps the claim, and audit-silence stays sound', () => {
+    const engine = createEngine();
+    const at = (auditID: string, stageTimestamp: string, receivedAt: string) => engine.analyze({ ...envelopeOf(auditEventOf({ auditID, stageTimestamp, requestReceivedTimestamp: undefined })), receivedAt });
+    expect(at('t0', '2026-12-01T10:00:00.000000Z', '2026-12-01T10:00:01.000Z').findings.map((f) => f.ruleId)).not.toContain('audit-silence');
+    const liar = at('liar', '9999-12-31T23:59:59.000000Z', '2026-12-01T10:00:02.000Z');
+    expect(liar.record.eventTime).toBe('2026-12-01T10:00:02.000Z');
+    expect(liar.record.claimedEventTime).toBe('9999-12-31T23:59:59.000Z');
+    expect(liar.findings.map((f) => f.ruleId)).not.toContain('audit-silence');
+    // a little clock skew is not a lie
+    expect(at('skew', '2026-12-01T10:03:00.000000Z', '2026-12-01T10:00:03.000Z').record.claimedEventTime).toBeNull();
+    // the rule still sees a real gap afterwards (it was not shut off by the year 9999)
+    expect(at('after-gap', '2026-12-01T11:00:00.000000Z', '2026-12-01T11:00:01.000Z').findings.map((f) => f.ruleId)).toContain('audit-silence');
+  });
+
+  it('retention keeps an event dated 1970 that arrived recently, with its finding, and removes what is old on both counts', async () => {
+    const db = await openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), 'kaudit-ret-lie-')), 'r.duckdb'));
+    try {
+      const engine = createEngine();
+      const now = Date.now();
+      const anonymous = { user: { username: 'system:anonymous', groups: ['system:unauthenticated'] }, annotations: { 'authorization.k8s.io/decision': 'allow' } };
+      const recent = engine.analyze({ ...envelopeOf(auditEventOf({ auditID: 'dated-1970', stageTimestamp: '1970-01-01T00:00:00Z', requestReceivedTimestamp: undefined, ...anonymous })), receivedAt: new Date(now).toISOString() });
+      const old = engine.analyze({ ...envelopeOf(auditEventOf({ auditID: 'really-old', stageTimestamp: '2020-01-01T00:00:00Z', requestReceivedTimestamp: undefined, ...anonymous })), receivedAt: '2020-01-01T00:00:01.000Z' });
+      expect(recent.findings.length).toBeGreaterThan(0);
+      await db.write({ records: [recent, old].map((a) => ({ record: a.record, event: a.event })), findings: [...recent.findings, ...old.findings] });
+      const retention = startRetention({ db, days: 30, logger: silentLogger(), firstRunMs: 3_600_000, now: () => now });
+      try {
+        const deleted = await retention.runOnce();
+        expect(deleted.records).toBe(1);
+        expect(await db.query('SELECT audit_id FROM records')).toEqual([{ audit_id: 'dated-1970' }]);
+        expect(new Set((await db.query('SELECT audit_id FROM findings')).map((r) => r.audit_id))).toEqual(new Set(['dated-1970']));
+      } finally {
+        await retention.stop();
+      }
+    } finally {
+      await db.close();
     }
   });
 });
