@@ -263,3 +263,30 @@ describe('event times that lie', () => {
     }
   });
 });
+
+describe('client-chosen audit IDs', () => {
+  it('count every request in a window even when they share one auditID, and a redelivered event once', () => {
+    const engine = createEngine();
+    const scan = (i: number) =>
+      engine.analyze(
+        envelopeOf(
+          auditEventOf({
+            auditID: 'chosen-by-the-client',
+            user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
+            sourceIPs: ['203.0.113.50'],
+            requestURI: `/api/v1/namespaces/ns-${String(i)}/secrets`,
+            responseStatus: { code: 403 },
+            stageTimestamp: `2026-12-01T10:00:${String(i).padStart(2, '0')}.000000Z`,
+            requestReceivedTimestamp: undefined,
+          }),
+        ),
+      ).findings.map((f) => f.ruleId);
+    const fired = Array.from({ length: 20 }, (_, i) => scan(i)).flat();
+    expect(fired).toContain('anonymous-scan');
+
+    const again = createEngine();
+    const same = envelopeOf(auditEventOf({ auditID: 'redelivered', user: { username: 'system:anonymous', groups: ['system:unauthenticated'] }, sourceIPs: ['203.0.113.51'], responseStatus: { code: 403 } }));
+    const once = Array.from({ length: 25 }, () => again.analyze(same).findings.map((f) => f.ruleId)).flat();
+    expect(once).not.toContain('anonymous-scan');
+  });
+});

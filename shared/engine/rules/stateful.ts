@@ -13,7 +13,7 @@ const t = (r: NormalizedRecord) => Date.parse(r.eventTime);
 /** A sliding window's state: the latest event times (at most the threshold) and the events they belong to. */
 interface Window {
   times: number[];
-  /** `auditId|stage` per time (absent in state written before events were kept: counted as unknown) */
+  /** `auditId|stage|eventDigest` per time (absent in state written before events were kept: counted as unknown) */
   events?: string[];
   reportedAt: number | null;
 }
@@ -26,7 +26,9 @@ interface Window {
  */
 function windowCount(state: RuleState, key: string, record: NormalizedRecord, windowMs: number, threshold: number): number | undefined {
   const now = t(record);
-  const event = `${record.auditId}|${record.stage}`;
+  // the digest too: a client chooses its auditID (kube-apiserver copies its Audit-ID header), so 30 requests
+  // sharing one are 30 events, while a redelivered event (byte for byte the same) is still one
+  const event = `${record.auditId}|${record.stage}|${record.eventDigest}`;
   const w = state.get<Window>(key) ?? { times: [], reportedAt: null };
   const events = w.events ?? w.times.map(() => '');
   if (events.includes(event)) return undefined;
