@@ -43,6 +43,18 @@ export interface ConsumerMetrics {
   /** partitions whose batch has failed again and again for longer than the stall time, e.g. `kaudit.records/2 for 75 s` */
   stalled(): string[];
 }
+/** A batch handler whose failures are reported to `metrics` (counted, watched for a stall) before they propagate. */
+export function reportingFailures<B extends Parameters<ConsumerMetrics['failed']>[0]>(handle: (batch: B) => Promise<void>, metrics: ConsumerMetrics | undefined): (batch: B) => Promise<void> {
+  return async (batch) => {
+    try {
+      await handle(batch);
+    } catch (err) {
+      metrics?.failed(batch);
+      throw err;
+    }
+  };
+}
+
 /** How long a partition may fail before it counts as stalled (readiness and kaudit_consumer_stalled). */
 export const defaultStallAfterMs = 60_000;
 

@@ -1,6 +1,6 @@
 import { dlqMessage, type Batch, type Bus, type OutMessage, type Subscription, type Topics } from '#shared/bus';
 import type { Engine } from '#shared/engine';
-import { createConsumerMetrics } from '#shared/http';
+import { createConsumerMetrics, reportingFailures } from '#shared/http';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '#shared/logging';
 import { createProcessMessage } from './process-message.js';
@@ -44,15 +44,6 @@ export function createAnalyzer({ bus, engine, topics, groupId, logger, now = () 
     logger.info({ restored, keys: engine.state.size }, 'rule state restored');
   }
 
-  async function handleBatch(batch: Batch): Promise<void> {
-    try {
-      await handle(batch);
-    } catch (err) {
-      consumerMetrics?.failed(batch);
-      throw err;
-    }
-  }
-
   async function handle(batch: Batch): Promise<void> {
     const started = process.hrtime.bigint();
     const records: OutMessage[] = [];
@@ -89,7 +80,7 @@ export function createAnalyzer({ bus, engine, topics, groupId, logger, now = () 
       subscription = await bus.consume({
         groupId,
         topics: [topics.events],
-        handler: handleBatch,
+        handler: reportingFailures(handle, consumerMetrics),
         // On every assignment (start and rebalance) take the latest state of every key from the compacted
         // state topic: after a rebalance it holds what the partitions' previous owner wrote.
         onAssign: restoreState,

@@ -1,7 +1,7 @@
 import { findingParser, recordMessageParser, type Finding, type RecordMessage } from '#shared/contracts';
 import { dlqMessage, type Batch, type Bus, type InMessage, type OutMessage, type Subscription, type Topics } from '#shared/bus';
 import { KauditError, errorCodes } from '#shared/errors';
-import type { ConsumerMetrics } from '#shared/http';
+import { reportingFailures, type ConsumerMetrics } from '#shared/http';
 import type { Logger } from '#shared/logging';
 import type { Database } from '#shared/storage';
 
@@ -51,15 +51,6 @@ export function createSink({ bus, db, topics, groupId, logger, now = () => new D
       const a = await writeSplitting(rows.slice(0, mid), isRecords);
       const b = await writeSplitting(rows.slice(mid), isRecords);
       return { stored: a.stored + b.stored, refused: [...a.refused, ...b.refused] };
-    }
-  }
-
-  async function handleBatch(batch: Batch): Promise<void> {
-    try {
-      await handle(batch);
-    } catch (err) {
-      metrics?.failed(batch);
-      throw err;
     }
   }
 
@@ -113,7 +104,7 @@ export function createSink({ bus, db, topics, groupId, logger, now = () => new D
       subscription = await bus.consume({
         groupId,
         topics: [topics.records, topics.findings],
-        handler: handleBatch,
+        handler: reportingFailures(handle, metrics),
         positionOf: (topic, partition) => db.storedOffset(groupId, topic, partition),
       });
     },
