@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Envelope } from '#shared/contracts';
-import { auditEventSchema, auditTime } from '#shared/contracts';
+import { auditEventSchema } from '#shared/contracts';
+import { eventTime } from '#shared/engine';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const corpusDir = path.resolve(repoRoot, '..', 'shared', 'corpus');
@@ -65,14 +66,9 @@ export function auditEventOf(fields: Record<string, unknown>): Record<string, un
 
 /** An envelope as ingest writes one: received when the event happened (or on 2026-01-01 when it has no time). */
 export function envelopeOf(event: unknown, cluster = 'test', tls = true): Envelope {
-  const e = (event ?? {}) as Record<string, unknown>;
-  const own = [e.stageTimestamp, e.requestReceivedTimestamp, e.timestamp].map((v) => (typeof v === 'string' ? auditTime(v) : undefined)).find((v) => v !== undefined);
-  return {
-    cluster,
-    receivedAt: own ?? '2026-01-01T00:00:00.000Z',
-    transport: { tls },
-    event: auditEventSchema.parse(event),
-  };
+  const parsed = auditEventSchema.parse(event);
+  // the engine's own reading of the event's time (the receive time stands in for an event without one)
+  return { cluster, receivedAt: eventTime(parsed, '2026-01-01T00:00:00.000Z').time, transport: { tls }, event: parsed };
 }
 
 /**
