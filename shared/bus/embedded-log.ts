@@ -39,7 +39,7 @@ export class TopicLog {
   static async open(dir: string, topic: string): Promise<TopicLog> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const file = path.join(dir, `${topic}.log`);
-    // raw events (credentials included) live here: private to kaudit's user
+    // every request's objects live here: private to kaudit's user
     const fh = await open(file, 'a+', 0o600);
     await fh.chmod(0o600);
     const log = new TopicLog(file, fh);

@@ -21,7 +21,7 @@ export function createBus({ config, clientId, logger }: { config: BusConfig; cli
         partitions: config.partitions,
         logger,
         compactedTopics: [topics.state],
-        // the raw events (credentials unredacted) are kept only this long
+        // the events (every request's objects) are kept only this long
         retentionMs: { [topics.events]: config.eventsRetentionHours * 3_600_000 },
       })
     : createEmbeddedBus({ dir: config.dir, topics: all, logger });

@@ -31,7 +31,7 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9._-]*$/, 'only letters, digits, dot, underscore and dash')
     .default('kaudit.'),
   KAUDIT_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
-  /** retention of the raw `events` topic when kaudit creates it (the only place credentials are kept unredacted) */
+  /** retention of the raw `events` topic when kaudit creates it (events as received, credentials redacted by ingest) */
   KAUDIT_EVENTS_RETENTION_HOURS: z.coerce.number().int().min(1).max(87_600).default(168),
   KAUDIT_BODY_LIMIT: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
   KAUDIT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

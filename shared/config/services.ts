@@ -16,6 +16,8 @@ export interface IngestConfig extends CommonConfig {
   allowPlaintextRemote: boolean;
   /** load shedding (KAUDIT_INGEST_MAX_INFLIGHT[_BYTES]) and per-event limits (KAUDIT_MAX_EVENT_BYTES, KAUDIT_MAX_JSON_DEPTH) */
   limits: { maxInFlight: number; maxInFlightBytes: number; maxBatchEvents: number; maxEventBytes: number; maxDepth: number };
+  /** Key of the redaction markers' hashes (ingest redacts before the bus); undefined: a random key per process. */
+  redactionKey: Buffer | undefined;
 }
 export interface AnalyzerConfig extends CommonConfig {
   /** health and metrics port (microservice mode; npm start reports the analyzer on the API port) */
@@ -55,7 +57,7 @@ function required<T>(value: T[] | undefined, variable: string): T[] {
 }
 
 // Each loader reads only what its service needs. `process.env` is read here and nowhere else.
-export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestTokens(raw)): IngestConfig {
+export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestTokens(raw), redactionKey = readRedactionKey(raw)): IngestConfig {
   const env = parseEnv(raw);
   const tls = readTls(raw);
   return {
@@ -74,6 +76,7 @@ export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestT
       maxEventBytes: env.KAUDIT_MAX_EVENT_BYTES,
       maxDepth: env.KAUDIT_MAX_JSON_DEPTH,
     },
+    redactionKey,
   };
 }
 
@@ -135,9 +138,10 @@ export function loadStandaloneConfig(
   const ingest = readIngestTokens(raw);
   const api = readApiTokens(raw);
   const generated = ingest === undefined || api === undefined ? fallbackTokens(commonConfig(env).dataDir) : undefined;
+  const redactionKey = readRedactionKey(raw) ?? fallbackRedactionKey(commonConfig(env).dataDir);
   return {
-    ingest: loadIngestConfig(raw, ingest ?? generated?.ingest),
-    analyzer: loadAnalyzerConfig(raw, readRedactionKey(raw) ?? fallbackRedactionKey(commonConfig(env).dataDir)),
+    ingest: loadIngestConfig(raw, ingest ?? generated?.ingest, redactionKey),
+    analyzer: loadAnalyzerConfig(raw, redactionKey),
     store: loadStoreConfig(raw, api ?? generated?.api),
   };
 }

@@ -9,5 +9,5 @@ export { unwrapDocument } from './unwrap.js';
 export { defaultRuleSettings, type RuleSettings, type RuleCategory } from './rules/types.js';
 export { applyTuning, loadTuning, CelLoadError, type Tuning, type TuningInput } from './tuning/index.js';
 export { RuleState, type StateChange } from './state/index.js';
-export { createRedactor, type Redactor } from './redact.js';
+export { createRedaction, createRedactor, type Redaction, type Redactor } from './redact.js';
 export { isObj, type Obj } from './rules/objects.js';

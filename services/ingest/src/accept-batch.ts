@@ -1,6 +1,7 @@
 import { auditEventParser, defaultEventLimits, eventDigestOfJson, jsonDepthExceeds, sizeViolation, tooDeep, type Envelope, type EventLimits } from '#shared/contracts';
 import { dlqMessage, messageKey, type Bus, type OutMessage, type Topics } from '#shared/bus';
 import type { z } from 'zod';
+import type { Redaction } from '#shared/engine';
 
 export interface BatchOutcome {
   accepted: number;
@@ -33,7 +34,8 @@ function describe(error: z.ZodError): string {
 
 /**
  * Validates every item of a webhook body; valid events go to `events` in an envelope, invalid ones to
- * the DLQ with the reason and the original item. Resolves once both are durably on the bus.
+ * the DLQ with the reason and the item. Both redacted first: no credential reaches the bus. Resolves once
+ * both are durably on the bus.
  */
 export async function acceptBatch({
   items,
@@ -44,6 +46,7 @@ export async function acceptBatch({
   topics,
   now,
   limits = defaultEventLimits,
+  redaction,
 }: {
   /** the body's items (splitItems) */
   items: readonly unknown[];
@@ -55,20 +58,26 @@ export async function acceptBatch({
   topics: Topics;
   now: Date;
   limits?: EventLimits;
+  /** credentials replaced before anything is written (events and DLQ items alike) */
+  redaction: Redaction;
 }): Promise<BatchOutcome> {
   const receivedAt = now.toISOString();
   const events: OutMessage[] = [];
   const dlq: OutMessage[] = [];
   const outcome: BatchOutcome = { accepted: 0, rejected: 0, errors: [] };
 
-  const reject = (item: unknown, index: number, reason: string, raw?: Buffer) => {
-    dlq.push(dlqMessage({ key: messageKey(cluster, undefined), value: raw ?? serialized(item), reason, step: 'ingest-validate', time: receivedAt, cluster }));
+  const reject = (item: unknown, index: number, why: string, walk = true) => {
+    // the reason may quote the item (a wrong enum value, say): redacted too
+    const reason = redaction.text(why);
+    // an item nested too deeply to walk is redacted as JSON text
+    const value = walk ? serialized(redaction.value(item)) : Buffer.from(redaction.text(serialized(item).toString('utf8')));
+    dlq.push(dlqMessage({ key: messageKey(cluster, undefined), value, reason, step: 'ingest-validate', time: receivedAt, cluster }));
     outcome.rejected++;
     if (outcome.errors.length < maxReportedErrors) outcome.errors.push({ index, reason });
   };
   items.forEach((item, index) => {
     if (jsonDepthExceeds(item, limits.maxDepth)) {
-      reject(item, index, tooDeep(limits));
+      reject(item, index, tooDeep(limits), false);
       return;
     }
     const parsed = auditEventParser.safeParse(item);
@@ -83,7 +92,10 @@ export async function acceptBatch({
       return;
     }
     const transport = { tls, ...(clientCertSubject === undefined ? {} : { clientCertSubject }) };
-    const value = Buffer.from(envelopeJson({ cluster, receivedAt, transport, eventDigest: eventDigestOfJson(eventJson) }, eventJson));
+    // the digest of the event as received, so it does not depend on the redaction key
+    const eventDigest = eventDigestOfJson(eventJson);
+    const redacted = redaction.event(parsed.data);
+    const value = Buffer.from(envelopeJson({ cluster, receivedAt, transport, eventDigest }, redacted === parsed.data ? eventJson : JSON.stringify(redacted)));
     events.push({ key: messageKey(cluster, parsed.data.user?.username ?? undefined), value });
     outcome.accepted++;
   });

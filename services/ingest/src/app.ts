@@ -5,6 +5,7 @@ import { createHttpApp, createMetricsRegistry, registerHealthRoutes, replyHttpEr
 import type { Logger } from '#shared/logging';
 import { defaultEventLimits, type EventLimits } from '#shared/contracts';
 import { Counter } from 'prom-client';
+import { createRedaction, type Redaction } from '#shared/engine';
 import { authenticateWebhook } from './identify.js';
 import { shedLoad } from './shed-load.js';
 import { webhookRoutes } from './routes/webhook.js';
@@ -27,6 +28,8 @@ export interface IngestAppDeps {
   limits?: IngestLimits;
   /** how long a client may take (defaults: headers 10 s, 30 s without a byte, 120 s for a whole batch) */
   timeouts?: HttpTimeouts;
+  /** replaces credentials before events and rejected items reach the bus (default: a random key) */
+  redaction?: Redaction;
 }
 
 export interface IngestLimits extends EventLimits {
@@ -83,6 +86,7 @@ export function buildIngestApp({
   clientCertClusters = new Map(),
   limits = defaultIngestLimits,
   timeouts = defaultIngestTimeouts,
+  redaction = createRedaction(),
 }: IngestAppDeps): FastifyInstance {
   const app = createHttpApp({ logger, bodyLimit, https, timeouts });
   // Every body is taken as raw bytes: the route decodes gzip and JSON itself to answer precisely.
@@ -100,6 +104,6 @@ export function buildIngestApp({
   // authentication first: only callers that authenticated count against capacity
   const callerOf = authenticateWebhook(app, { tokens, clientCertClusters, batches });
   shedLoad(app, { ...limits, bodyLimit, registry });
-  webhookRoutes(app, { bus, topics, callerOf, batches, bodyLimit, logger, registry, now, eventLimits: limits, maxBatchEvents: limits.maxBatchEvents });
+  webhookRoutes(app, { bus, topics, callerOf, batches, bodyLimit, logger, registry, now, eventLimits: limits, maxBatchEvents: limits.maxBatchEvents, redaction });
   return app;
 }

@@ -3,6 +3,7 @@ import { topicNames, type Bus } from '#shared/bus';
 import { configError, type IngestConfig } from '#shared/config';
 import type { Lifecycle } from '#shared/lifecycle';
 import type { Logger } from '#shared/logging';
+import { createRedaction } from '#shared/engine';
 import { buildIngestApp } from './app.js';
 
 const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -28,6 +29,9 @@ export async function runIngest({ config, bus, logger, lifecycle }: {
   if (config.tls && config.tls.clientCa === undefined && config.clientCertClusters.size > 0) {
     throw configError('KAUDIT_INGEST_CLIENT_CERTS', 'client certificates need the CA that signs them: set KAUDIT_TLS_CLIENT_CA');
   }
+  if (config.redactionKey === undefined) {
+    logger.warn('KAUDIT_REDACTION_KEY is not set: redaction markers use a random key and compare only within this process');
+  }
   const app = buildIngestApp({
     bus,
     topics: topicNames(config.bus.topicPrefix),
@@ -37,6 +41,7 @@ export async function runIngest({ config, bus, logger, lifecycle }: {
     https: config.tls,
     clientCertClusters: config.clientCertClusters,
     limits: config.limits,
+    redaction: createRedaction(config.redactionKey),
   });
   lifecycle.onShutdown('stop-accepting', 'ingest-http', () => app.close());
   await app.listen({ host: config.host, port: config.port });

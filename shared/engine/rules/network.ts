@@ -1,6 +1,7 @@
 import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
 import { inApiGroup, arr, field, isObj, isWrite, str, succeeded, writtenObject, type Obj } from './objects.js';
 import type { Rule } from './types.js';
+import { awsKeyId, embeddedCredentialNames, hasJwt, isCredentialName, pemPrivateKey } from '../credential-text.js';
 
 const kubeletReadOnlyPort = '10255';
 // Proxy paths, current (`…/services/<name>/proxy`) and deprecated (`/api/v1/proxy/…`).
@@ -243,82 +244,8 @@ export const networkPolicyRemoved: Rule = {
 };
 
 // ---- credentials in ConfigMaps ----
-// Names: word-wise, so `db_password`, `clientSecret`, `API_KEY`, `aws_access_key_id` and `dbpassword`
-// match but `max_tokens`, `tokenizer` do not; names that refer to a credential instead of holding one
-// (`secretName`, `tokenFile`, `passwordPath`, `tokenUrl`) are not credentials. Values: AWS access key
-// ids, PEM private keys, JWTs, and `name = value` / `name: value` / `"name": "value"` lines inside
-// properties, env, YAML, INI or JSON files stored as one key. Evidence names keys and kinds, never values.
-
-const credentialWord = /(?:password|passwd|passphrase|secret|token)$/;
-const credentialPair = new Set(['apikey', 'accesskey', 'privatekey', 'secretkey']);
-const referenceWord = new Set([
-  'name', 'names', 'ref', 'file', 'path', 'dir', 'url', 'uri', 'endpoint', 'type', 'mode', 'ttl', 'expiry',
-  'expiration', 'length', 'size', 'enabled', 'header', 'namespace', 'policy', 'version', 'format',
-]);
-
-function nameWords(name: string): string[] {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((w) => w !== '');
-}
-
-export function isCredentialName(name: string): boolean {
-  if (name.length > 128) return false;
-  const words = nameWords(name);
-  const last = words.at(-1);
-  if (last === undefined || referenceWord.has(last)) return false;
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i] ?? '';
-    if (credentialWord.test(w) || /(?:password|passphrase|secret)s$/.test(w) || credentialPair.has(w)) return true;
-    if (credentialPair.has(w + (words[i + 1] ?? ''))) return true;
-  }
-  return false;
-}
-
-const awsKeyId = /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/;
-const pemPrivateKey = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----/;
-// Bounded quantifiers throughout: ConfigMap values are up to 1 MiB of attacker-chosen text.
-const assignmentLine = /^[\s"'{,-]{0,64}([A-Za-z][A-Za-z0-9_.-]{0,127})["']?[ \t]{0,16}[:=][ \t]{0,16}(\S?)/;
-const jsonPair = /"([A-Za-z][A-Za-z0-9_.-]{0,127})"[ \t]{0,16}:[ \t]{0,16}"([^"\s$]?)/g;
-
-function hasJwt(value: string): boolean {
-  if (!value.includes('eyJ')) return false;
-  // Tokens are runs of base64url characters and dots; splitting keeps the scan linear.
-  for (const token of value.split(/[^A-Za-z0-9_.-]+/)) {
-    if (!token.startsWith('eyJ')) continue;
-    const parts = token.split('.');
-    if (parts.length === 3 && parts.every((p) => p.length >= 8)) return true;
-  }
-  return false;
-}
-
-/** Empty, null, or a reference resolved elsewhere (`${VAR}`, `$(VAR)`, `{{ template }}`): no credential here. */
-function placeholder(value: string): boolean {
-  return value === '' || value === 'null' || value === '~' || value.startsWith('${') || value.startsWith('$(') || value.startsWith('{{');
-}
-
-/** Names of credential-like settings assigned a non-empty, non-reference value inside a file-like value. */
-function embeddedCredentialNames(value: string): string[] {
-  const names = new Set<string>();
-  for (const line of value.split('\n')) {
-    const m = assignmentLine.exec(line);
-    const name = m?.[1];
-    const rest = m?.[2];
-    if (name !== undefined && rest !== undefined && rest !== '' && isCredentialName(name)) {
-      const after = line.slice(line.search(/[:=]/) + 1).trim().replace(/^["']|["']$/g, '');
-      if (!placeholder(after)) names.add(name);
-    }
-    if (line.includes('"')) {
-      for (const j of line.matchAll(jsonPair)) {
-        if (j[1] !== undefined && j[2] !== undefined && j[2] !== '' && isCredentialName(j[1])) names.add(j[1]);
-      }
-    }
-    if (names.size >= 10) break;
-  }
-  return [...names];
-}
+// What counts as a credential name or value: credential-text.ts (shared with the redactor, so a value the
+// redactor replaced still shows its kind here). Evidence names keys and kinds, never values.
 
 interface CredentialMatch {
   key: string;

@@ -7,7 +7,7 @@ import { errorBodySchema } from '#shared/http';
 import type { Bus, Topics } from '#shared/bus';
 import type { Logger } from '#shared/logging';
 import type { EventLimits } from '#shared/contracts';
-import { splitItems } from '#shared/engine';
+import { splitItems, type Redaction } from '#shared/engine';
 import { acceptBatch } from '../accept-batch.js';
 import type { Caller } from '../identify.js';
 import { decodeBody } from '../decode-body.js';
@@ -35,9 +35,10 @@ export function webhookRoutes(
     eventLimits: EventLimits;
     /** items of one request; more get 413 */
     maxBatchEvents: number;
+    redaction: Redaction;
   },
 ): void {
-  const { bus, topics, bodyLimit, logger, registry, now, eventLimits, maxBatchEvents, callerOf, batches } = deps;
+  const { bus, topics, bodyLimit, logger, registry, now, eventLimits, maxBatchEvents, callerOf, batches, redaction } = deps;
   const events = new Counter({
     name: 'kaudit_ingest_events_total',
     help: 'Audit events received by the webhook, by outcome',
@@ -96,6 +97,7 @@ export function webhookRoutes(
           topics,
           now: now(),
           limits: eventLimits,
+          redaction,
         });
         events.inc({ cluster: identity.cluster, outcome: 'accepted' }, outcome.accepted);
         events.inc({ cluster: identity.cluster, outcome: 'rejected' }, outcome.rejected);
