@@ -1,6 +1,7 @@
 // `npm run bench`: prints comparable figures (JSON lines, one per benchmark). Speed goals live here,
 // never in timed tests. Reads ../shared/corpus for realistic event shapes.
 import { parseEnv } from '#shared/config';
+import { benchDisk, benchStartup } from './disk.js';
 import { benchEngine } from './engine.js';
 import { benchOverload } from './overload.js';
 import { benchPipelineLatency } from './pipeline-latency.js';
@@ -38,4 +39,14 @@ if (!only || only === 'replay') {
 if (!only || only === 'overload') {
   const [seconds, connections] = process.argv.slice(3);
   print('overload', await benchOverload({ ...(seconds ? { seconds: Number(seconds) } : {}), ...(connections ? { connections: Number(connections) } : {}) }));
+}
+// `npm run bench -- disk [seconds] [events per second]`: default 60 s at 1000 events/s.
+if (!only || only === 'disk') {
+  const [seconds, rate] = process.argv.slice(3);
+  print('disk', await benchDisk({ ...(seconds ? { seconds: Number(seconds) } : {}), ...(rate ? { rate: Number(rate) } : {}) }));
+}
+// `npm run bench -- startup [state updates] [keys]`: default 2M updates of 200k keys.
+if (!only || only === 'startup') {
+  const [updates, keys] = process.argv.slice(3);
+  print('startup', await benchStartup({ ...(updates ? { updates: Number(updates) } : {}), ...(keys ? { keys: Number(keys) } : {}) }));
 }

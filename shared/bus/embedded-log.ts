@@ -1,20 +1,28 @@
-import { open, type FileHandle } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
+import { open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { InMessage } from './types.js';
 
-// One append-only file per topic, one JSON line per message. An append is acknowledged only after
-// fdatasync, so an acknowledged batch survives kill -9. A torn last line (crash mid-write, never
-// acknowledged) is cut off when the file is opened again. Offsets are byte positions.
+// One topic of the embedded bus: a directory of segment files, `<base offset, 20 digits>.seg`, appended to
+// one at a time (the active segment, the last) and rolled at a size, so whole files can be deleted once every
+// consumer is past them, or compacted (the state topic). Offsets are byte positions in the concatenation of
+// the segments (a compacted or deleted range leaves a gap readers step over). A record is
+// `u32 length | u32 crc32 | u16 key length | key | u32 headers length | headers (JSON) | value`, the
+// value's bytes as produced (no base64, no escaping). An append is acknowledged only after fdatasync, so an
+// acknowledged batch survives kill -9; a torn or corrupt tail of the active segment (a write that was never
+// acknowledged) is cut off on open. A topic written by an older kaudit (`<topic>.log`, one JSON line per
+// message, value in base64) becomes the topic's first segment as it is, at offset 0, so committed positions
+// stay valid; it is read, never appended to, and deleted like any other segment.
 export interface StoredMessage {
-  k: string;
-  v: string; // base64: the DLQ must keep bytes that are not UTF-8
-  h?: Record<string, string>;
+  key: string;
+  value: Buffer;
+  headers?: Record<string, string>;
 }
 
-/** A stored line as the bus hands it to consumers. */
+/** A stored message as the bus hands it to consumers. */
 export function toInMessage(topic: string, offset: number, m: StoredMessage): InMessage {
-  return { topic, partition: 0, offset: String(offset), key: m.k, value: Buffer.from(m.v, 'base64'), headers: m.h ?? {} };
+  return { topic, partition: 0, offset: String(offset), key: m.key, value: m.value, headers: m.headers ?? {} };
 }
 
 export interface ReadResult {
@@ -22,43 +30,171 @@ export interface ReadResult {
   next: number;
 }
 
-export class TopicLog {
-  private size = 0;
-  private pending: { lines: string; done: (err?: Error) => void }[] = [];
-  private writing = false;
-  private listeners = new Set<() => void>();
+const recordHeader = 8;
+const segmentName = (base: number) => `${String(base).padStart(20, '0')}.seg`;
+const legacyName = (base: number) => `${String(base).padStart(20, '0')}.jsonl`;
 
+function encode(m: StoredMessage): Buffer {
+  const key = Buffer.from(m.key, 'utf8');
+  const headers = m.headers && Object.keys(m.headers).length > 0 ? Buffer.from(JSON.stringify(m.headers), 'utf8') : Buffer.alloc(0);
+  const payload = Buffer.allocUnsafe(2 + key.length + 4 + headers.length + m.value.length);
+  let at = payload.writeUInt16BE(key.length, 0);
+  at += key.copy(payload, at);
+  at = payload.writeUInt32BE(headers.length, at);
+  at += headers.copy(payload, at);
+  m.value.copy(payload, at);
+  const head = Buffer.allocUnsafe(recordHeader);
+  head.writeUInt32BE(payload.length, 0);
+  head.writeUInt32BE(crc32(payload), 4);
+  return Buffer.concat([head, payload]);
+}
+
+function decode(payload: Buffer): StoredMessage {
+  const keyLength = payload.readUInt16BE(0);
+  const key = payload.toString('utf8', 2, 2 + keyLength);
+  const headersLength = payload.readUInt32BE(2 + keyLength);
+  const headersAt = 6 + keyLength;
+  const value = Buffer.from(payload.subarray(headersAt + headersLength));
+  return headersLength === 0 ? { key, value } : { key, value, headers: JSON.parse(payload.toString('utf8', headersAt, headersAt + headersLength)) as Record<string, string> };
+}
+
+interface LegacyLine {
+  k: string;
+  v: string;
+  h?: Record<string, string>;
+}
+
+/** One segment file. Readers keep the object they started with: a replaced file stays readable through it. */
+export class Segment {
+  readonly base: number;
   readonly file: string;
-  private readonly fh: FileHandle;
+  readonly fh: FileHandle;
+  size: number;
+  readonly legacy: boolean;
+  /** when it was last appended to (ms since the epoch) */
+  lastWrite: number;
 
-  private constructor(file: string, fh: FileHandle) {
+  constructor(base: number, file: string, fh: FileHandle, size: number, legacy: boolean, lastWrite: number) {
+    this.base = base;
     this.file = file;
     this.fh = fh;
-  }
-
-  static async open(dir: string, topic: string): Promise<TopicLog> {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const file = path.join(dir, `${topic}.log`);
-    // every request's objects live here: private to kaudit's user
-    const fh = await open(file, 'a+', 0o600);
-    await fh.chmod(0o600);
-    const log = new TopicLog(file, fh);
-    await log.recover();
-    return log;
+    this.size = size;
+    this.legacy = legacy;
+    this.lastWrite = lastWrite;
   }
 
   get end(): number {
-    return this.size;
+    return this.base + this.size;
   }
 
-  private async recover(): Promise<void> {
-    const { size } = await this.fh.stat();
+  /** Records from `pos` (relative to the segment), up to about `maxBytes` (one larger record whole). */
+  async read(pos: number, maxBytes: number): Promise<{ messages: { offset: number; message: StoredMessage }[]; next: number }> {
+    return this.legacy ? this.readLines(pos, maxBytes) : this.readRecords(pos, maxBytes);
+  }
+
+  private async readRecords(pos: number, maxBytes: number) {
+    const messages: { offset: number; message: StoredMessage }[] = [];
+    const available = this.size - pos;
+    if (available <= 0) return { messages, next: pos };
+    const want = Math.min(available, Math.max(maxBytes, recordHeader));
+    const buf = Buffer.allocUnsafe(want);
+    const { bytesRead } = await this.fh.read(buf, 0, want, pos);
+    let at = 0;
+    while (at + recordHeader <= bytesRead) {
+      const length = buf.readUInt32BE(at);
+      if (at + recordHeader + length > bytesRead) {
+        if (messages.length > 0) break;
+        // one record larger than the window: read it alone
+        const one = Buffer.allocUnsafe(recordHeader + length);
+        await this.fh.read(one, 0, one.length, pos);
+        messages.push({ offset: this.base + pos, message: decode(one.subarray(recordHeader)) });
+        return { messages, next: pos + one.length };
+      }
+      messages.push({ offset: this.base + pos + at, message: decode(buf.subarray(at + recordHeader, at + recordHeader + length)) });
+      at += recordHeader + length;
+    }
+    return { messages, next: pos + at };
+  }
+
+  private async readLines(pos: number, maxBytes: number) {
+    const messages: { offset: number; message: StoredMessage }[] = [];
+    const available = this.size - pos;
+    if (available <= 0) return { messages, next: pos };
+    let want = Math.min(available, maxBytes);
+    for (;;) {
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await this.fh.read(buf, 0, want, pos);
+      const lastNl = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (lastNl < 0) {
+        if (want >= available) throw new Error(`corrupt log ${this.file} at byte ${String(pos)}`);
+        want = Math.min(available, want * 2);
+        continue;
+      }
+      let at = 0;
+      while (at <= lastNl) {
+        const nl = buf.indexOf(0x0a, at);
+        const line = JSON.parse(buf.toString('utf8', at, nl)) as LegacyLine;
+        messages.push({ offset: this.base + pos + at, message: { key: line.k, value: Buffer.from(line.v, 'base64'), ...(line.h ? { headers: line.h } : {}) } });
+        at = nl + 1;
+      }
+      return { messages, next: pos + at };
+    }
+  }
+
+  /** The length of the valid records from the start (what a torn or corrupt tail leaves); read in large chunks. */
+  async validLength(): Promise<number> {
+    let pos = 0;
+    let buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+    while (pos + recordHeader <= this.size) {
+      const { bytesRead } = await this.fh.read(buf, 0, Math.min(buf.length, this.size - pos), pos);
+      let at = 0;
+      while (at + recordHeader <= bytesRead) {
+        const length = buf.readUInt32BE(at);
+        if (at + recordHeader + length > bytesRead) break;
+        if (crc32(buf.subarray(at + recordHeader, at + recordHeader + length)) !== buf.readUInt32BE(at + 4)) return pos + at;
+        at += recordHeader + length;
+      }
+      if (at === 0) {
+        // a record larger than the buffer, or a tail shorter than its header promises
+        const length = buf.readUInt32BE(0);
+        if (pos + recordHeader + length > this.size) return pos;
+        buf = Buffer.allocUnsafe(recordHeader + length);
+        continue;
+      }
+      pos += at;
+    }
+    return pos;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function openSegment(dir: string, base: number, legacy: boolean, create: boolean): Promise<Segment> {
+  const file = path.join(dir, legacy ? legacyName(base) : segmentName(base));
+  // every request's objects live here: private to kaudit's user
+  const fh = await open(file, create ? 'a+' : 'r', 0o600);
+  if (create) await fh.chmod(0o600);
+  const { size, mtimeMs } = await fh.stat();
+  return new Segment(base, file, fh, size, legacy, mtimeMs);
+}
+
+/** Cuts a legacy JSON-lines log after its last complete line (a torn write was never acknowledged). */
+async function cutTornLine(file: string): Promise<void> {
+  const fh = await open(file, 'r+');
+  try {
+    const { size } = await fh.stat();
     let cut = size;
-    // Walk back to the last newline: anything after it was a torn, unacknowledged write.
     const chunk = Buffer.alloc(64 * 1024);
     while (cut > 0) {
       const start = Math.max(0, cut - chunk.length);
-      const { bytesRead } = await this.fh.read(chunk, 0, cut - start, start);
+      const { bytesRead } = await fh.read(chunk, 0, cut - start, start);
       const nl = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
       if (nl >= 0) {
         cut = start + nl + 1;
@@ -67,17 +203,108 @@ export class TopicLog {
       cut = start;
     }
     if (cut !== size) {
-      await this.fh.truncate(cut);
-      await this.fh.datasync();
+      await fh.truncate(cut);
+      await fh.datasync();
     }
-    this.size = cut;
+  } finally {
+    await fh.close();
+  }
+}
+
+export class TopicLog {
+  private pending: { data: Buffer[]; done: (err?: Error) => void }[] = [];
+  private writing = false;
+  private listeners = new Set<() => void>();
+  /** segments replaced or deleted: closed a while later, so readers that hold them can finish */
+  private retired: Segment[] = [];
+  private rolled = false;
+
+  readonly dir: string;
+  private segments: Segment[];
+  private readonly segmentBytes: number;
+
+  private constructor(dir: string, segments: Segment[], segmentBytes: number) {
+    this.dir = dir;
+    this.segments = segments;
+    this.segmentBytes = segmentBytes;
+  }
+
+  static async open(dir: string, topic: string, { segmentBytes = 64 * 1024 * 1024 }: { segmentBytes?: number } = {}): Promise<TopicLog> {
+    const topicDir = path.join(dir, topic);
+    mkdirSync(topicDir, { recursive: true, mode: 0o700 });
+    const legacy = path.join(dir, `${topic}.log`);
+    if (existsSync(legacy)) {
+      await cutTornLine(legacy);
+      if ((await stat(legacy)).size > 0) await rename(legacy, path.join(topicDir, legacyName(0)));
+      else await rm(legacy);
+      await syncDir(topicDir);
+    }
+    const names = (await readdir(topicDir)).filter((n) => /^\d{20}\.(seg|jsonl)$/.test(n)).sort();
+    const segments: Segment[] = [];
+    for (const name of names) segments.push(await openSegment(topicDir, Number(name.slice(0, 20)), name.endsWith('.jsonl'), false));
+    const last = segments.at(-1);
+    if (last !== undefined && !last.legacy) {
+      // the active segment: cut what a crash left after the last acknowledged record
+      await last.fh.close();
+      const active = await openSegment(topicDir, last.base, false, true);
+      const valid = await active.validLength();
+      if (valid !== active.size) {
+        await active.fh.truncate(valid);
+        await active.fh.datasync();
+        active.size = valid;
+      }
+      segments[segments.length - 1] = active;
+    } else {
+      segments.push(await openSegment(topicDir, last?.end ?? 0, false, true));
+      await syncDir(topicDir);
+    }
+    return new TopicLog(topicDir, segments, segmentBytes);
+  }
+
+  private get active(): Segment {
+    const a = this.segments.at(-1);
+    if (a === undefined) throw new Error(`topic log ${this.dir} has no segment`);
+    return a;
+  }
+
+  /** The offset after the last message. */
+  get end(): number {
+    return this.active.end;
+  }
+
+  /** Bytes on disk. */
+  get bytes(): number {
+    return this.segments.reduce((n, s) => n + s.size, 0);
+  }
+
+  /** Segments no longer appended to, oldest first (a snapshot). */
+  closedSegments(): Segment[] {
+    return this.segments.slice(0, -1);
+  }
+
+  /** Every segment, oldest first (a snapshot: a reader keeps reading what it started with). */
+  snapshot(): Segment[] {
+    return this.segments.slice();
+  }
+
+  get rolledSinceCleanup(): boolean {
+    return this.rolled;
+  }
+
+  /** Has a segment been rolled since the last call (for the bus's cleanup)? */
+  takeRolled(): boolean {
+    const r = this.rolled;
+    this.rolled = false;
+    return r;
   }
 
   append(messages: StoredMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
-    const lines = messages.map((m) => JSON.stringify(m) + '\n').join('');
+    const data = messages.map(encode);
     return new Promise((resolve, reject) => {
-      this.pending.push({ lines, done: (err) => {
+      this.pending.push({
+        data,
+        done: (err) => {
           if (err === undefined) resolve();
           else reject(err);
         },
@@ -94,11 +321,14 @@ export class TopicLog {
       while (this.pending.length > 0) {
         const group = this.pending;
         this.pending = [];
-        const buf = Buffer.from(group.map((g) => g.lines).join(''), 'utf8');
+        const buf = Buffer.concat(group.flatMap((g) => g.data));
         try {
-          await this.fh.write(buf, 0, buf.length, null);
-          await this.fh.datasync();
-          this.size += buf.length;
+          if (this.active.size > 0 && this.active.size + buf.length > this.segmentBytes) await this.roll();
+          const active = this.active;
+          await active.fh.write(buf, 0, buf.length, active.size);
+          await active.fh.datasync();
+          active.size += buf.length;
+          active.lastWrite = Date.now();
           for (const g of group) g.done();
         } catch (err) {
           for (const g of group) g.done(err as Error);
@@ -110,29 +340,105 @@ export class TopicLog {
     }
   }
 
-  /** Reads complete lines from `from`, up to about `maxBytes`. */
+  private async roll(): Promise<void> {
+    const next = await openSegment(this.dir, this.active.end, false, true);
+    await syncDir(this.dir);
+    this.segments.push(next);
+    this.rolled = true;
+  }
+
+  /** Messages from `from`, up to about `maxBytes`, stepping over gaps and deleted segments. */
   async read(from: number, maxBytes = 4 * 1024 * 1024): Promise<ReadResult> {
-    const available = this.size - from;
-    if (available <= 0) return { messages: [], next: from };
-    let want = Math.min(available, maxBytes);
-    for (;;) {
-      const buf = Buffer.alloc(want);
-      const { bytesRead } = await this.fh.read(buf, 0, want, from);
-      const lastNl = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
-      if (lastNl < 0) {
-        if (want >= available) throw new Error(`corrupt log ${this.file} at byte ${String(from)}`);
-        want = Math.min(available, want * 2); // one line larger than the window
-        continue;
-      }
-      const messages: ReadResult['messages'] = [];
-      let pos = 0;
-      while (pos <= lastNl) {
-        const nl = buf.indexOf(0x0a, pos);
-        messages.push({ offset: from + pos, message: JSON.parse(buf.toString('utf8', pos, nl)) as StoredMessage });
-        pos = nl + 1;
-      }
-      return { messages, next: from + pos };
+    for (const seg of this.segments) {
+      if (from >= seg.end) continue;
+      const pos = Math.max(from, seg.base) - seg.base;
+      const { messages, next } = await seg.read(pos, maxBytes);
+      if (messages.length > 0) return { messages, next: seg.base + next };
     }
+    return { messages: [], next: from };
+  }
+
+  /** Deletes closed segments `keep` does not keep (oldest first; stops at the first kept one). */
+  async deleteWhile(drop: (segment: Segment, bytesFromHere: number) => boolean): Promise<number> {
+    let bytes = this.bytes;
+    let deleted = 0;
+    for (const seg of this.closedSegments()) {
+      if (!drop(seg, bytes)) break;
+      await rm(seg.file, { force: true });
+      this.segments = this.segments.filter((s) => s !== seg);
+      this.retire(seg);
+      bytes -= seg.size;
+      deleted++;
+    }
+    if (deleted > 0) await syncDir(this.dir);
+    return deleted;
+  }
+
+  /**
+   * Compaction: the closed segments become one holding the last message of each key, minus keys whose last
+   * message `isTombstone`; it takes the first one's place (an atomic rename), then the others go. A crash in
+   * between leaves segments whose messages the compacted one already summarises: reading them again gives
+   * the same last values.
+   */
+  async compact(isTombstone: (m: StoredMessage) => boolean): Promise<{ before: number; after: number } | undefined> {
+    const closed = this.closedSegments();
+    const first = closed[0];
+    if (first === undefined) return undefined;
+    const latest = new Map<string, StoredMessage>();
+    for (const seg of closed) {
+      let pos = 0;
+      for (;;) {
+        const { messages, next } = await seg.read(pos, 4 * 1024 * 1024);
+        if (messages.length === 0) break;
+        for (const { message } of messages) {
+          latest.delete(message.key);
+          latest.set(message.key, message);
+        }
+        pos = next;
+      }
+    }
+    const tmp = path.join(this.dir, `${segmentName(first.base)}.compacting`);
+    const fh = await open(tmp, 'w', 0o600);
+    let size = 0;
+    try {
+      let chunk: Buffer[] = [];
+      let chunkBytes = 0;
+      for (const m of latest.values()) {
+        if (isTombstone(m)) continue;
+        const r = encode(m);
+        chunk.push(r);
+        chunkBytes += r.length;
+        if (chunkBytes >= 1024 * 1024) {
+          await fh.write(Buffer.concat(chunk));
+          size += chunkBytes;
+          chunk = [];
+          chunkBytes = 0;
+        }
+      }
+      if (chunkBytes > 0) await fh.write(Buffer.concat(chunk));
+      size += chunkBytes;
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    const before = closed.reduce((n, s) => n + s.size, 0);
+    const target = path.join(this.dir, segmentName(first.base));
+    await rename(tmp, target);
+    if (first.legacy) await rm(first.file, { force: true });
+    for (const seg of closed.slice(1)) await rm(seg.file, { force: true });
+    await syncDir(this.dir);
+    const compacted = await openSegment(this.dir, first.base, false, false);
+    this.segments = [compacted, ...this.segments.slice(closed.length)];
+    for (const seg of closed) this.retire(seg);
+    return { before, after: size };
+  }
+
+  private retire(seg: Segment): void {
+    this.retired.push(seg);
+    setTimeout(() => {
+      this.retired = this.retired.filter((s) => s !== seg);
+      void seg.fh.close().catch(() => undefined);
+    }, 60_000).unref();
   }
 
   onAppend(listener: () => void): () => void {
@@ -141,6 +447,7 @@ export class TopicLog {
   }
 
   async close(): Promise<void> {
-    await this.fh.close();
+    for (const s of [...this.segments, ...this.retired]) await s.fh.close().catch(() => undefined);
+    this.retired = [];
   }
 }

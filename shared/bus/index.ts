@@ -7,7 +7,7 @@ import type { Bus } from './types.js';
 
 export * from './types.js';
 export * from './topics.js';
-export { createEmbeddedBus } from './embedded.js';
+export { createEmbeddedBus, type EmbeddedBusOptions, type TopicPolicy } from './embedded.js';
 export { createKafkaBus } from './kafka.js';
 
 export function createBus({ config, clientId, logger }: { config: BusConfig; clientId: string; logger: Logger }): Bus {
@@ -24,5 +24,25 @@ export function createBus({ config, clientId, logger }: { config: BusConfig; cli
         // the events (every request's objects) are kept only this long
         retentionMs: { [topics.events]: config.eventsRetentionHours * 3_600_000 },
       })
-    : createEmbeddedBus({ dir: config.dir, topics: all, logger });
+    : createEmbeddedBus({
+        dir: config.dir,
+        topics: all,
+        logger,
+        ...(config.retention === undefined
+          ? {}
+          : {
+              segmentBytes: config.retention.segmentBytes,
+              policies: {
+                // events: kept for replay (--from-kafka) by time and size, never before the analyzer has them
+                [topics.events]: { kind: 'retained', keepMs: config.retention.keepMs, keepBytes: config.retention.keepBytes, requireConsumed: true },
+                // records and findings: in DuckDB once the store has committed past them
+                [topics.records]: { kind: 'consumed' },
+                [topics.findings]: { kind: 'consumed' },
+                // no group reads the DLQ: by time and size alone
+                [topics.dlq]: { kind: 'retained', keepMs: config.retention.keepMs, keepBytes: config.retention.keepBytes, requireConsumed: false },
+                // the last value of each rule-state key; a deleted key's value is JSON null
+                [topics.state]: { kind: 'compacted', isTombstone: (m) => m.value.length === 4 && m.value.toString('utf8') === 'null' },
+              },
+            }),
+      });
 }

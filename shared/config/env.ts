@@ -33,6 +33,10 @@ export const envSchema = z.object({
   KAUDIT_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
   /** retention of the raw `events` topic when kaudit creates it (events as received, credentials redacted by ingest) */
   KAUDIT_EVENTS_RETENTION_HOURS: z.coerce.number().int().min(1).max(87_600).default(168),
+  /** the embedded bus: bytes of the events (and DLQ) topic kept for replay once consumed; beyond, oldest segments go first */
+  KAUDIT_EVENTS_RETENTION_BYTES: z.coerce.number().int().min(1024 * 1024).default(4 * 1024 * 1024 * 1024),
+  /** the embedded bus: bytes of one log segment file (the unit that is deleted or compacted) */
+  KAUDIT_BUS_SEGMENT_BYTES: z.coerce.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(64 * 1024 * 1024),
   KAUDIT_BODY_LIMIT: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
   KAUDIT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KAUDIT_RULES_FILE: z.string().min(1).optional(),
@@ -52,6 +56,8 @@ export const envSchema = z.object({
   KAUDIT_MAX_JSON_DEPTH: z.coerce.number().int().min(4).max(10_000).default(64),
   /** Query API requests per minute per caller (token, else address). */
   KAUDIT_API_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** Failed authentications per client address and minute (ingest, query API, /metrics); beyond, the address gets 429. */
+  KAUDIT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
 });
 export type Env = z.infer<typeof envSchema>;
 
@@ -63,7 +69,14 @@ export interface CommonConfig {
 }
 export type BusConfig =
   | { kind: 'kafka'; brokers: string[]; topicPrefix: string; partitions: number; eventsRetentionHours: number }
-  | { kind: 'embedded'; dir: string; topicPrefix: string };
+  | { kind: 'embedded'; dir: string; topicPrefix: string; retention?: EmbeddedRetention };
+/** What the embedded bus keeps of a topic's consumed messages (absent: everything, as tests and tools open it). */
+export interface EmbeddedRetention {
+  /** events and DLQ: kept this long after they were appended, and at most this many bytes */
+  keepMs: number;
+  keepBytes: number;
+  segmentBytes: number;
+}
 
 export function configError(variable: string, message: string): KauditError {
   return new KauditError(errorCodes.config, `invalid configuration: ${variable}: ${message}`);
@@ -89,7 +102,12 @@ export function commonConfig(env: Env): CommonConfig {
         partitions: env.KAUDIT_TOPIC_PARTITIONS,
         eventsRetentionHours: env.KAUDIT_EVENTS_RETENTION_HOURS,
       }
-    : { kind: 'embedded', dir: path.join(dataDir, 'bus'), topicPrefix: env.KAUDIT_TOPIC_PREFIX };
+    : {
+        kind: 'embedded',
+        dir: path.join(dataDir, 'bus'),
+        topicPrefix: env.KAUDIT_TOPIC_PREFIX,
+        retention: { keepMs: env.KAUDIT_EVENTS_RETENTION_HOURS * 3_600_000, keepBytes: env.KAUDIT_EVENTS_RETENTION_BYTES, segmentBytes: env.KAUDIT_BUS_SEGMENT_BYTES },
+      };
   return { logLevel: env.KAUDIT_LOG_LEVEL, host: env.KAUDIT_HOST, dataDir, bus };
 }
 
@@ -176,4 +194,13 @@ export function readRedactionKey(raw: Record<string, string | undefined>): Buffe
   if (text === undefined || text === '') return undefined;
   if (text.length < 32) throw configError('KAUDIT_REDACTION_KEY', 'must be at least 32 characters (e.g. openssl rand -hex 32)');
   return Buffer.from(text, 'utf8');
+}
+
+/** KAUDIT_METRICS_TOKEN(_FILE): the bearer token /metrics then needs (≥ 16 characters, no whitespace); undefined when unset. */
+export function readMetricsToken(raw: Record<string, string | undefined>): string | undefined {
+  const text = configText(raw, 'KAUDIT_METRICS_TOKEN')?.trim();
+  if (text === undefined || text === '') return undefined;
+  if (text.length < 16) throw configError('KAUDIT_METRICS_TOKEN', 'must be at least 16 characters (e.g. openssl rand -hex 24)');
+  if (/\s/.test(text)) throw configError('KAUDIT_METRICS_TOKEN', 'must not contain whitespace');
+  return text;
 }

@@ -1,4 +1,4 @@
-import { commonConfig, dbFile, parseEnv, readApiTokens, readClientCertClusters, readIngestTokens, readRedactionKey, readTls, configError, type CommonConfig, type TlsConfig } from './env.js';
+import { commonConfig, dbFile, parseEnv, readApiTokens, readClientCertClusters, readIngestTokens, readMetricsToken, readRedactionKey, readTls, configError, type CommonConfig, type TlsConfig } from './env.js';
 import type { ApiToken, IngestToken } from './token-lists.js';
 
 type RawEnv = Record<string, string | undefined>;
@@ -18,6 +18,10 @@ export interface IngestConfig extends CommonConfig {
   limits: { maxInFlight: number; maxInFlightBytes: number; maxBatchEvents: number; maxEventBytes: number; maxDepth: number };
   /** Key of the redaction markers' hashes (ingest redacts before the bus); undefined: a random key per process. */
   redactionKey: Buffer | undefined;
+  /** KAUDIT_AUTH_FAILURES_PER_MINUTE: failed authentications per client address before it gets 429 */
+  authFailuresPerMinute: number;
+  /** KAUDIT_METRICS_TOKEN(_FILE): bearer token of /metrics; undefined: /metrics is open */
+  metricsToken: string | undefined;
 }
 export interface AnalyzerConfig extends CommonConfig {
   /** health and metrics port (microservice mode; npm start reports the analyzer on the API port) */
@@ -26,6 +30,8 @@ export interface AnalyzerConfig extends CommonConfig {
   rbacSnapshot: string | undefined;
   /** Key of the redaction markers' hashes; undefined: a random key per process (markers comparable within it only). */
   redactionKey: Buffer | undefined;
+  /** KAUDIT_METRICS_TOKEN(_FILE): bearer token of /metrics; undefined: /metrics is open */
+  metricsToken: string | undefined;
 }
 export interface StoreConfig extends CommonConfig {
   port: number;
@@ -39,6 +45,10 @@ export interface StoreConfig extends CommonConfig {
   rateLimitPerMinute: number;
   /** HTTPS for the query API (the same certificate as ingest). */
   tls: TlsConfig | undefined;
+  /** KAUDIT_AUTH_FAILURES_PER_MINUTE: failed authentications per client address before it gets 429 */
+  authFailuresPerMinute: number;
+  /** KAUDIT_METRICS_TOKEN(_FILE): bearer token of /metrics; undefined: /metrics is open */
+  metricsToken: string | undefined;
 }
 /** `npm run export`: only the database location and log level; no tokens, no bus. */
 export interface ExportConfig {
@@ -77,12 +87,14 @@ export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestT
       maxDepth: env.KAUDIT_MAX_JSON_DEPTH,
     },
     redactionKey,
+    authFailuresPerMinute: env.KAUDIT_AUTH_FAILURES_PER_MINUTE,
+    metricsToken: readMetricsToken(raw),
   };
 }
 
 export function loadAnalyzerConfig(raw: RawEnv = process.env, redactionKey = readRedactionKey(raw)): AnalyzerConfig {
   const env = parseEnv(raw);
-  return { ...commonConfig(env), port: env.KAUDIT_ANALYZER_PORT, rulesFile: env.KAUDIT_RULES_FILE, rbacSnapshot: env.KAUDIT_RBAC_SNAPSHOT, redactionKey };
+  return { ...commonConfig(env), port: env.KAUDIT_ANALYZER_PORT, rulesFile: env.KAUDIT_RULES_FILE, rbacSnapshot: env.KAUDIT_RBAC_SNAPSHOT, redactionKey, metricsToken: readMetricsToken(raw) };
 }
 
 export function loadStoreConfig(raw: RawEnv = process.env, tokens = readApiTokens(raw)): StoreConfig {
@@ -96,6 +108,8 @@ export function loadStoreConfig(raw: RawEnv = process.env, tokens = readApiToken
     retentionDays: env.KAUDIT_RETENTION_DAYS,
     rateLimitPerMinute: env.KAUDIT_API_RATE_LIMIT,
     tls: readTls(raw),
+    authFailuresPerMinute: env.KAUDIT_AUTH_FAILURES_PER_MINUTE,
+    metricsToken: readMetricsToken(raw),
   };
 }
 

@@ -58,16 +58,16 @@ export function createEngine({
         } catch (err) {
           throw new RuleFailure(rule.id, err);
         }
-        if (match) findings.push(toFinding(rule, record, match.summary, match.evidence));
+        if (match) findings.push(toFinding(rule, record, event, match.summary, match.evidence));
       }
       return { record, findings, event };
     },
   };
 }
 
-function toFinding(rule: Rule, r: NormalizedRecord, summary: string, evidence: Record<string, unknown>): Finding {
+function toFinding(rule: Rule, r: NormalizedRecord, event: AuditEvent, summary: string, evidence: Record<string, unknown>): Finding {
   return {
-    id: findingId(rule.id, r.cluster, r.auditId),
+    id: findingId(rule.id, r.cluster, r.auditId, event),
     ruleId: rule.id,
     title: rule.title,
     severity: rule.severity,

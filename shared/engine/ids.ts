@@ -6,9 +6,21 @@ export function sha256Hex(...parts: string[]): string {
   return hash('sha256', parts.join('\0'), 'hex');
 }
 
-/** Deterministic: the same rule on the same request always gets the same id, whatever the stage. */
-export function findingId(ruleId: string, cluster: string, auditId: string): string {
-  return sha256Hex('finding', ruleId, cluster, auditId).slice(0, 32);
+/**
+ * Deterministic: the same rule on the same request always gets the same id, whatever the stage. A request
+ * is its auditID *and* what a client cannot make two requests share: its verb, URI, user and receive time
+ * (the same at every stage). kube-apiserver takes the auditID from the client's Audit-ID header, so a decoy
+ * request under the ID of a later one must not hide the later one's finding.
+ */
+export function findingId(ruleId: string, cluster: string, auditId: string, request: RequestIdentity): string {
+  return sha256Hex('finding', ruleId, cluster, auditId, request.verb ?? '', request.requestURI ?? '', request.user?.username ?? '', request.requestReceivedTimestamp ?? '').slice(0, 32);
+}
+
+export interface RequestIdentity {
+  verb?: string | null | undefined;
+  requestURI?: string | null | undefined;
+  user?: { username?: string | null | undefined } | null | undefined;
+  requestReceivedTimestamp?: string | null | undefined;
 }
 
 /** The event's digest (see eventDigestOfJson) when no envelope carries it. */

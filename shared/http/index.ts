@@ -1,9 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '#shared/logging';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
+import { createAuthFailures, presentedCredentials, replyTooManyFailures, type AuthFailures } from './auth-failures.js';
+
+export { createAuthFailures, defaultAuthFailuresPerMinute, presentedCredentials, replyTooManyFailures, type AuthFailures } from './auth-failures.js';
 
 // HTTP pieces every service shares: constant-time token lookup, health/readiness/metrics routes,
 // and a JSON error shape.
@@ -121,9 +124,20 @@ export function replyHttpError(
   return reply.code(500).send({ error: 'internal', message: 'internal error' });
 }
 
+export interface HealthRoutesOptions {
+  isReady: () => boolean;
+  registry: Registry;
+  more?: readonly Registry[];
+  stalled?: () => string[];
+  /** KAUDIT_METRICS_TOKEN: /metrics then needs `Authorization: Bearer <token>`; undefined: open */
+  metricsToken?: string | undefined;
+  /** where failed /metrics authentications count (the service's other authentications share it); a new one when absent */
+  authFailures?: AuthFailures;
+}
+
 export function registerHealthRoutes(
   app: FastifyInstance,
-  { isReady, registry, more = [], stalled = () => [] }: { isReady: () => boolean; registry: Registry; more?: readonly Registry[]; stalled?: () => string[] },
+  { isReady, registry, more = [], stalled = () => [], metricsToken, authFailures }: HealthRoutesOptions,
 ): void {
   const status = z.object({ status: z.string(), stalled: z.array(z.string()).optional() });
   app.get('/healthz', { schema: { hide: true, response: { 200: status } } }, () => ({ status: 'ok' }));
@@ -135,10 +149,27 @@ export function registerHealthRoutes(
     return reply.code(503).send({ status: 'not ready' });
   });
   // Other services of the same process (npm start) are appended: their metric names differ.
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  // /healthz and /readyz stay open for probes; /metrics, when a token is set, needs it.
+  app.get('/metrics', { schema: { hide: true }, ...(metricsToken === undefined ? {} : { onRequest: metricsAuth(metricsToken, authFailures ?? createAuthFailures()) }) }, async (_req, reply) => {
     const texts = await Promise.all([registry, ...more].map((r) => r.metrics()));
     return reply.type(registry.contentType).send(texts.join('\n'));
   });
+}
+
+/** Bearer-token check of /metrics (constant time), behind the per-address limit of failed authentications. */
+function metricsAuth(token: string, authFailures: AuthFailures): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+  const lookup = tokenLookup([{ token }]);
+  return async function authorizeMetrics(request: FastifyRequest, reply: FastifyReply) {
+    const wait = authFailures.blockedFor(request.ip);
+    if (wait !== undefined) return replyTooManyFailures(reply, wait);
+    const presented = bearerToken(request.headers.authorization);
+    if (presented !== undefined && lookup(presented) !== undefined) return;
+    if (presentedCredentials(request)) authFailures.failed(request.ip);
+    return reply
+      .code(401)
+      .header('www-authenticate', 'Bearer realm="kaudit-metrics"')
+      .send({ error: 'unauthorized', message: 'a valid bearer token is required for /metrics' });
+  };
 }
 
 /** A fastify instance with the zod type provider's compilers; never listening (main.ts does that). */

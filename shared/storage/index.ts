@@ -1,4 +1,4 @@
 export { findingLine, openDatabase, recordLine, stagingDirOf, type ConsumerOffset, type Database, type Row, type SqlParams, type StoredRecord } from './database.js';
 export * from './schema.js';
-export { startRetention, type Retention } from './retention.js';
+export { runRetentionPass, startRetention, type Retention } from './retention.js';
 export { exportParquet, exportTime, openReadOnly, sqlDirectoryLiteral, type ExportResult } from './export.js';

@@ -20,6 +20,19 @@ const deleteFindings =
   'SELECT 1 FROM records r WHERE r.cluster = findings.cluster AND r.audit_id = findings.audit_id AND (r.event_time >= CAST($1 AS TIMESTAMP) OR r.received_at >= CAST($1 AS TIMESTAMP)))';
 
 /**
+ * One retention pass: deletes the findings, then the records, older than `cutoff` (as above: a record when
+ * both its event time and its receipt are, a finding only with the last record of its request). Rows deleted
+ * per table.
+ */
+export async function runRetentionPass(db: Pick<Database, 'execute'>, cutoff: Date): Promise<{ records: number; findings: number }> {
+  if (Number.isNaN(cutoff.getTime())) throw new RangeError('retention cut-off is not a valid time');
+  const at = sqlTimestamp(cutoff);
+  const findings = await db.execute(deleteFindings, [at], [VARCHAR]);
+  const records = await db.execute(deleteRecords, [at], [VARCHAR]);
+  return { records, findings };
+}
+
+/**
  * KAUDIT_RETENTION_DAYS: deletes records and findings whose event_time is older than `days` before now,
  * on the store's write connection (queued behind the sink's batches). The first pass runs shortly after
  * start, then every `intervalMs`; passes never overlap.
@@ -45,12 +58,11 @@ export function startRetention({
   let stopped = false;
 
   async function pass(): Promise<{ records: number; findings: number }> {
-    const cutoff = sqlTimestamp(new Date(now() - days * dayMs));
+    const cutoff = new Date(now() - days * dayMs);
     const started = Date.now();
-    const findings = await db.execute(deleteFindings, [cutoff], [VARCHAR]);
-    const records = await db.execute(deleteRecords, [cutoff], [VARCHAR]);
-    logger.info({ cutoff, records, findings, ms: Date.now() - started }, 'retention pass');
-    return { records, findings };
+    const deleted = await runRetentionPass(db, cutoff);
+    logger.info({ cutoff: sqlTimestamp(cutoff), ...deleted, ms: Date.now() - started }, 'retention pass');
+    return deleted;
   }
 
   function runOnce(): Promise<{ records: number; findings: number }> {

@@ -143,8 +143,18 @@ describe('finding ids', () => {
     const a = engine.analyze(envelopeOf(event)).findings[0];
     const b = engine.analyze(envelopeOf({ ...(event as object), stage: 'ResponseStarted' })).findings[0];
     expect(a?.id).toBe(b?.id);
-    expect(a?.id).toBe(findingId('anonymous-request-allowed', 'test', '841d3e6d-90d2-43df-8da4-684738bee3d5'));
-    expect(findingId('anonymous-request-allowed', 'other', '841d3e6d-90d2-43df-8da4-684738bee3d5')).not.toBe(a?.id);
+    const request = event as Parameters<typeof findingId>[3];
+    expect(a?.id).toBe(findingId('anonymous-request-allowed', 'test', '841d3e6d-90d2-43df-8da4-684738bee3d5', request));
+    expect(findingId('anonymous-request-allowed', 'other', '841d3e6d-90d2-43df-8da4-684738bee3d5', request)).not.toBe(a?.id);
+  });
+
+  it('tell apart two requests a client sent under one Audit-ID: a decoy cannot take the id of the finding of a later request', () => {
+    const [event] = corpusLines('falco-k8s-audit/anonymous_creates_namespace_foo.json');
+    const decoy = engine.analyze(envelopeOf({ ...(event as object), requestURI: '/api/v1/namespaces/foo/configmaps', objectRef: { resource: 'configmaps', namespace: 'foo' } })).findings;
+    const real = engine.analyze(envelopeOf(event)).findings;
+    expect(real.length).toBeGreaterThan(0);
+    const ids = new Set(decoy.map((f) => f.id));
+    for (const f of real) expect(ids.has(f.id), f.ruleId).toBe(false);
   });
 });
 

@@ -46,9 +46,13 @@ describe('private files', () => {
     try {
       await bus.produce(topics.events, [{ key: 'k', value: Buffer.from('{"secret":"x"}') }]);
       expect(mode(dir)).toBe(0o700);
-      const files = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile());
-      expect(files.length).toBeGreaterThan(0);
-      for (const f of files) expect(mode(path.join(dir, f.name)), f.name).toBe(0o600);
+      // a directory per topic, segment files in it
+      const topicDirs = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory());
+      expect(topicDirs.map((d) => d.name)).toEqual(expect.arrayContaining(allTopics(topics)));
+      const files = topicDirs.flatMap((d) => readdirSync(path.join(dir, d.name)).map((f) => path.join(dir, d.name, f)));
+      expect(files.length).toBeGreaterThanOrEqual(allTopics(topics).length);
+      for (const d of topicDirs) expect(mode(path.join(dir, d.name)), d.name).toBe(0o700);
+      for (const f of files) expect(mode(f), f).toBe(0o600);
     } finally {
       await bus.close();
     }

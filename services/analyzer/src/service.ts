@@ -58,7 +58,7 @@ export async function serveAnalyzerHealth({ config, bus, logger, lifecycle, regi
   analyzer: Analyzer;
 }): Promise<FastifyInstance> {
   const app = createHttpApp({ logger: logger.child({ component: 'analyzer-http' }) });
-  registerHealthRoutes(app, { isReady: () => bus.isReady(), registry, stalled: () => analyzer.stalled() });
+  registerHealthRoutes(app, { isReady: () => bus.isReady(), registry, stalled: () => analyzer.stalled(), metricsToken: config.metricsToken });
   lifecycle.onShutdown('stop-accepting', 'analyzer-http', () => app.close());
   await app.listen({ host: config.host, port: config.port });
   return app;

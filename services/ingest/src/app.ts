@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bus, Topics } from '#shared/bus';
 import type { IngestToken } from '#shared/config';
-import { createHttpApp, createMetricsRegistry, registerHealthRoutes, replyHttpError, type HttpsOptions, type HttpTimeouts } from '#shared/http';
+import { createAuthFailures, createHttpApp, createMetricsRegistry, defaultAuthFailuresPerMinute, registerHealthRoutes, replyHttpError, type AuthFailures, type HttpsOptions, type HttpTimeouts } from '#shared/http';
 import type { Logger } from '#shared/logging';
 import { defaultEventLimits, type EventLimits } from '#shared/contracts';
 import { Counter } from 'prom-client';
@@ -30,6 +30,12 @@ export interface IngestAppDeps {
   timeouts?: HttpTimeouts;
   /** replaces credentials before events and rejected items reach the bus (default: a random key) */
   redaction?: Redaction;
+  /** KAUDIT_AUTH_FAILURES_PER_MINUTE: failed authentications per client address before it gets 429 (default 20) */
+  authFailuresPerMinute?: number;
+  /** the per-address count of failed authentications itself (tests give one with a clock); made from `authFailuresPerMinute` when absent */
+  authFailures?: AuthFailures;
+  /** KAUDIT_METRICS_TOKEN: /metrics needs it as a bearer token; undefined: open */
+  metricsToken?: string | undefined;
 }
 
 export interface IngestLimits extends EventLimits {
@@ -87,6 +93,9 @@ export function buildIngestApp({
   limits = defaultIngestLimits,
   timeouts = defaultIngestTimeouts,
   redaction = createRedaction(),
+  authFailuresPerMinute = defaultAuthFailuresPerMinute,
+  authFailures = createAuthFailures({ perMinute: authFailuresPerMinute }),
+  metricsToken,
 }: IngestAppDeps): FastifyInstance {
   const app = createHttpApp({ logger, bodyLimit, https, timeouts });
   // Every body is taken as raw bytes: the route decodes gzip and JSON itself to answer precisely.
@@ -99,10 +108,10 @@ export function buildIngestApp({
     return replyHttpError(reply, err, { logger, what: 'ingest request', messages: { 413: `body exceeds the limit of ${String(bodyLimit)} bytes` } });
   });
   const registry = createMetricsRegistry('ingest');
-  registerHealthRoutes(app, { isReady: () => bus.isReady(), registry });
+  registerHealthRoutes(app, { isReady: () => bus.isReady(), registry, metricsToken, authFailures });
   const batches = new Counter({ name: 'kaudit_ingest_batches_total', help: 'Webhook requests, by HTTP status', labelNames: ['status'] as const, registers: [registry] });
   // authentication first: only callers that authenticated count against capacity
-  const callerOf = authenticateWebhook(app, { tokens, clientCertClusters, batches });
+  const callerOf = authenticateWebhook(app, { tokens, clientCertClusters, batches, authFailures });
   shedLoad(app, { ...limits, bodyLimit, registry });
   webhookRoutes(app, { bus, topics, callerOf, batches, bodyLimit, logger, registry, now, eventLimits: limits, maxBatchEvents: limits.maxBatchEvents, redaction });
   return app;

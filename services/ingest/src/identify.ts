@@ -2,7 +2,7 @@ import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { IngestToken } from '#shared/config';
-import { bearerToken, tokenLookup } from '#shared/http';
+import { bearerToken, presentedCredentials, replyTooManyFailures, tokenLookup, type AuthFailures } from '#shared/http';
 
 export interface Caller {
   cluster: string;
@@ -14,11 +14,12 @@ export interface Caller {
  * Who is calling the webhook, decided in the first hook, from the TLS handshake and the headers alone: a
  * client certificate that chains to the configured CA and whose subject CN is mapped to a cluster, else a
  * bearer token. An unknown caller gets 401 before its body is read and before it counts against ingest's
- * capacity (shedLoad runs after this), so unauthenticated clients cannot hold ingest at 429.
+ * capacity (shedLoad runs after this), so unauthenticated clients cannot hold ingest at 429. An address whose
+ * credentials failed too often (`authFailures`) gets 429 before they are even looked at, a right token too.
  */
 export function authenticateWebhook(
   app: FastifyInstance,
-  { tokens, clientCertClusters, batches }: { tokens: readonly IngestToken[]; clientCertClusters: ReadonlyMap<string, string>; batches: Counter<'status'> },
+  { tokens, clientCertClusters, batches, authFailures }: { tokens: readonly IngestToken[]; clientCertClusters: ReadonlyMap<string, string>; batches: Counter<'status'>; authFailures: AuthFailures },
 ): (request: FastifyRequest) => Caller {
   const findCluster = tokenLookup(tokens);
   const callers = new WeakMap<FastifyRequest, Caller>();
@@ -36,8 +37,16 @@ export function authenticateWebhook(
   }
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'POST' || request.url.split('?')[0] !== '/v1/webhook') return;
+    const wait = authFailures.blockedFor(request.ip);
+    if (wait !== undefined) {
+      batches.inc({ status: '429' });
+      // like the 401: the body is never read, the connection closes with the answer
+      return replyTooManyFailures(reply.header('connection', 'close'), wait);
+    }
     const caller = identify(request);
     if (caller === undefined) {
+      // a request without any credentials cannot be a guess: it is refused, not counted
+      if (presentedCredentials(request)) authFailures.failed(request.ip);
       batches.inc({ status: '401' });
       // the body is never read: the connection closes with the answer
       return reply

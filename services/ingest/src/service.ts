@@ -42,6 +42,8 @@ export async function runIngest({ config, bus, logger, lifecycle }: {
     clientCertClusters: config.clientCertClusters,
     limits: config.limits,
     redaction: createRedaction(config.redactionKey),
+    authFailuresPerMinute: config.authFailuresPerMinute,
+    metricsToken: config.metricsToken,
   });
   lifecycle.onShutdown('stop-accepting', 'ingest-http', () => app.close());
   await app.listen({ host: config.host, port: config.port });

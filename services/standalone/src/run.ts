@@ -31,7 +31,9 @@ export async function runStandalone({ config, logger, lifecycle, clientId }: {
   // the analyzer starts after the store (it is the store's input): its stalls are looked up late
   const late: { analyzer?: Analyzer } = {};
   const api = await runStore({ config: config.store, bus, logger, lifecycle, moreMetrics: [analyzerMetrics], moreStalled: () => (late.analyzer?.stalled() ?? []).map((s) => `analyzer ${s}`) });
-  late.analyzer = await runAnalyzer({ config: config.analyzer, bus, logger, lifecycle, registry: analyzerMetrics });
+  // The webhook listens before the analyzer has restored its rule state (a large state takes a while to
+  // read): batches are acknowledged once on the bus and wait there for the analyzer; none is refused.
   const ingest = await runIngest({ config: config.ingest, bus, logger, lifecycle });
+  late.analyzer = await runAnalyzer({ config: config.analyzer, bus, logger, lifecycle, registry: analyzerMetrics });
   return { bus, ingest, api };
 }

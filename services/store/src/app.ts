@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import type { ApiToken } from '#shared/config';
-import { bearerToken, createHttpApp, createMetricsRegistry, registerHealthRoutes, replyHttpError, type HttpsOptions } from '#shared/http';
+import { bearerToken, createAuthFailures, createHttpApp, createMetricsRegistry, defaultAuthFailuresPerMinute, registerHealthRoutes, replyHttpError, type AuthFailures, type HttpsOptions } from '#shared/http';
 import type { Logger } from '#shared/logging';
 import type { Database } from '#shared/storage';
 import { builtinRules, loadTuning, type Tuning } from '#shared/engine';
@@ -21,6 +21,7 @@ import { eventByIdRoutes } from './routes/event-by-id.js';
 import { statsRoutes } from './routes/stats.js';
 import { identityRoutes } from './routes/identities.js';
 import { credentialRoutes } from './routes/credentials.js';
+import { adminRoutes } from './routes/admin.js';
 
 export interface StoreAppDeps {
   db: Database;
@@ -39,6 +40,16 @@ export interface StoreAppDeps {
   registry?: Registry;
   /** other services' registries appended to /metrics (npm start) */
   moreMetrics?: readonly Registry[];
+  /** KAUDIT_RETENTION_DAYS: what POST /v1/admin/retention deletes without olderThanDays; undefined: it must be given */
+  retentionDays?: number | undefined;
+  /** KAUDIT_AUTH_FAILURES_PER_MINUTE: failed authentications per client address before it gets 429 (default 20) */
+  authFailuresPerMinute?: number;
+  /** the per-address count of failed authentications itself (tests give one with a clock); made from `authFailuresPerMinute` when absent */
+  authFailures?: AuthFailures;
+  /** KAUDIT_METRICS_TOKEN: /metrics needs it as a bearer token; undefined: open */
+  metricsToken?: string | undefined;
+  /** the clock of the admin retention pass's cut-off */
+  now?: () => number;
 }
 
 export const defaultRateLimitPerMinute = 600;
@@ -62,6 +73,11 @@ export async function buildStoreApp({
   https,
   registry = createMetricsRegistry('store'),
   moreMetrics = [],
+  retentionDays,
+  authFailuresPerMinute = defaultAuthFailuresPerMinute,
+  authFailures = createAuthFailures({ perMinute: authFailuresPerMinute }),
+  metricsToken,
+  now = Date.now,
 }: StoreAppDeps): Promise<FastifyInstance> {
   const app = createHttpApp({ logger, https });
   // Security headers on every response (nosniff, frame denial, no referrer, HSTS, a CSP that the /docs UI
@@ -109,8 +125,8 @@ export async function buildStoreApp({
     return replyHttpError(reply, err, { logger, what: 'query API request' });
   });
 
-  registerHealthRoutes(app, { isReady, registry, more: moreMetrics, stalled });
-  const auth = createAuth(tokens);
+  registerHealthRoutes(app, { isReady, registry, more: moreMetrics, stalled, metricsToken, authFailures });
+  const auth = createAuth(tokens, { authFailures });
   findingRoutes(app, { db, auth });
   eventRoutes(app, { db, auth });
   ruleRoutes(app, { rules, auth });
@@ -119,5 +135,6 @@ export async function buildStoreApp({
   statsRoutes(app, { db, auth });
   identityRoutes(app, { db, auth });
   credentialRoutes(app, { db, auth });
+  adminRoutes(app, { db, auth, retentionDays, now });
   return app;
 }

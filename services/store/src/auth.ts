@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { apiRoles, type ApiRole, type ApiToken } from '#shared/config';
-import { bearerToken, tokenLookup } from '#shared/http';
+import { bearerToken, createAuthFailures, presentedCredentials, replyTooManyFailures, tokenLookup, type AuthFailures } from '#shared/http';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -10,14 +10,22 @@ declare module 'fastify' {
 
 const rank = (r: ApiRole) => apiRoles.indexOf(r);
 
-/** Bearer-token authentication with roles viewer < analyst < admin: 401 without a valid token, 403 below the role. */
-export function createAuth(tokens: ApiToken[]): (minimum: ApiRole) => onRequestHookHandler {
+/**
+ * Bearer-token authentication with roles viewer < analyst < admin: 401 without a valid token, 403 below the
+ * role. A wrong token counts against the client address (`authFailures`); an address past the limit gets
+ * 429 before its token is looked at, a right one too, so guessing cannot go on.
+ */
+export function createAuth(tokens: ApiToken[], { authFailures = createAuthFailures() }: { authFailures?: AuthFailures } = {}): (minimum: ApiRole) => onRequestHookHandler {
   const lookup = tokenLookup(tokens);
   return (minimum) =>
     async function authorize(request: FastifyRequest, reply: FastifyReply) {
+      const wait = authFailures.blockedFor(request.ip);
+      if (wait !== undefined) return replyTooManyFailures(reply, wait);
       const token = bearerToken(request.headers.authorization);
       const caller = token === undefined ? undefined : lookup(token);
       if (!caller) {
+        // a request without any credentials cannot be a guess: it is refused, not counted
+        if (presentedCredentials(request)) authFailures.failed(request.ip);
         return reply
           .code(401)
           .header('www-authenticate', 'Bearer realm="kaudit"')

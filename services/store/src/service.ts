@@ -56,6 +56,9 @@ export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [
     https: config.tls === undefined ? undefined : { cert: config.tls.cert, key: config.tls.key },
     registry,
     moreMetrics,
+    retentionDays: config.retentionDays,
+    authFailuresPerMinute: config.authFailuresPerMinute,
+    metricsToken: config.metricsToken,
   });
   lifecycle.onShutdown('stop-accepting', 'query-api', () => app.close());
   await app.listen({ host: config.host, port: config.port });

@@ -1,0 +1,57 @@
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ApiRole } from '#shared/config';
+import { errorBodySchema } from '#shared/http';
+import { runRetentionPass, type Database } from '#shared/storage';
+
+const dayMs = 86_400_000;
+
+// strict: a misspelt field must not fall back to the configured retention and delete by it
+const body = z
+  .strictObject({
+    olderThanDays: z.number().int().min(1).max(100_000).optional().describe('delete what is older than this many days; absent: KAUDIT_RETENTION_DAYS'),
+  })
+  // no body at all arrives as null
+  .nullish();
+
+/** Admin operations: one retention pass now (the same pass as the hourly one of KAUDIT_RETENTION_DAYS). */
+export function adminRoutes(
+  app: FastifyInstance,
+  { db, auth, retentionDays, now = Date.now }: { db: Database; auth: (r: ApiRole) => onRequestHookHandler; retentionDays: number | undefined; now?: () => number },
+): void {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/v1/admin/retention',
+    {
+      onRequest: auth('admin'),
+      schema: {
+        summary: 'Run one retention pass now',
+        description:
+          'Deletes records whose event time and receipt are both older than the cut-off, and findings whose request has no record left. ' +
+          'The cut-off is olderThanDays before now, else KAUDIT_RETENTION_DAYS. Every call is logged with the caller.',
+        tags: ['admin'],
+        security: [{ bearer: [] }],
+        body,
+        response: {
+          200: z.object({ deletedRecords: z.number().int(), deletedFindings: z.number().int(), olderThan: z.string().describe('the cut-off (RFC 3339)') }),
+          400: errorBodySchema,
+          401: errorBodySchema,
+          403: errorBodySchema,
+          429: errorBodySchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const days = request.body?.olderThanDays ?? retentionDays;
+      if (days === undefined) {
+        return reply.code(400).send({ error: 'bad_request', message: 'no retention configured: set KAUDIT_RETENTION_DAYS or give olderThanDays' });
+      }
+      const cutoff = new Date(now() - days * dayMs);
+      const olderThan = cutoff.toISOString();
+      request.log.info({ caller: request.caller?.name, olderThanDays: days, olderThan }, 'retention pass requested');
+      const deleted = await runRetentionPass(db, cutoff);
+      request.log.info({ caller: request.caller?.name, olderThan, records: deleted.records, findings: deleted.findings }, 'retention pass done');
+      return { deletedRecords: deleted.records, deletedFindings: deleted.findings, olderThan };
+    },
+  );
+}
