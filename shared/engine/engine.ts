@@ -32,14 +32,18 @@ export interface Engine {
   analyze(envelope: Envelope): Analysis;
 }
 
+/** Requests the volatile memory remembers (audit-id-reused): at 1,000 events/s, the last few minutes. */
+export const requestMemoryCapacity = 300_000;
+
 /** One engine per analyzer or replay: it holds per-cluster state (the RBAC model). */
 export function createEngine({
   rules = builtinRules,
   rbac = new RbacRegistry(),
   settings = defaultRuleSettings,
   state = new RuleState(),
+  memory = new RuleState(requestMemoryCapacity),
   redact = createRedactor(),
-}: { rules?: readonly Rule[]; rbac?: RbacRegistry; settings?: RuleSettings; state?: RuleState; redact?: Redactor } = {}): Engine {
+}: { rules?: readonly Rule[]; rbac?: RbacRegistry; settings?: RuleSettings; state?: RuleState; memory?: RuleState; redact?: Redactor } = {}): Engine {
   return {
     rules,
     rbac,
@@ -54,7 +58,7 @@ export function createEngine({
       for (const rule of rules) {
         let match;
         try {
-          match = rule.evaluate({ record, event, settings, state });
+          match = rule.evaluate({ record, event, settings, state, memory });
         } catch (err) {
           throw new RuleFailure(rule.id, err);
         }

@@ -13,6 +13,16 @@ export interface Carrier {
   invalid?: boolean;
 }
 
+/** ConfigMap data that only looks like credentials: references, look-alike words, placeholders, empty values. */
+export const credentialLookalikes: Record<string, string> = {
+  secretName: 'shop-tls',
+  tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+  'llm.yaml': 'max_tokens: 512\ntokenizer: bpe\n',
+  'app.properties': 'db.password=${DB_PASSWORD}\napi_key={{ .Values.apiKey }}\nsecret:\n  name: shop\n',
+  password: '',
+  'cluster-info': 'jws: eyJhbGciOiJIUzI1NiIsImtpZCI6ImFiY2RlZiJ9..c2lnbmF0dXJl',
+};
+
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 let n = 0;

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allTopics, createEmbeddedBus, topicNames, type Bus } from '#shared/bus';
+import { allTopics, createEmbeddedBus, dlqHeaders, dlqMaxValueBytes, topicNames, type Bus } from '#shared/bus';
 import { listeningPort } from '#shared/http';
 import { silentLogger } from '#shared/logging';
 import { auditEventOf, eventList } from '#shared/testing';
@@ -108,7 +108,7 @@ describe('webhook bounds', () => {
 });
 
 describe('one event size limit for the webhook and replay', () => {
-  it('refuses a 1.1 MB event in both, with the same reason, and keeps the rest', async () => {
+  it('a 1.1 MB event: ingest analyses its metadata and dead-letters it whole, replay reports it with the same reason; the rest is kept', async () => {
     const big = auditEventOf({ auditID: 'big', requestObject: { kind: 'ConfigMap', data: { blob: 'x'.repeat(1_100_000) } } });
     const small = auditEventOf({ auditID: 'small' });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-one-limit-'));
@@ -118,9 +118,18 @@ describe('one event size limit for the webhook and replay', () => {
     try {
       const r = await app.inject({ method: 'POST', url: '/v1/webhook', headers: { authorization: `Bearer ${ingestToken.token}`, 'content-type': 'application/json' }, payload: JSON.stringify(eventList([big, small])) });
       const outcome = r.json<{ accepted: number; rejected: number; errors: { reason: string }[] }>();
-      expect(outcome).toMatchObject({ accepted: 1, rejected: 1 });
-      const reason = outcome.errors[0]?.reason ?? '';
-      expect(reason).toMatch(/^event of \d+ bytes exceeds the limit of 524288 bytes$/);
+      expect(outcome).toMatchObject({ accepted: 2, rejected: 0 });
+      const [dead] = await bus.readAll(topics.dlq);
+      const reason = dead?.headers[dlqHeaders.reason] ?? '';
+      expect(reason).toMatch(/^event of \d+ bytes exceeds the limit of 524288 bytes; analysed without its requestObject$/);
+      expect(dead?.headers[dlqHeaders.step]).toBe('ingest-trim');
+      expect(dead?.value.length).toBe(dlqMaxValueBytes);
+      const events = (await bus.readAll(topics.events)).map((m) => JSON.parse(m.value.toString()) as { event: { auditID: string; requestObject?: unknown; annotations?: Record<string, string> } });
+      const trimmed = events.find((e) => e.event.auditID === 'big');
+      expect(trimmed?.event.requestObject).toBeUndefined();
+      expect(trimmed?.event.annotations?.['kaudit.io/trimmed']).toBe('requestObject');
+      expect(trimmed?.event.annotations?.['kaudit.io/event-bytes']).toMatch(/^\d{7}$/);
+      const limitReason = reason.replace(/; analysed without .*$/, '');
 
       const file = path.join(dir, 'audit.log');
       writeFileSync(file, `${JSON.stringify(big)}\n${JSON.stringify(small)}\n`);
@@ -128,7 +137,7 @@ describe('one event size limit for the webhook and replay', () => {
       try {
         const summary = await replay({ inputs: [file], db });
         expect(summary.events).toBe(1);
-        expect(summary.malformed).toEqual({ count: 1, first: [`${file}:1: ${reason}`] });
+        expect(summary.malformed).toEqual({ count: 1, first: [`${file}:1: ${limitReason}`] });
       } finally {
         await db.close();
       }

@@ -11,7 +11,7 @@ import { createEngine, createRedaction } from '#shared/engine';
 import { silentLogger } from '#shared/logging';
 import { auditEventOf, envelopeOf } from '#shared/testing';
 import { buildIngestApp } from '../../services/ingest/src/app.js';
-import { credentialCarriers } from '../helpers/credential-carriers.js';
+import { credentialCarriers, credentialLookalikes } from '../helpers/credential-carriers.js';
 
 const redaction = createRedaction(Buffer.from('carrier-redaction-key-0123456789abcdef'));
 const carriers = credentialCarriers();
@@ -60,14 +60,7 @@ describe('redaction of every credential carrier', () => {
         requestObject: {
           kind: 'ConfigMap',
           metadata: { name: 'app', annotations: { 'example.com/note': 'bearer of news' } },
-          data: {
-            secretName: 'shop-tls',
-            tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
-            'llm.yaml': 'max_tokens: 512\ntokenizer: bpe\n',
-            'app.properties': 'db.password=${DB_PASSWORD}\napi_key={{ .Values.apiKey }}\nsecret:\n  name: shop\n',
-            password: '',
-            'cluster-info': 'jws: eyJhbGciOiJIUzI1NiIsImtpZCI6ImFiY2RlZiJ9..c2lnbmF0dXJl',
-          },
+          data: credentialLookalikes,
         },
       }),
     );

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '#shared/contracts';
 import { createEngine, unwrapDocument } from '#shared/engine';
+import { credentialLookalikes } from '../helpers/credential-carriers.js';
 import { corpusLines, envelopeOf, pantherTests } from '#shared/testing';
 
 type Json = Record<string, unknown>;
@@ -568,14 +569,7 @@ describe('credentials-in-configmap', () => {
   });
 
   it('does not fire on names that refer to credentials, look-alike words, placeholders or empty values', () => {
-    const event = create({
-      secretName: 'shop-tls',
-      tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
-      'llm.yaml': 'max_tokens: 512\ntokenizer: bpe\n',
-      'app.properties': 'db.password=${DB_PASSWORD}\napi_key={{ .Values.apiKey }}\nsecret:\n  name: shop\n',
-      password: '',
-      'cluster-info': 'jws: eyJhbGciOiJIUzI1NiIsImtpZCI6ImFiY2RlZiJ9..c2lnbmF0dXJl',
-    });
+    const event = create(credentialLookalikes);
     expect(fired(event)).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { auditEventParser, defaultEventLimits, eventDigestOfJson, jsonDepthExceeds, sizeViolation, tooDeep, type Envelope, type EventLimits } from '#shared/contracts';
+import { auditEventParser, defaultEventLimits, eventDigestOfJson, jsonDepthExceeds, sizeViolation, tooDeep, trimAnnotations, trimmedForAnalysis, withoutOwnAnnotations, type AuditEvent, type Envelope, type EventLimits } from '#shared/contracts';
 import { dlqMessage, messageKey, type Bus, type OutMessage, type Topics } from '#shared/bus';
 import type { z } from 'zod';
 import type { Redaction } from '#shared/engine';
@@ -10,6 +10,8 @@ export interface BatchOutcome {
 }
 
 const maxReportedErrors = 100;
+/** items validated between two turns of the event loop */
+export const yieldEvery = 200;
 
 /** The item as JSON for the DLQ; one nested too deeply for JSON.stringify is kept as a note saying so. */
 function serialized(item: unknown): Buffer {
@@ -75,30 +77,43 @@ export async function acceptBatch({
     outcome.rejected++;
     if (outcome.errors.length < maxReportedErrors) outcome.errors.push({ index, reason });
   };
-  items.forEach((item, index) => {
+  // Validation, redaction and serialisation are synchronous: the event loop gets a turn every
+  // `yieldEvery` items, so a large batch never keeps other requests (or /readyz) waiting for long.
+  for (let index = 0; index < items.length; index++) {
+    if (index > 0 && index % yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
+    const item: unknown = items[index];
     if (jsonDepthExceeds(item, limits.maxDepth)) {
       reject(item, index, tooDeep(limits), false);
-      return;
+      continue;
     }
     const parsed = auditEventParser.safeParse(item);
     if (!parsed.success) {
       reject(item, index, `not an audit event: ${describe(parsed.error)}`);
-      return;
+      continue;
     }
     const eventJson = JSON.stringify(parsed.data);
-    const tooLarge = sizeViolation(Buffer.byteLength(eventJson), limits);
-    if (tooLarge !== undefined) {
-      reject(item, index, tooLarge);
-      return;
-    }
-    const transport = { tls, ...(clientCertSubject === undefined ? {} : { clientCertSubject }) };
+    const bytes = Buffer.byteLength(eventJson);
+    const tooLarge = sizeViolation(bytes, limits);
     // the digest of the event as received, so it does not depend on the redaction key
     const eventDigest = eventDigestOfJson(eventJson);
-    const redacted = redaction.event(parsed.data);
+    // annotations under kaudit's prefix are ingest's own (trimAnnotations)
+    let event: AuditEvent = withoutOwnAnnotations(parsed.data);
+    if (tooLarge !== undefined) {
+      // kept whole in the DLQ, analysed from its metadata when that fits
+      const trimmed = trimmedForAnalysis(event, bytes, limits, (id) => `kaudit-trimmed-${eventDigestOfJson(JSON.stringify(id))}`);
+      if (trimmed === undefined) {
+        reject(item, index, tooLarge);
+        continue;
+      }
+      dlq.push(dlqMessage({ key: messageKey(cluster, undefined), value: serialized(redaction.value(item)), reason: `${tooLarge}; analysed without its ${trimmed.annotations?.[trimAnnotations.trimmed] ?? ''}`, step: 'ingest-trim', time: receivedAt, cluster }));
+      event = trimmed;
+    }
+    const transport = { tls, ...(clientCertSubject === undefined ? {} : { clientCertSubject }) };
+    const redacted = redaction.event(event);
     const value = Buffer.from(envelopeJson({ cluster, receivedAt, transport, eventDigest }, redacted === parsed.data ? eventJson : JSON.stringify(redacted)));
     events.push({ key: messageKey(cluster, parsed.data.user?.username ?? undefined), value });
     outcome.accepted++;
-  });
+  }
 
   await Promise.all([bus.produce(topics.events, events), bus.produce(topics.dlq, dlq)]);
   return outcome;

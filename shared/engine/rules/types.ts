@@ -84,6 +84,11 @@ export interface RuleContext {
   settings: RuleSettings;
   /** Per-engine state for stateful rules (windows, first-seen, …); keys are namespaced by rule id. */
   state: RuleState;
+  /**
+   * Per-engine memory that is not persisted (lost on restart): for what is worth remembering about every
+   * request but not worth a write per event to the state topic, nor a place in `state`'s capacity.
+   */
+  memory: RuleState;
 }
 
 export type RuleCategory = 'authentication' | 'credentials' | 'csr' | 'authorization' | 'workload' | 'network' | 'audit' | 'custom';

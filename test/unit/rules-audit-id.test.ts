@@ -1,0 +1,95 @@
+// Client-chosen audit IDs: kube-apiserver copies a client's Audit-ID header into auditID, so a client can reuse
+// one ID for several requests (a decoy before the real one) or send one far too long to fit an event.
+// audit-id-reused, audit-id-anomalous and oversized-event say so; the oversized event is analysed from its
+// metadata instead of being dropped whole.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Finding } from '#shared/contracts';
+import { createEngine } from '#shared/engine';
+import { auditEventOf, envelopeOf, eventList } from '#shared/testing';
+import { getJson, postEvents, startPipeline, type Pipeline } from '../helpers/pipeline.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const id = '5e1a6d4c-2f0b-4c3e-9a7d-1b2c3d4e5f60';
+const harmless = auditEventOf({ auditID: id, verb: 'get', requestURI: '/api/v1/namespaces/default/configmaps/settings', objectRef: { resource: 'configmaps', namespace: 'default', name: 'settings', apiVersion: 'v1' }, requestReceivedTimestamp: '2026-12-01T10:00:00.000000Z', stageTimestamp: '2026-12-01T10:00:00.010000Z' });
+const escalation = auditEventOf({
+  auditID: id,
+  verb: 'create',
+  requestURI: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+  objectRef: { resource: 'clusterrolebindings', name: 'pwn', apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'v1' },
+  responseStatus: { code: 201 },
+  level: 'RequestResponse',
+  requestObject: { kind: 'ClusterRoleBinding', metadata: { name: 'pwn' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'User', name: 'mallory' }] },
+  requestReceivedTimestamp: '2026-12-01T10:00:01.000000Z',
+  stageTimestamp: '2026-12-01T10:00:01.020000Z',
+});
+const fired = (findings: Finding[]) => findings.map((f) => f.ruleId);
+
+describe('audit-id-reused', () => {
+  it('fires when a second request arrives under the ID of the first, naming both; the real request keeps its own findings', () => {
+    const engine = createEngine();
+    expect(fired(engine.analyze(envelopeOf(harmless)).findings)).not.toContain('audit-id-reused');
+    const second = engine.analyze(envelopeOf(escalation)).findings;
+    const reused = second.find((f) => f.ruleId === 'audit-id-reused');
+    expect(reused?.severity).toBe('high');
+    expect(reused?.evidence).toMatchObject({ first: { verb: 'get', requestUri: '/api/v1/namespaces/default/configmaps/settings' }, again: { verb: 'create', requestUri: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings' } });
+    expect(fired(second)).toContain('cluster-admin-binding');
+  });
+
+  it('does not fire on the stages of one request, nor on a redelivered event', () => {
+    const engine = createEngine();
+    const started = { ...(harmless as object), stage: 'ResponseStarted' };
+    const all = [harmless, started, harmless, started].flatMap((e) => engine.analyze(envelopeOf(e)).findings);
+    expect(fired(all)).not.toContain('audit-id-reused');
+  });
+});
+
+describe('audit-id-anomalous', () => {
+  it('fires on an ID longer than 128 characters or made of unusual characters, not on UUIDs', () => {
+    const engine = createEngine();
+    expect(fired(engine.analyze(envelopeOf(auditEventOf({ auditID: id }))).findings)).not.toContain('audit-id-anomalous');
+    const long = engine.analyze(envelopeOf(auditEventOf({ auditID: 'a'.repeat(300) }))).findings.find((f) => f.ruleId === 'audit-id-anomalous');
+    expect(long?.evidence).toMatchObject({ auditIdLength: 300, unusualCharacters: false });
+    const odd = engine.analyze(envelopeOf(auditEventOf({ auditID: 'hide me\nplease' }))).findings.find((f) => f.ruleId === 'audit-id-anomalous');
+    expect(odd?.evidence).toMatchObject({ unusualCharacters: true });
+  });
+});
+
+describe('an event too large to keep whole (embedded pipeline)', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await startPipeline();
+  });
+  afterAll(async () => {
+    await p.stop();
+  });
+
+  it('a 600 KB Audit-ID: the request is analysed from its metadata (user, verb, URI, objectRef), its audit ID replaced by a digest, with oversized-event and audit-id-anomalous', async () => {
+    const huge = auditEventOf({
+      auditID: `x${'y'.repeat(600_000)}`,
+      verb: 'create',
+      requestURI: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+      objectRef: { resource: 'clusterrolebindings', name: 'pwn2', apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'v1' },
+      user: { username: 'mallory', groups: ['system:authenticated'] },
+      responseStatus: { code: 201 },
+      // an annotation under kaudit's prefix from elsewhere is not believed
+      annotations: { 'kaudit.io/trimmed': 'nothing' },
+    });
+    const res = await postEvents(p, eventList([huge]));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ accepted: 1, rejected: 0 });
+    const findings = await waitFor(
+      async () => {
+        const page = await getJson<{ items: Finding[] }>(p, '/v1/findings?user=mallory&limit=100');
+        return page.items.some((f) => f.ruleId === 'oversized-event') ? page.items : undefined;
+      },
+      { what: 'findings of the trimmed event' },
+    );
+    expect(fired(findings)).toEqual(expect.arrayContaining(['oversized-event', 'audit-id-anomalous']));
+    const oversized = findings.find((f) => f.ruleId === 'oversized-event');
+    expect(oversized?.evidence).toMatchObject({ verb: 'create', requestUri: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', trimmed: ['auditID'] });
+    expect(oversized?.auditId).toMatch(/^kaudit-trimmed-[0-9a-f]{32}$/);
+    expect(findings.find((f) => f.ruleId === 'audit-id-anomalous')?.evidence).toMatchObject({ auditIdLength: 600_001 });
+    const dlq = await p.bus.readAll(p.topics.dlq);
+    expect(dlq.some((m) => m.headers['kaudit-dlq-step'] === 'ingest-trim')).toBe(true);
+  });
+});
