@@ -8,6 +8,10 @@ export const severities = ['info', 'low', 'medium', 'high', 'critical'] as const
 export const severitySchema = z.enum(severities);
 export type Severity = z.infer<typeof severitySchema>;
 
+/** The categories of detection rules, built-in ones in catalogue order; `custom` for rules of a tuning file. */
+export const ruleCategories = ['authentication', 'credentials', 'csr', 'network', 'authorization', 'audit', 'workload', 'custom'] as const;
+export type RuleCategory = (typeof ruleCategories)[number];
+
 export function severityRank(s: Severity): number {
   return severities.indexOf(s);
 }

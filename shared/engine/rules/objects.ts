@@ -59,3 +59,6 @@ export function isSystemIdentity(record: NormalizedRecord): boolean {
 export function inApiGroup(record: NormalizedRecord, group: string): boolean {
   return record.apiGroup === group || (record.requestUri === '' && (record.apiGroup === '' || record.apiGroup === null));
 }
+
+/** Refused: 401 or 403, or an authorizer's forbid. */
+export const rejected = (r: NormalizedRecord) => r.responseCode === 401 || r.responseCode === 403 || r.decision === 'forbid';

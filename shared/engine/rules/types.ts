@@ -1,4 +1,4 @@
-import type { AuditEvent, NormalizedRecord, Severity } from '#shared/contracts';
+import type { AuditEvent, NormalizedRecord, RuleCategory, Severity } from '#shared/contracts';
 import type { RuleState } from '../state/index.js';
 
 // A rule is data plus a small pure predicate over the normalized record (and the raw event when it
@@ -91,7 +91,7 @@ export interface RuleContext {
   memory: RuleState;
 }
 
-export type RuleCategory = 'authentication' | 'credentials' | 'csr' | 'authorization' | 'workload' | 'network' | 'audit' | 'custom';
+export type { RuleCategory } from '#shared/contracts';
 
 export interface Rule {
   id: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { severities } from '#shared/contracts';
+import { ruleCategories, severities } from '#shared/contracts';
 
 // The tuning file (KAUDIT_RULES_FILE, YAML): per-rule switches, lists, thresholds and custom CEL rules.
 const cel = z.string().min(1).max(4096);
@@ -16,7 +16,7 @@ export const customRuleSchema = z.strictObject({
   id: ruleId,
   title: z.string().min(1).max(200),
   severity: z.enum(severities),
-  category: z.enum(['authentication', 'credentials', 'csr', 'authorization', 'workload', 'network', 'audit', 'custom']).default('custom'),
+  category: z.enum(ruleCategories).default('custom'),
   mitre: z.array(z.string().regex(/^T\d{4}(\.\d{3})?$/, 'a MITRE ATT&CK technique id like T1609')).default([]),
   condition: cel,
   summary: z.string().min(1).max(500).optional(),

@@ -1,0 +1,22 @@
+// The README's rule table is the catalogue: the same ids, in the same order, with the same severity, category
+// and title as builtinRules, and the count the text gives. A rule added without its row (or a row left
+// behind) fails here.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { builtinRules } from '#shared/engine';
+import { repoRoot } from '#shared/testing';
+
+const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+const section = readme.slice(readme.indexOf('## Detection rules'), readme.indexOf('\n## ', readme.indexOf('## Detection rules') + 3));
+
+describe('the README rule table', () => {
+  it('lists every built-in rule, in catalogue order, with its severity, category and title', () => {
+    const rows = [...section.matchAll(/^\| `([a-z0-9-]+)` \| ([a-z]+) \| ([a-z]+) \| (.+?) \|$/gm)].map((m) => [m[1], m[2], m[3], m[4]]);
+    expect(rows).toEqual(builtinRules.map((r) => [r.id, r.severity, r.category, r.title]));
+  });
+
+  it('gives the number of rules the catalogue holds', () => {
+    expect(section).toContain(`${String(builtinRules.length)} rules`);
+  });
+});
