@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { KauditError, errorCodes } from '#shared/errors';
+import { errorCodes, errorMessage, KauditError } from '#shared/errors';
 import { parseApiTokens, parseIngestTokens, valueOrFile, type ApiToken, type IngestToken } from './token-lists.js';
 
 // Every environment variable kaudit reads, validated once. Names are part of the contract (README).
@@ -120,7 +120,7 @@ function configText(raw: Record<string, string | undefined>, name: string): stri
   try {
     return valueOrFile(raw, name);
   } catch (err) {
-    throw configError(`${name}_FILE`, (err as Error).message);
+    throw configError(`${name}_FILE`, errorMessage(err));
   }
 }
 
@@ -132,7 +132,7 @@ function readList<T>(raw: Record<string, string | undefined>, name: string, pars
     if (list.length === 0) throw new Error('no entries');
     return list;
   } catch (err) {
-    throw configError(name, (err as Error).message);
+    throw configError(name, errorMessage(err));
   }
 }
 

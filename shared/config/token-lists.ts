@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { errorMessage } from '#shared/errors';
 
 // Token lists: `<cluster>=<token>,…` for ingest, `<name>:<role>=<token>,…` for the API. Entries may be
 // separated by commas or newlines (so a file can hold one per line); `#` starts a comment line.
@@ -66,6 +67,6 @@ export function valueOrFile(env: Record<string, string | undefined>, name: strin
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot read ${file}: ${errorMessage(err)}`, { cause: err });
   }
 }

@@ -3,7 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { severityRank, type Finding, type NormalizedRecord } from '#shared/contracts';
-import { KauditError, errorCodes } from '#shared/errors';
+import { errorCodes, errorMessage, KauditError } from '#shared/errors';
 import { findingColumns, insertFromNdjsonSql, primaryKeySql, rawColumn, recordColumns, rekeyRecordsStatements, schemaStatements } from './schema.js';
 
 export type SqlParams = DuckDBValue[];
@@ -102,7 +102,7 @@ export async function openDatabase(file: string, options: { memoryLimit?: string
     // DuckDB's buffer pool otherwise grows to 80 % of the machine's memory as a bulk load proceeds.
     instance = await DuckDBInstance.create(file, options.memoryLimit === undefined ? {} : { memory_limit: options.memoryLimit });
   } catch (err) {
-    throw new KauditError(errorCodes.storage, `cannot open DuckDB file ${file}: ${(err as Error).message}`, { cause: err });
+    throw new KauditError(errorCodes.storage, `cannot open DuckDB file ${file}: ${errorMessage(err)}`, { cause: err });
   }
   // DuckDB creates the file (and its WAL) with the process umask: private, as the rows are audit data
   chmodSync(file, 0o600);
@@ -116,7 +116,7 @@ export async function openDatabase(file: string, options: { memoryLimit?: string
       for (const sql of rekeyRecordsStatements()) await writer.run(sql);
     } catch (err) {
       await writer.run('ROLLBACK').catch(() => undefined);
-      throw new KauditError(errorCodes.storage, `cannot upgrade the records table of ${file}: ${(err as Error).message}`, { cause: err });
+      throw new KauditError(errorCodes.storage, `cannot upgrade the records table of ${file}: ${errorMessage(err)}`, { cause: err });
     }
   }
   // Staged rows beside the database, private; the file has one owner, so what is there is a killed process's
@@ -151,7 +151,7 @@ export async function openDatabase(file: string, options: { memoryLimit?: string
       return { records: r, findings: f };
     } catch (err) {
       await writer.run('ROLLBACK').catch(() => undefined);
-      const message = (err as Error).message;
+      const message = errorMessage(err);
       // A value a column cannot hold is the rows' fault, not the database's: the caller splits the batch.
       if (refusedData.test(message)) throw new KauditError(errorCodes.storageRefused, `DuckDB refused the rows: ${message}`, { cause: err });
       throw new KauditError(errorCodes.storage, `DuckDB write failed: ${message}`, { retriable: true, cause: err });
@@ -197,7 +197,7 @@ export async function openDatabase(file: string, options: { memoryLimit?: string
           const result = await writer.run(sql, params, types);
           return result.rowsChanged;
         } catch (err) {
-          throw new KauditError(errorCodes.storage, `DuckDB statement failed: ${(err as Error).message}`, { cause: err });
+          throw new KauditError(errorCodes.storage, `DuckDB statement failed: ${errorMessage(err)}`, { cause: err });
         }
       });
     },

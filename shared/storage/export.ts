@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, VARCHAR } from '@duckdb/node-api';
 import { notRfc3339, parseRfc3339 } from '#shared/contracts';
-import { KauditError, errorCodes } from '#shared/errors';
+import { errorCodes, errorMessage, KauditError } from '#shared/errors';
 import type { Database, Row } from './database.js';
 import { sqlTimestamp } from './schema.js';
 
@@ -83,7 +83,7 @@ export async function openReadOnly(file: string): Promise<Pick<Database, 'query'
   try {
     instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
   } catch (err) {
-    throw new KauditError(errorCodes.storage, `cannot open DuckDB file ${file} read-only: ${(err as Error).message}`, { cause: err });
+    throw new KauditError(errorCodes.storage, `cannot open DuckDB file ${file} read-only: ${errorMessage(err)}`, { cause: err });
   }
   const conn = await instance.connect();
   return {

@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import { createHttpApp, registerHealthRoutes } from '#shared/http';
 import type { FastifyInstance } from 'fastify';
 import { createAnalyzer, type Analyzer } from './consumer.js';
+import { errorMessage } from '#shared/errors';
 
 export async function runAnalyzer({ config, bus, logger, lifecycle, registry }: {
   config: AnalyzerConfig;
@@ -22,14 +23,14 @@ export async function runAnalyzer({ config, bus, logger, lifecycle, registry }: 
       const { loaded, skipped } = await rbac.loadSnapshotFile(config.rbacSnapshot);
       logger.info({ file: config.rbacSnapshot, loaded, skipped }, 'RBAC snapshot loaded');
     } catch (err) {
-      throw configError('KAUDIT_RBAC_SNAPSHOT', `cannot load ${config.rbacSnapshot}: ${(err as Error).message}`);
+      throw configError('KAUDIT_RBAC_SNAPSHOT', `cannot load ${config.rbacSnapshot}: ${errorMessage(err)}`);
     }
   }
   let tuning: Tuning;
   try {
     tuning = loadTuning(builtinRules, config.rulesFile);
   } catch (err) {
-    throw configError('KAUDIT_RULES_FILE', (err as Error).message);
+    throw configError('KAUDIT_RULES_FILE', errorMessage(err));
   }
   logger.info({ rules: tuning.rules.length, file: config.rulesFile ?? null }, 'rules loaded');
   if (config.redactionKey === undefined) {

@@ -2,6 +2,7 @@ import { auditEventParser, defaultEventLimits, eventDigestOfJson, jsonDepthExcee
 import { dlqMessage, messageKey, type Bus, type OutMessage, type Topics } from '#shared/bus';
 import type { z } from 'zod';
 import type { Redaction } from '#shared/engine';
+import { errorMessage } from '#shared/errors';
 
 export interface BatchOutcome {
   accepted: number;
@@ -18,7 +19,7 @@ function serialized(item: unknown): Buffer {
   try {
     return Buffer.from(JSON.stringify(item));
   } catch (err) {
-    return Buffer.from(JSON.stringify({ unserializable: (err as Error).message }));
+    return Buffer.from(JSON.stringify({ unserializable: errorMessage(err) }));
   }
 }
 

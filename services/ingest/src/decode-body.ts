@@ -1,4 +1,5 @@
 import { gunzipSync } from 'node:zlib';
+import { errorMessage } from '#shared/errors';
 
 // Turns the raw request body into JSON, or says precisely why it cannot.
 export type Decoded = { ok: true; value: unknown } | { ok: false; status: 400 | 413 | 415; message: string };
@@ -31,6 +32,6 @@ export function decodeBody(raw: Buffer, contentEncoding: string | undefined, lim
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {
-    return { ok: false, status: 400, message: `body is not JSON: ${(err as Error).message}` };
+    return { ok: false, status: 400, message: `body is not JSON: ${errorMessage(err)}` };
   }
 }

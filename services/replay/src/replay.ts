@@ -11,6 +11,7 @@ import { auditEventParser, defaultEventLimits, eventLimitViolation, notRfc3339, 
 import { builtinRules, createEngine, createRedactor, eventTime, RbacRegistry, type EventTime, type Tuning } from '#shared/engine';
 import { findingLine, recordLine, type Database } from '#shared/storage';
 import { expandPaths, readFile, stdinPath, type InputFormat, type MalformedLine, type SourceItem } from './sources/read-files.js';
+import { errorMessage } from '#shared/errors';
 
 export const defaultCluster = 'replay';
 /**
@@ -317,7 +318,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     try {
       await rbac.loadSnapshotFile(options.rbacSnapshot);
     } catch (err) {
-      throw new Error(`cannot load RBAC snapshot ${options.rbacSnapshot}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`cannot load RBAC snapshot ${options.rbacSnapshot}: ${errorMessage(err)}`, { cause: err });
     }
   }
   const sources = [...(options.inputs ? await fileSources(options.inputs, { format, stdin: options.stdin }) : []), ...(options.sources ?? [])];

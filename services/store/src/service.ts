@@ -10,6 +10,7 @@ import { createConsumerMetrics, createMetricsRegistry } from '#shared/http';
 import type { Registry } from 'prom-client';
 import { buildStoreApp } from './app.js';
 import { createSink } from './sink.js';
+import { errorMessage } from '#shared/errors';
 
 export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [], moreStalled = () => [] }: {
   config: StoreConfig;
@@ -26,7 +27,7 @@ export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [
   try {
     tuning = loadTuning(builtinRules, config.rulesFile);
   } catch (err) {
-    throw configError('KAUDIT_RULES_FILE', (err as Error).message);
+    throw configError('KAUDIT_RULES_FILE', errorMessage(err));
   }
   const db = await openDatabase(config.dbFile);
   lifecycle.onShutdown('close', 'duckdb', () => db.close());

@@ -4,6 +4,7 @@ import type { NormalizedRecord } from '#shared/contracts';
 import { defaultRuleSettings, type Rule, type RuleContext, type RuleSettings } from '../rules/types.js';
 import { CelLoadError, compileCel, type CelProgram } from './cel.js';
 import { tuningSchema, type CustomRuleSpec, type TuningFile } from './schema.js';
+import { errorMessage } from '#shared/errors';
 
 export interface RuleErrors {
   /** Runtime CEL errors per rule id (a type error in an expression counts as "no match"). */
@@ -114,7 +115,7 @@ export function loadTuning(builtins: readonly Rule[], file: string | undefined):
   try {
     doc = parseYaml(readFileSync(file, 'utf8')) as unknown;
   } catch (err) {
-    throw new CelLoadError(file, (err as Error).message);
+    throw new CelLoadError(file, errorMessage(err));
   }
   return applyTuning(builtins, doc);
 }

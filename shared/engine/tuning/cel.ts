@@ -1,4 +1,5 @@
 import { parse } from '@marcbachmann/cel-js';
+import { errorMessage } from '#shared/errors';
 
 // CEL (the language of ValidatingAdmissionPolicy) via @marcbachmann/cel-js: compiled once at load,
 // evaluated per event with `event` (raw audit event) and `record` (normalized) bound. Chosen over
@@ -20,7 +21,7 @@ export function compileCel(source: string, where: string): CelProgram {
     const program = parse(source);
     return (vars) => program(vars) as unknown;
   } catch (err) {
-    const message = (err as Error).message.split('\n').filter((l) => l.trim() !== '');
+    const message = errorMessage(err).split('\n').filter((l) => l.trim() !== '');
     // cel-js reports "Unexpected token … > 1 | source / ^": keep the message and the caret line.
     throw new CelLoadError(where, `invalid CEL: ${message.join(' | ')}`);
   }

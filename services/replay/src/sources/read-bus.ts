@@ -3,6 +3,7 @@
 import type { TopicRange } from '#shared/bus';
 import { isObj } from '#shared/engine';
 import type { ReplaySource } from '../replay.js';
+import { errorMessage } from '#shared/errors';
 
 /**
  * Kafka's time index is by append time (when ingest wrote the batch), which trails the events' own times
@@ -33,7 +34,7 @@ export function busSources(topic: string, range: TopicRange): ReplaySource[] {
           try {
             envelope = JSON.parse(m.value.toString('utf8')) as unknown;
           } catch (err) {
-            onMalformed({ file: name, line, reason: `not valid JSON (${(err as Error).message})` });
+            onMalformed({ file: name, line, reason: `not valid JSON (${errorMessage(err)})` });
             continue;
           }
           if (!isObj(envelope) || typeof envelope.cluster !== 'string' || envelope.cluster === '' || !isObj(envelope.event)) {

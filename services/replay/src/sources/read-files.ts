@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { unwrapDocument } from '#shared/engine';
+import { errorMessage } from '#shared/errors';
 
 export const inputFormats = ['auto', 'jsonl', 'eventlist'] as const;
 export type InputFormat = (typeof inputFormats)[number];
@@ -60,7 +61,7 @@ export async function expandPaths(paths: readonly string[]): Promise<string[]> {
     try {
       st = await stat(p);
     } catch (err) {
-      throw new InputError(`cannot read ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+      throw new InputError(`cannot read ${p}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`, { cause: err });
     }
     if (st.isDirectory()) {
       const entries = await readdir(p, { withFileTypes: true });
@@ -98,7 +99,7 @@ function wrapReadError(file: string, err: unknown): InputError {
 }
 
 function describeJsonError(err: unknown): string {
-  return `not valid JSON (${(err as Error).message})`;
+  return `not valid JSON (${errorMessage(err)})`;
 }
 
 function* itemsOf(value: unknown, file: string, line: number, text?: string): Generator<SourceItem> {
