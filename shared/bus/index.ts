@@ -1,14 +1,14 @@
 import type { BusConfig } from '#shared/config';
 import type { Logger } from '#shared/logging';
 import { createEmbeddedBus } from './embedded.js';
-import { createKafkaBus } from './kafka.js';
+import { createKafkaBus } from './kafka/index.js';
 import { allTopics, topicNames } from './topics.js';
 import type { Bus } from './types.js';
 
 export * from './types.js';
 export * from './topics.js';
 export { createEmbeddedBus, type EmbeddedBusOptions, type TopicPolicy } from './embedded.js';
-export { createKafkaBus } from './kafka.js';
+export { createKafkaBus } from './kafka/index.js';
 
 export function createBus({ config, clientId, logger }: { config: BusConfig; clientId: string; logger: Logger }): Bus {
   const topics = topicNames(config.topicPrefix);

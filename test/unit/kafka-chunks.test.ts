@@ -1,7 +1,7 @@
 // A producer send is one record batch per partition, which the broker refuses above its message size limit
 // (1 MiB by default): the Kafka adapter sends in chunks under maxSendBytes, in order, none lost.
 import { describe, expect, it } from 'vitest';
-import { chunksOf, maxSendBytes } from '../../shared/bus/kafka.js';
+import { chunksOf, maxSendBytes } from '../../shared/bus/kafka/index.js';
 
 const message = (i: number, bytes: number) => ({ key: `k${String(i)}`, value: Buffer.alloc(bytes, 1) });
 
