@@ -7,3 +7,5 @@ export * from './time.js';
 export * from './event-limits.js';
 export * from './event-digest.js';
 export * from './int32.js';
+export * from './json.js';
+export * from './event-items.js';

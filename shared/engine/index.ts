@@ -1,13 +1,10 @@
 export { createEngine, RuleFailure, type Analysis, type Engine } from './engine.js';
 export { normalize, eventTime, type EventTime } from './normalize.js';
-export { splitItems } from './input.js';
 export { eventDigest, findingId, syntheticAuditId, sha256Hex } from './ids.js';
 export { builtinRules, type Rule, type RuleContext, type RuleMatch } from './rules/index.js';
 export { RbacRegistry } from './rbac/index.js';
 export { rbacRequestOf } from './rbac-verdict.js';
-export { unwrapDocument } from './unwrap.js';
 export { defaultRuleSettings, type RuleSettings, type RuleCategory } from './rules/types.js';
 export { applyTuning, loadTuning, CelLoadError, type Tuning, type TuningInput } from './tuning/index.js';
 export { RuleState, type StateChange } from './state/index.js';
 export { createRedaction, createRedactor, type Redaction, type Redactor } from './redact.js';
-export { isObj, type Obj } from './rules/objects.js';

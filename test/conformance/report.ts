@@ -6,8 +6,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { auditEventSchema } from '#shared/contracts';
-import { applyTuning, builtinRules, createEngine, isObj, loadTuning, unwrapDocument, type Obj, type Tuning, type TuningInput } from '#shared/engine';
+import { auditEventSchema, isObj, type Obj, unwrapDocument } from '#shared/contracts';
+import { applyTuning, builtinRules, createEngine, loadTuning, type Tuning, type TuningInput } from '#shared/engine';
 import { corpusDir, corpusLines, envelopeOf, pantherTests, repoRoot, type PantherTest } from '#shared/testing';
 import { comparableBases, falcoExceptions, falcoOverrides, falcoRules, type FalcoException, type TuningFragment } from './falco-mapping.js';
 import { categoryMeaning, knownDisagreements, pantherRules, type DisagreementCategory, type KnownDisagreement, type PantherMapping } from './panther-mapping.js';

@@ -4,8 +4,8 @@
 // test/conformance/falco.tuning.yaml (loadTuning) plus the case's Falco override files as tuning fragments
 // (test/conformance/falco-mapping.ts); the mapping table says which kaudit rule stands for which Falco rule.
 import { describe, expect, it } from 'vitest';
-import { auditEventSchema } from '#shared/contracts';
-import { builtinRules, createEngine, loadTuning, unwrapDocument } from '#shared/engine';
+import { auditEventSchema, unwrapDocument } from '#shared/contracts';
+import { builtinRules, createEngine, loadTuning } from '#shared/engine';
 import { corpusLines, envelopeOf } from '#shared/testing';
 import { falcoExceptions, falcoOverrides, falcoRules } from '../conformance/falco-mapping.js';
 import { falcoAgrees, falcoAssertedFires, falcoRuleNames, falcoTuningFile, runFalco } from '../conformance/report.js';

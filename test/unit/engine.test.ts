@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { recordSchema } from '#shared/contracts';
-import { createEngine, findingId, normalize, rbacRequestOf, splitItems, unwrapDocument } from '#shared/engine';
+import { recordSchema, splitItems, unwrapDocument } from '#shared/contracts';
+import { createEngine, findingId, normalize, rbacRequestOf } from '#shared/engine';
 import { auditEventOf, corpusDir, corpusLines, envelopeOf, pantherEvent, pantherTests } from '#shared/testing';
 
 const engine = createEngine();

@@ -18,7 +18,8 @@ import {
   SubjectPublicKeyInfo,
 } from '@peculiar/asn1-x509';
 import { describe, expect, it } from 'vitest';
-import { builtinRules, createEngine, defaultRuleSettings, unwrapDocument } from '#shared/engine';
+import { builtinRules, createEngine, defaultRuleSettings } from '#shared/engine';
+import { unwrapDocument } from '#shared/contracts';
 import { corpusLines, envelopeOf, pantherEvent, pantherTests } from '#shared/testing';
 import { decodeCsrSubject } from '../../shared/engine/rules/csr-request.js';
 

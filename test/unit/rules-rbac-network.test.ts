@@ -3,8 +3,8 @@
 // NetworkPolicy, Events). This file also reads ../shared/corpus: Falco's k8s_audit traces (outcomes from
 // falco-k8s-audit/EXPECTED.md) and Panther's native-Event tests (panther-analysis/panther_k8s_tests.jsonl).
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '#shared/contracts';
-import { createEngine, unwrapDocument } from '#shared/engine';
+import { unwrapDocument, type Finding } from '#shared/contracts';
+import { createEngine } from '#shared/engine';
 import { credentialLookalikes } from '../helpers/credential-carriers.js';
 import { corpusLines, envelopeOf, pantherTests } from '#shared/testing';
 

@@ -1,11 +1,7 @@
-import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
+import { isObj, type AuditEvent, type NormalizedRecord, type Obj } from '#shared/contracts';
 
 // Helpers every rule family shares: the object a request wrote, success, and who counts as "system".
-export type Obj = Record<string, unknown>;
-
-export function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { isObj, type Obj };
 
 export function field(o: unknown, ...path: string[]): unknown {
   let cur: unknown = o;

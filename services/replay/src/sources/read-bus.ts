@@ -1,9 +1,9 @@
 // Replay --from-kafka: the `events` topic as replay sources, one per partition (each in append order,
 // so the replay's k-way merge puts them in one event-time sequence). Envelopes carry their cluster.
 import type { TopicRange } from '#shared/bus';
-import { isObj } from '#shared/engine';
 import type { ReplaySource } from '../replay.js';
 import { errorMessage } from '#shared/errors';
+import { isObj } from '#shared/contracts';
 
 /**
  * Kafka's time index is by append time (when ingest wrote the batch), which trails the events' own times

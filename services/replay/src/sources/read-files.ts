@@ -8,8 +8,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { unwrapDocument } from '#shared/engine';
 import { errorMessage } from '#shared/errors';
+import { unwrapDocument } from '#shared/contracts';
 
 export const inputFormats = ['auto', 'jsonl', 'eventlist'] as const;
 export type InputFormat = (typeof inputFormats)[number];

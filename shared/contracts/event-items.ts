@@ -1,8 +1,19 @@
+import { eventListSchema } from './audit-event.js';
+import { isObj } from './json.js';
+
+// The shapes a webhook body (or a replay document) may take: an EventList, a single Event, or a JSON
+// array of Events. Anything else is one item that will fail event validation and go to the DLQ.
+export function splitItems(body: unknown): unknown[] {
+  if (Array.isArray(body)) return body;
+  const list = eventListSchema.safeParse(body);
+  if (list.success) return list.data.items ?? [];
+  return [body];
+}
+
 // Audit events as other systems hand them over: an Azure Event Hubs batch of AKS diagnostic records
 // (`{"records":[…]}`, the Event in `properties.log` as a JSON string or object), a single such record,
 // an EventList, or Events. Returns the Event-shaped items; anything else is returned as is, to fail
 // event validation with a clear reason.
-import { isObj } from './rules/objects.js';
 
 function fromDiagnosticRecord(r: Record<string, unknown>): unknown {
   const props = r.properties;
