@@ -1,7 +1,7 @@
 import type { AuditEvent, Envelope, Finding, NormalizedRecord } from '#shared/contracts';
 import { eventDigest, findingId } from './ids.js';
 import { normalize } from './normalize.js';
-import { applyRbac } from './rbac-verdict.js';
+import { applyRbac } from './rbac/index.js';
 import { RbacRegistry } from './rbac/index.js';
 import { builtinRules, type Rule } from './rules/index.js';
 import { defaultRuleSettings, type RuleSettings } from './rules/types.js';

@@ -3,7 +3,7 @@ export { normalize, eventTime, type EventTime } from './normalize.js';
 export { eventDigest, findingId, syntheticAuditId, sha256Hex } from './ids.js';
 export { builtinRules, type Rule, type RuleContext, type RuleMatch } from './rules/index.js';
 export { RbacRegistry } from './rbac/index.js';
-export { rbacRequestOf } from './rbac-verdict.js';
+export { rbacRequestOf } from './rbac/index.js';
 export { defaultRuleSettings, type RuleSettings, type RuleCategory } from './rules/types.js';
 export { applyTuning, loadTuning, CelLoadError, type Tuning, type TuningInput } from './tuning/index.js';
 export { RuleState, type StateChange } from './state/index.js';

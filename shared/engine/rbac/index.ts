@@ -13,3 +13,4 @@ export {
 export { RbacModel, type RbacAuditEvent, type RbacModelSize } from './model.js';
 export { RbacRegistry } from './registry.js';
 export { DECISION_ANNOTATION, REASON_ANNOTATION, goUnquote, parseAuthorization, type AuthorizerAttribution, type AuthorizerKind } from './reason.js';
+export { applyRbac, rbacRequestOf } from './verdict.js';

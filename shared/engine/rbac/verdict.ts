@@ -1,5 +1,6 @@
 import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
-import type { RbacRegistry, RbacRequest, RbacVerdict } from './rbac/index.js';
+import type { RbacRegistry } from './registry.js';
+import type { RbacRequest, RbacVerdict } from './types.js';
 
 /**
  * The attributes the RBAC authorizer saw. With impersonation the API server authorizes the request as
