@@ -1,7 +1,7 @@
 // Replay --from-kafka: the `events` topic as replay sources, one per partition (each in append order,
 // so the replay's k-way merge puts them in one event-time sequence). Envelopes carry their cluster.
 import type { TopicRange } from '#shared/bus';
-import type { ReplaySource } from '../replay.js';
+import type { ReplaySource } from './types.js';
 import { errorMessage } from '#shared/errors';
 import { isObj } from '#shared/contracts';
 

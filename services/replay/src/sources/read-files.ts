@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { errorMessage } from '#shared/errors';
 import { unwrapDocument } from '#shared/contracts';
+import type { MalformedLine, SourceItem } from './types.js';
 
 export const inputFormats = ['auto', 'jsonl', 'eventlist'] as const;
 export type InputFormat = (typeof inputFormats)[number];
@@ -19,23 +20,6 @@ export const stdinPath = '-';
 
 /** A single-document file is parsed whole; larger ones are refused (or, with `auto`, read as JSON lines). */
 export const maxDocumentBytes = 512 * 1024 * 1024;
-
-export interface SourceItem {
-  item: unknown;
-  file: string;
-  /** 1-based line of the JSON line, or of the document's start for a document's items */
-  line: number;
-  /** position inside the line or document when it held several events (EventList, records batch) */
-  index: number;
-  /** the item's JSON text, when the line was exactly this item (a JSON line holding one event) */
-  text?: string;
-}
-
-export interface MalformedLine {
-  file: string;
-  line: number;
-  reason: string;
-}
 
 export interface ReadOptions {
   format?: InputFormat;
@@ -212,3 +196,5 @@ export async function* readFile(file: string, opts: ReadOptions): AsyncGenerator
   // Not one document after all: a JSON-lines file whose first line is broken.
   for await (const r of streamLines(file, opts, false)) if (r.kind === 'item') yield r.item;
 }
+
+export type { MalformedLine, SourceItem } from './types.js';
