@@ -71,3 +71,9 @@ export function dlqMessage(m: {
     },
   };
 }
+
+/**
+ * What one pipeline step made of one message: a value (`ok`, with the step's outputs), or the reason it goes
+ * to the DLQ at `step` — never an exception, for anything wrong with the message itself.
+ */
+export type StepResult<T extends object> = ({ kind: 'ok' } & T) | { kind: 'dlq'; step: string; reason: string };

@@ -9,3 +9,4 @@ export * from './event-digest.js';
 export * from './int32.js';
 export * from './json.js';
 export * from './event-items.js';
+export * from './codec.js';

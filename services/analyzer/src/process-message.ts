@@ -1,38 +1,17 @@
-import { envelopeParser, type Finding, type RecordMessage } from '#shared/contracts';
-import type { InMessage } from '#shared/bus';
+import { decodeJson, envelopeParser, type Finding, type RecordMessage } from '#shared/contracts';
+import type { InMessage, StepResult as BusStepResult } from '#shared/bus';
 import { RuleFailure, type Engine } from '#shared/engine';
 import { errorMessage } from '#shared/errors';
 
 // One pipeline step per event: a value, never an exception, for anything wrong with the message itself.
-export type StepResult =
-  | { kind: 'ok'; record: RecordMessage; findings: Finding[] }
-  | { kind: 'dlq'; step: string; reason: string };
+export type StepResult = BusStepResult<{ record: RecordMessage; findings: Finding[] }>;
 
 export function createProcessMessage({ engine }: { engine: Engine }) {
   return function processMessage(message: InMessage): StepResult {
-    let json: unknown;
+    const envelope = decodeJson(envelopeParser, message.value, 'an event envelope');
+    if (!envelope.ok) return { kind: 'dlq', step: 'analyzer-parse', reason: envelope.reason };
     try {
-      json = JSON.parse(message.value.toString('utf8'));
-    } catch (err) {
-      return { kind: 'dlq', step: 'analyzer-parse', reason: `not JSON: ${errorMessage(err)}` };
-    }
-    let envelope;
-    try {
-      envelope = envelopeParser.safeParse(json);
-    } catch (err) {
-      // e.g. nesting deep enough to exhaust the stack (ingest rejects such events; other producers may not)
-      return { kind: 'dlq', step: 'analyzer-parse', reason: `not an event envelope: ${errorMessage(err)}` };
-    }
-    if (!envelope.success) {
-      const issue = envelope.error.issues[0];
-      return {
-        kind: 'dlq',
-        step: 'analyzer-parse',
-        reason: `not an event envelope: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
-      };
-    }
-    try {
-      const { record, findings, event } = engine.analyze(envelope.data);
+      const { record, findings, event } = engine.analyze(envelope.value);
       return { kind: 'ok', record: { record, event }, findings };
     } catch (err) {
       // A poison message (valid JSON that crashes a rule) must not stall the partition.

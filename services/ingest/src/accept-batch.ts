@@ -1,6 +1,5 @@
-import { auditEventParser, defaultEventLimits, eventDigestOfJson, jsonDepthExceeds, sizeViolation, tooDeep, trimAnnotations, trimmedForAnalysis, withoutOwnAnnotations, type AuditEvent, type Envelope, type EventLimits } from '#shared/contracts';
+import { auditEventParser, decode, defaultEventLimits, eventDigestOfJson, jsonDepthExceeds, sizeViolation, tooDeep, trimAnnotations, trimmedForAnalysis, withoutOwnAnnotations, type AuditEvent, type Envelope, type EventLimits } from '#shared/contracts';
 import { dlqMessage, messageKey, type Bus, type OutMessage, type Topics } from '#shared/bus';
-import type { z } from 'zod';
 import type { Redaction } from '#shared/engine';
 import { errorMessage } from '#shared/errors';
 
@@ -26,13 +25,6 @@ function serialized(item: unknown): Buffer {
 /** The JSON text of one envelope around an event already serialised (so the event is stringified once). */
 function envelopeJson(envelope: Omit<Envelope, 'event'>, eventJson: string): string {
   return `${JSON.stringify(envelope).slice(0, -1)},"event":${eventJson}}`;
-}
-
-function describe(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(event)'}: ${i.message}`)
-    .join('; ');
 }
 
 /**
@@ -87,18 +79,18 @@ export async function acceptBatch({
       reject(item, index, tooDeep(limits), false);
       continue;
     }
-    const parsed = auditEventParser.safeParse(item);
-    if (!parsed.success) {
-      reject(item, index, `not an audit event: ${describe(parsed.error)}`);
+    const parsed = decode(auditEventParser, item, 'an audit event');
+    if (!parsed.ok) {
+      reject(item, index, parsed.reason);
       continue;
     }
-    const eventJson = JSON.stringify(parsed.data);
+    const eventJson = JSON.stringify(parsed.value);
     const bytes = Buffer.byteLength(eventJson);
     const tooLarge = sizeViolation(bytes, limits);
     // the digest of the event as received, so it does not depend on the redaction key
     const eventDigest = eventDigestOfJson(eventJson);
     // annotations under kaudit's prefix are ingest's own (trimAnnotations)
-    let event: AuditEvent = withoutOwnAnnotations(parsed.data);
+    let event: AuditEvent = withoutOwnAnnotations(parsed.value);
     if (tooLarge !== undefined) {
       // kept whole in the DLQ, analysed from its metadata when that fits
       const trimmed = trimmedForAnalysis(event, bytes, limits, (id) => `kaudit-trimmed-${eventDigestOfJson(JSON.stringify(id))}`);
@@ -111,8 +103,8 @@ export async function acceptBatch({
     }
     const transport = { tls, ...(clientCertSubject === undefined ? {} : { clientCertSubject }) };
     const redacted = redaction.event(event);
-    const value = Buffer.from(envelopeJson({ cluster, receivedAt, transport, eventDigest }, redacted === parsed.data ? eventJson : JSON.stringify(redacted)));
-    events.push({ key: messageKey(cluster, parsed.data.user?.username ?? undefined), value });
+    const value = Buffer.from(envelopeJson({ cluster, receivedAt, transport, eventDigest }, redacted === parsed.value ? eventJson : JSON.stringify(redacted)));
+    events.push({ key: messageKey(cluster, parsed.value.user?.username ?? undefined), value });
     outcome.accepted++;
   }
 

@@ -6,7 +6,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { auditEventParser, defaultEventLimits, eventLimitViolation, notRfc3339, parseRfc3339, type AuditEvent, type EventLimits } from '#shared/contracts';
+import { auditEventParser, decode, defaultEventLimits, eventLimitViolation, notRfc3339, parseRfc3339, type AuditEvent, type EventLimits } from '#shared/contracts';
 import { builtinRules, createEngine, createRedactor, eventTime, RbacRegistry, type EventTime, type Tuning } from '#shared/engine';
 import { findingLine, recordLine, type Database } from '#shared/storage';
 import { expandPaths, readFile, stdinPath, type InputFormat } from './sources/read-files.js';
@@ -102,13 +102,6 @@ function isoOption(name: string, value: string | undefined): string | undefined 
   const t = parseRfc3339(value);
   if (!t) throw new RangeError(notRfc3339(name, value));
   return t.toISOString();
-}
-
-function zodReason(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  const issue = issues[0];
-  if (!issue) return 'not an audit event';
-  const where = issue.path.map(String).join('.');
-  return `not an audit event: ${where ? `${where}: ` : ''}${issue.message}`;
 }
 
 function increment(map: Record<string, number>, key: string): void {
@@ -241,12 +234,12 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
         onMalformed({ file: source.name, line, reason: `${index > 0 ? `item ${String(index)}: ` : ''}${beyond}` });
         continue;
       }
-      const parsed = auditEventParser.safeParse(item);
-      if (!parsed.success) {
-        onMalformed({ file: source.name, line, reason: `${index > 0 ? `item ${String(index)}: ` : ''}${zodReason(parsed.error.issues)}` });
+      const parsed = decode(auditEventParser, item, 'an audit event');
+      if (!parsed.ok) {
+        onMalformed({ file: source.name, line, reason: `${index > 0 ? `item ${String(index)}: ` : ''}${parsed.reason}` });
         continue;
       }
-      const event = parsed.data;
+      const event = parsed.value;
       const rest = { cluster: itemCluster ?? cluster, tls: tls ?? true, receivedAt, source: source.name, line, index, text };
       const fallback = receivedAt ?? lastOwn;
       const time = eventTime(event, fallback ?? source.modifiedAt ?? new Date().toISOString());

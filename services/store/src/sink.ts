@@ -1,4 +1,4 @@
-import { findingParser, recordMessageParser, type Finding, type RecordMessage } from '#shared/contracts';
+import { decodeJson, findingParser, recordMessageParser, type Finding, type RecordMessage } from '#shared/contracts';
 import { dlqMessage, type Batch, type Bus, type InMessage, type OutMessage, type Subscription, type Topics } from '#shared/bus';
 import { KauditError, errorCodes } from '#shared/errors';
 import { reportingFailures, type ConsumerMetrics } from '#shared/http';
@@ -64,15 +64,9 @@ export function createSink({ bus, db, topics, groupId, logger, now = () => new D
       dlq.push(dlqMessage({ key: message.key, value: message.value, reason, step, time: now().toISOString(), sourceTopic: batch.topic }));
     };
     for (const message of batch.messages) {
-      let json: unknown;
-      try {
-        json = JSON.parse(message.value.toString('utf8'));
-      } catch {
-        json = undefined;
-      }
-      const parsed = isRecords ? recordMessageParser.safeParse(json) : findingParser.safeParse(json);
-      if (parsed.success) rows.push({ value: parsed.data, message });
-      else deadLetter(message, `not a valid ${isRecords ? 'record' : 'finding'}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, 'store-parse');
+      const parsed = isRecords ? decodeJson(recordMessageParser, message.value, 'a valid record') : decodeJson(findingParser, message.value, 'a valid finding');
+      if (parsed.ok) rows.push({ value: parsed.value, message });
+      else deadLetter(message, parsed.reason, 'store-parse');
     }
     const offset = { groupId, topic: batch.topic, partition: batch.partition, next: batch.next };
     let stored: number;
