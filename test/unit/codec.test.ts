@@ -17,7 +17,8 @@ describe('the message codec', () => {
   });
 
   it('decodes JSON bytes to a value or a reason, never throwing', () => {
-    expect(decodeJson(auditEventParser, Buffer.from('{nope'), 'an audit event')).toMatchObject({ ok: false, reason: expect.stringMatching(/^not JSON: /) });
+    const notJson = decodeJson(auditEventParser, Buffer.from('{nope'), 'an audit event');
+    expect(notJson.ok ? '' : notJson.reason).toMatch(/^not JSON: /);
     const ok = decodeJson(auditEventParser, Buffer.from(JSON.stringify(auditEventOf({ auditID: 'fine' }))), 'an audit event');
     expect(ok.ok && ok.value.auditID).toBe('fine');
     const deep = JSON.parse(`${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`) as unknown;
@@ -26,11 +27,14 @@ describe('the message codec', () => {
 
   it('words an invalid event the same for the webhook and replay (an audit event) and the analyzer (inside its envelope)', () => {
     const direct = decode(auditEventParser, bad, 'an audit event');
-    expect(direct).toMatchObject({ ok: false, reason: expect.stringMatching(/^not an audit event: stage: .*; sourceIPs: /) });
+    expect(direct.ok ? '' : direct.reason).toMatch(/^not an audit event: stage: .*; sourceIPs: /);
     // the analyzer reads an envelope around it: the same issues, under `event.`
     const processMessage = createProcessMessage({ engine: createEngine() });
     const result = processMessage({ topic: 't', partition: 0, offset: '0', key: 'k', headers: {}, value: Buffer.from(JSON.stringify({ ...envelopeOf(auditEventOf({})), event: bad })) });
-    expect(result).toMatchObject({ kind: 'dlq', step: 'analyzer-parse', reason: expect.stringMatching(/^not an event envelope: event\.stage: .*; event\.sourceIPs: /) });
-    expect(decode(envelopeParser, { ...envelopeOf(auditEventOf({})), event: bad }, 'an event envelope')).toMatchObject({ ok: false, reason: (result as { reason: string }).reason });
+    const reason = result.kind === 'dlq' ? result.reason : '';
+    expect(result.kind === 'dlq' ? result.step : '').toBe('analyzer-parse');
+    expect(reason).toMatch(/^not an event envelope: event\.stage: .*; event\.sourceIPs: /);
+    const same = decode(envelopeParser, { ...envelopeOf(auditEventOf({})), event: bad }, 'an event envelope');
+    expect(same.ok ? '' : same.reason).toBe(reason);
   });
 });
