@@ -21,7 +21,7 @@ import { describe, expect, it } from 'vitest';
 import { builtinRules, createEngine, defaultRuleSettings } from '#shared/engine';
 import { unwrapDocument } from '#shared/contracts';
 import { corpusLines, envelopeOf, pantherEvent, pantherTests } from '#shared/testing';
-import { decodeCsrSubject } from '../../shared/engine/rules/csr-request.js';
+import { decodeCsrSubject } from '../../shared/engine/rules/csr/pkcs10.js';
 
 const mine = [
   'anonymous-kubelet-access',

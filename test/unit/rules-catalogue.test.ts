@@ -1,7 +1,7 @@
 // The README's rule table is the catalogue: the same ids, in the same order, with the same severity, category
 // and title as builtinRules, and the count the text gives. A rule added without its row (or a row left
 // behind) fails here.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinRules } from '#shared/engine';
@@ -18,5 +18,16 @@ describe('the README rule table', () => {
 
   it('gives the number of rules the catalogue holds', () => {
     expect(section).toContain(`${String(builtinRules.length)} rules`);
+  });
+});
+
+describe('one file per rule', () => {
+  it('finds every rule in shared/engine/rules/<category>/<rule id>.ts, exporting it', async () => {
+    for (const rule of builtinRules) {
+      const file = path.join(repoRoot, 'shared', 'engine', 'rules', rule.category, `${rule.id}.ts`);
+      expect(existsSync(file), file).toBe(true);
+      const exported = Object.values((await import(file)) as Record<string, unknown>);
+      expect(exported, rule.id).toContain(rule);
+    }
   });
 });

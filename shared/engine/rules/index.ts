@@ -1,14 +1,13 @@
-import { auditRules } from './audit.js';
-import { authnRules } from './authn.js';
-import { authzRules } from './authz.js';
-import { credentialRules } from './credentials.js';
-import { csrRules } from './csr.js';
-import { networkRules } from './network.js';
-import { rbacRules } from './rbac.js';
-import { statefulRules } from './stateful.js';
+import { auditRules } from './audit/index.js';
+import { authenticationRules } from './authentication/index.js';
+import { authorizationRules } from './authorization/index.js';
+import { credentialsRules } from './credentials/index.js';
+import { csrRules } from './csr/index.js';
+import { networkRules } from './network/index.js';
 import type { Rule } from './types.js';
-import { workloadRules } from './workloads.js';
+import { workloadRules } from './workload/index.js';
 
 export type { Rule, RuleContext, RuleMatch } from './types.js';
 
-export const builtinRules: readonly Rule[] = [...authnRules, ...credentialRules, ...csrRules, ...networkRules, ...authzRules, ...rbacRules, ...auditRules, ...workloadRules, ...statefulRules];
+/** The catalogue, category by category (the order of `ruleCategories` and of the README's table). */
+export const builtinRules: readonly Rule[] = [...authenticationRules, ...credentialsRules, ...csrRules, ...networkRules, ...authorizationRules, ...auditRules, ...workloadRules];

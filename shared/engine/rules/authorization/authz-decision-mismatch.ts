@@ -1,8 +1,5 @@
-import type { Rule } from './types.js';
-
-// Authorizers whose own decision RBAC cannot be compared with. Node-authorizer allows often carry an
-// empty reason, so kubelets (system:node:*) are recognized by identity too.
-const otherAuthorizers = new Set(['node', 'webhook', 'abac']);
+import type { Rule } from '../types.js';
+import { otherAuthorizers } from './helpers.js';
 
 export const authzDecisionMismatch: Rule = {
   id: 'authz-decision-mismatch',
@@ -38,5 +35,3 @@ export const authzDecisionMismatch: Rule = {
     };
   },
 };
-
-export const authzRules: Rule[] = [authzDecisionMismatch];

@@ -1,5 +1,5 @@
 import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
-import { arr, field, isObj, str, succeeded, writtenObject, type Obj } from './objects.js';
+import { arr, field, isObj, str, succeeded, writtenObject, type Obj } from '../objects.js';
 
 // The pod specs a write carries: a Pod's own spec, or the pod template of a workload controller, with
 // every container (containers, initContainers, ephemeralContainers) and the template's metadata (the

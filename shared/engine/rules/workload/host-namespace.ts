@@ -1,0 +1,23 @@
+import { workloadWrite } from './pod-spec.js';
+import type { Rule } from '../types.js';
+import { wrote, allTrusted, hostNamespaceFields } from './helpers.js';
+
+export const hostNamespace: Rule = {
+  id: 'host-namespace',
+  title: "Pod shares the node's namespaces",
+  severity: 'high',
+  category: 'workload',
+  mitre: ['T1611', 'T1610'],
+  evaluate({ record, event, settings }) {
+    const w = workloadWrite(record, event);
+    if (!w) return undefined;
+    const shared = new Set<string>();
+    for (const s of w.specs) {
+      if (allTrusted(s.containers, settings)) continue;
+      for (const f of hostNamespaceFields) if (s.spec[f] === true) shared.add(f);
+    }
+    if (shared.size === 0) return undefined;
+    const hostNamespaces = [...shared];
+    return { summary: `${wrote(record, w)} with ${hostNamespaces.join(', ')}.`, evidence: { hostNamespaces } };
+  },
+};

@@ -1,0 +1,26 @@
+import { arr, field, str, type Obj } from '../objects.js';
+import { workloadWrite } from './pod-spec.js';
+import type { Rule } from '../types.js';
+import { wrote, containersOfWrite } from './helpers.js';
+
+export const hostPort: Rule = {
+  id: 'host-port',
+  title: 'Container binds a host port',
+  severity: 'medium',
+  category: 'workload',
+  mitre: ['T1610'],
+  evaluate({ record, event }) {
+    const w = workloadWrite(record, event);
+    if (!w) return undefined;
+    const ports: Obj[] = [];
+    for (const c of containersOfWrite(w)) {
+      for (const p of arr(field(c.spec, 'ports'))) {
+        const hp = field(p, 'hostPort');
+        if (typeof hp !== 'number' || hp === 0) continue;
+        ports.push({ container: c.name, hostPort: hp, containerPort: field(p, 'containerPort') ?? null, protocol: str(field(p, 'protocol')) ?? 'TCP' });
+      }
+    }
+    if (ports.length === 0) return undefined;
+    return { summary: `${wrote(record, w)} binding host port(s) ${ports.map((p) => String(p.hostPort)).join(', ')}.`, evidence: { ports } };
+  },
+};

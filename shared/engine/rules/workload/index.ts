@@ -1,0 +1,20 @@
+import type { Rule } from '../types.js';
+import { privilegedContainer } from './privileged-container.js';
+import { hostNamespace } from './host-namespace.js';
+import { sensitiveHostMount } from './sensitive-host-mount.js';
+import { dangerousCapability } from './dangerous-capability.js';
+import { insecureSecurityContext } from './insecure-security-context.js';
+import { seLinuxOverrideRule } from './selinux-override.js';
+import { hostPort } from './host-port.js';
+import { unpinnedImage } from './unpinned-image.js';
+import { untrustedRegistry } from './untrusted-registry.js';
+import { podSecurityViolation } from './pod-security-violation.js';
+import { podSecurityWeakened } from './pod-security-weakened.js';
+import { workloadInSystemNamespace } from './workload-in-system-namespace.js';
+import { podExec } from './pod-exec.js';
+import { podExecSuspiciousCommand } from './pod-exec-suspicious-command.js';
+import { portForward } from './port-forward.js';
+import { ephemeralContainer } from './ephemeral-container.js';
+import { quotaOrLimitsRemoved } from './quota-or-limits-removed.js';
+
+export const workloadRules: Rule[] = [privilegedContainer, hostNamespace, sensitiveHostMount, dangerousCapability, insecureSecurityContext, seLinuxOverrideRule, hostPort, unpinnedImage, untrustedRegistry, podSecurityViolation, podSecurityWeakened, workloadInSystemNamespace, podExec, podExecSuspiciousCommand, portForward, ephemeralContainer, quotaOrLimitsRemoved];
