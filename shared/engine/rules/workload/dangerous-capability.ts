@@ -1,17 +1,13 @@
 import { field, strings, type Obj } from '../objects.js';
-import { workloadWrite } from './pod-spec.js';
 import type { Rule } from '../types.js';
-import { wrote, containerRef, nameList, containersOfWrite, untrusted, dangerousCapabilities, capabilityName } from './helpers.js';
+import { defineWorkloadRule, wrote, containerRef, nameList, containersOfWrite, untrusted, dangerousCapabilities, capabilityName } from './helpers.js';
 
-export const dangerousCapability: Rule = {
+export const dangerousCapability: Rule = defineWorkloadRule({
   id: 'dangerous-capability',
   title: 'Dangerous Linux capability added',
   severity: 'high',
-  category: 'workload',
   mitre: ['T1611', 'T1610'],
-  evaluate({ record, event, settings }) {
-    const w = workloadWrite(record, event);
-    if (!w) return undefined;
+  match(w, { record, settings }) {
     const hits: Obj[] = [];
     for (const c of containersOfWrite(w)) {
       const added = strings(field(c.spec, 'securityContext', 'capabilities', 'add'));
@@ -25,4 +21,4 @@ export const dangerousCapability: Rule = {
       evidence: { containers: hits },
     };
   },
-};
+});

@@ -1,16 +1,12 @@
-import { workloadWrite } from './pod-spec.js';
 import type { Rule } from '../types.js';
-import { wrote, allTrusted, hostNamespaceFields } from './helpers.js';
+import { defineWorkloadRule, wrote, allTrusted, hostNamespaceFields } from './helpers.js';
 
-export const hostNamespace: Rule = {
+export const hostNamespace: Rule = defineWorkloadRule({
   id: 'host-namespace',
   title: "Pod shares the node's namespaces",
   severity: 'high',
-  category: 'workload',
   mitre: ['T1611', 'T1610'],
-  evaluate({ record, event, settings }) {
-    const w = workloadWrite(record, event);
-    if (!w) return undefined;
+  match(w, { record, settings }) {
     const shared = new Set<string>();
     for (const s of w.specs) {
       if (allTrusted(s.containers, settings)) continue;
@@ -20,4 +16,4 @@ export const hostNamespace: Rule = {
     const hostNamespaces = [...shared];
     return { summary: `${wrote(record, w)} with ${hostNamespaces.join(', ')}.`, evidence: { hostNamespaces } };
   },
-};
+});

@@ -1,17 +1,13 @@
 import { arr, field, str, type Obj } from '../objects.js';
-import { workloadWrite } from './pod-spec.js';
 import type { Rule } from '../types.js';
-import { wrote, containersOfWrite } from './helpers.js';
+import { defineWorkloadRule, wrote, containersOfWrite } from './helpers.js';
 
-export const hostPort: Rule = {
+export const hostPort: Rule = defineWorkloadRule({
   id: 'host-port',
   title: 'Container binds a host port',
   severity: 'medium',
-  category: 'workload',
   mitre: ['T1610'],
-  evaluate({ record, event }) {
-    const w = workloadWrite(record, event);
-    if (!w) return undefined;
+  match(w, { record }) {
     const ports: Obj[] = [];
     for (const c of containersOfWrite(w)) {
       for (const p of arr(field(c.spec, 'ports'))) {
@@ -23,4 +19,4 @@ export const hostPort: Rule = {
     if (ports.length === 0) return undefined;
     return { summary: `${wrote(record, w)} binding host port(s) ${ports.map((p) => String(p.hostPort)).join(', ')}.`, evidence: { ports } };
   },
-};
+});

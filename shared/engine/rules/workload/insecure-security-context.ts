@@ -1,17 +1,13 @@
 import { strings, type Obj } from '../objects.js';
-import { workloadWrite } from './pod-spec.js';
 import type { Rule } from '../types.js';
-import { wrote, containerRef, untrusted, insecureSettings } from './helpers.js';
+import { defineWorkloadRule, wrote, containerRef, untrusted, insecureSettings } from './helpers.js';
 
-export const insecureSecurityContext: Rule = {
+export const insecureSecurityContext: Rule = defineWorkloadRule({
   id: 'insecure-security-context',
   title: 'Insecure container security context',
   severity: 'medium',
-  category: 'workload',
   mitre: ['T1611', 'T1610'],
-  evaluate({ record, event, settings }) {
-    const w = workloadWrite(record, event);
-    if (!w) return undefined;
+  match(w, { record, settings }) {
     const hits: Obj[] = [];
     for (const s of w.specs) {
       for (const c of s.containers) {
@@ -24,4 +20,4 @@ export const insecureSecurityContext: Rule = {
     const detail = hits.map((h) => `${String(h.name)} (${strings(h.issues).join('; ')})`).join(', ');
     return { summary: `${wrote(record, w)} with an insecure security context: ${detail}.`, evidence: { containers: hits } };
   },
-};
+});

@@ -1,20 +1,16 @@
 import { field, type Obj } from '../objects.js';
-import { workloadWrite } from './pod-spec.js';
 import type { Rule } from '../types.js';
-import { wrote, containerRef, nameList, untrusted } from './helpers.js';
+import { defineWorkloadRule, wrote, containerRef, nameList, untrusted } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Host access: privileged, host namespaces, hostPath, capabilities
 
-export const privilegedContainer: Rule = {
+export const privilegedContainer: Rule = defineWorkloadRule({
   id: 'privileged-container',
   title: 'Privileged container',
   severity: 'high',
-  category: 'workload',
   mitre: ['T1611', 'T1610'],
-  evaluate({ record, event, settings }) {
-    const w = workloadWrite(record, event);
-    if (!w) return undefined;
+  match(w, { record, settings }) {
     const hits: Obj[] = [];
     for (const s of w.specs) {
       // Windows HostProcess containers are the Windows form of privileged (Pod Security Standards, Baseline).
@@ -33,4 +29,4 @@ export const privilegedContainer: Rule = {
       evidence: { containers: hits },
     };
   },
-};
+});

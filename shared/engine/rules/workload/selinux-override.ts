@@ -1,17 +1,13 @@
 import { field, type Obj } from '../objects.js';
-import { workloadWrite } from './pod-spec.js';
 import type { Rule } from '../types.js';
-import { wrote, containerRef, seLinuxOverride } from './helpers.js';
+import { defineWorkloadRule, wrote, containerRef, seLinuxOverride } from './helpers.js';
 
-export const seLinuxOverrideRule: Rule = {
+export const seLinuxOverrideRule: Rule = defineWorkloadRule({
   id: 'selinux-override',
   title: 'SELinux confinement overridden',
   severity: 'medium',
-  category: 'workload',
   mitre: ['T1611', 'T1562.001'],
-  evaluate({ record, event }) {
-    const w = workloadWrite(record, event);
-    if (!w) return undefined;
+  match(w, { record }) {
     const hits: Obj[] = [];
     for (const s of w.specs) {
       const pod = seLinuxOverride(field(s.spec, 'securityContext', 'seLinuxOptions'));
@@ -25,4 +21,4 @@ export const seLinuxOverrideRule: Rule = {
     const what = hits.map((h) => `${h.scope === 'pod' ? 'pod' : String(h.name)}: ${JSON.stringify(h.seLinuxOptions)}`).join(', ');
     return { summary: `${wrote(record, w)} overriding SELinux options (${what}).`, evidence: { seLinux: hits } };
   },
-};
+});

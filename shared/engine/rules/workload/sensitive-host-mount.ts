@@ -1,17 +1,13 @@
 import { arr, field, str, type Obj } from '../objects.js';
-import { workloadWrite } from './pod-spec.js';
 import type { Rule } from '../types.js';
-import { wrote, allTrusted, sensitiveHostPath, mounts } from './helpers.js';
+import { defineWorkloadRule, wrote, allTrusted, sensitiveHostPath, mounts } from './helpers.js';
 
-export const sensitiveHostMount: Rule = {
+export const sensitiveHostMount: Rule = defineWorkloadRule({
   id: 'sensitive-host-mount',
   title: 'Sensitive host path mounted',
   severity: 'high',
-  category: 'workload',
   mitre: ['T1611', 'T1610'],
-  evaluate({ record, event, settings }) {
-    const w = workloadWrite(record, event);
-    if (!w) return undefined;
+  match(w, { record, settings }) {
     const hostPaths: Obj[] = [];
     for (const s of w.specs) {
       for (const v of arr(s.spec.volumes)) {
@@ -30,4 +26,4 @@ export const sensitiveHostMount: Rule = {
       evidence: { hostPaths },
     };
   },
-};
+});

@@ -1,19 +1,16 @@
-import { isDigestPinned, workloadWrite } from './pod-spec.js';
+import { isDigestPinned } from './pod-spec.js';
 import type { Rule } from '../types.js';
-import { wrote, containerRef, containersOfWrite } from './helpers.js';
+import { defineWorkloadRule, wrote, containerRef, containersOfWrite } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Images
 
-export const unpinnedImage: Rule = {
+export const unpinnedImage: Rule = defineWorkloadRule({
   id: 'unpinned-image',
   title: 'Image not pinned by digest',
   severity: 'low',
-  category: 'workload',
   mitre: ['T1525'],
-  evaluate({ record, event }) {
-    const w = workloadWrite(record, event);
-    if (!w) return undefined;
+  match(w, { record }) {
     const containers = containersOfWrite(w).filter((c) => c.image !== '' && !isDigestPinned(c.image)).map(containerRef);
     if (containers.length === 0) return undefined;
     return {
@@ -21,4 +18,4 @@ export const unpinnedImage: Rule = {
       evidence: { containers },
     };
   },
-};
+});
