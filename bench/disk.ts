@@ -7,12 +7,9 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync }
 import os from 'node:os';
 import path from 'node:path';
 import { allTopics, createEmbeddedBus, topicNames, type OutMessage } from '#shared/bus';
-import { loadStandaloneConfig } from '#shared/config';
-import { listeningPort } from '#shared/http';
-import { createLifecycle } from '#shared/lifecycle';
 import { silentLogger } from '#shared/logging';
-import { runStandalone } from '../services/standalone/src/run.js';
-import { benchEvent } from './events.js';
+import { sampleEvent } from '#shared/samples';
+import { startLoopback } from '../services/standalone/src/loopback.js';
 
 function bytesUnder(dir: string): number {
   let n = 0;
@@ -45,22 +42,18 @@ export interface DiskFigures {
 export async function benchDisk({ seconds = 60, rate = 1000 }: { seconds?: number; rate?: number } = {}): Promise<DiskFigures> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-bench-disk-'));
   const logger = silentLogger();
-  const lifecycle = createLifecycle({ logger });
   const ingestToken = { cluster: 'bench', token: 'bench-ingest-token-0123456789' };
   const segmentBytes = 1024 * 1024;
   const keepBytes = 16 * 1024 * 1024;
-  const config = loadStandaloneConfig({
-    KAUDIT_DATA_DIR: dataDir,
-    KAUDIT_INGEST_PORT: '0',
-    KAUDIT_API_PORT: '0',
-    KAUDIT_INGEST_TOKENS: `${ingestToken.cluster}=${ingestToken.token}`,
-    KAUDIT_API_TOKENS: 'bench:viewer=bench-api-token-0123456789',
-    KAUDIT_REDACTION_KEY: 'bench-redaction-key-0123456789abcdef',
-    KAUDIT_ALLOW_PLAINTEXT: 'true',
-    KAUDIT_BUS_SEGMENT_BYTES: String(segmentBytes),
-    KAUDIT_EVENTS_RETENTION_BYTES: String(keepBytes),
+  const s = await startLoopback({
+    dataDir,
+    ingestToken,
+    apiTokens: [{ name: 'bench', role: 'viewer', token: 'bench-api-token-0123456789' }],
+    redactionKey: 'bench-redaction-key-0123456789abcdef',
+    logger,
+    clientId: 'bench',
+    env: { KAUDIT_BUS_SEGMENT_BYTES: String(segmentBytes), KAUDIT_EVENTS_RETENTION_BYTES: String(keepBytes) },
   });
-  const s = await runStandalone({ config, logger, lifecycle, clientId: 'bench' });
   // what the former format would have written: one JSON line per message, value in base64
   let former = 0;
   const produce = s.bus.produce.bind(s.bus);
@@ -68,7 +61,7 @@ export async function benchDisk({ seconds = 60, rate = 1000 }: { seconds?: numbe
     for (const m of messages) former += JSON.stringify({ k: m.key, v: m.value.toString('base64'), ...(m.headers && Object.keys(m.headers).length > 0 ? { h: m.headers } : {}) }).length + 1;
     return produce(topic, messages);
   };
-  const url = `http://127.0.0.1:${String(listeningPort(s.ingest.server))}/v1/webhook`;
+  const url = s.webhookUrl;
   const users = Array.from({ length: 50 }, (_v, i) => `user-${String(i)}@example.com`);
   const batch = 200;
   const started = Date.now();
@@ -78,7 +71,7 @@ export async function benchDisk({ seconds = 60, rate = 1000 }: { seconds?: numbe
   while (Date.now() - started < seconds * 1000) {
     const items = Array.from({ length: batch }, (_v, j) => {
       const n = sent + j;
-      return benchEvent({
+      return sampleEvent({
         auditID: `disk-${String(n)}`,
         user: { username: users[n % users.length], groups: ['system:authenticated'] },
         stageTimestamp: new Date(Date.now()).toISOString(),
@@ -104,7 +97,7 @@ export async function benchDisk({ seconds = 60, rate = 1000 }: { seconds?: numbe
   await new Promise((r) => setTimeout(r, 35_000));
   const busAtEnd = bytesUnder(path.join(dataDir, 'bus'));
   const dbAtEnd = readdirSync(dataDir).filter((f) => f.startsWith('kaudit.duckdb')).reduce((n, f) => n + statSync(path.join(dataDir, f)).size, 0);
-  await lifecycle.shutdown('bench done');
+  await s.lifecycle.shutdown('bench done');
   rmSync(dataDir, { recursive: true, force: true });
   const half = Math.floor(samples.length / 2);
   return {

@@ -8,8 +8,8 @@ import autocannon from 'autocannon';
 import { allTopics, createEmbeddedBus, topicNames } from '#shared/bus';
 import { listeningPort } from '#shared/http';
 import { silentLogger } from '#shared/logging';
+import { sampleEvent } from '#shared/samples';
 import { buildIngestApp, defaultIngestLimits } from '../services/ingest/src/app.js';
-import { benchEvent } from './events.js';
 
 export interface OverloadFigures {
   seconds: number;
@@ -37,7 +37,7 @@ export async function benchOverload({ seconds = 15, connections = 256, eventsPer
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   try {
-    const items = Array.from({ length: eventsPerBatch }, (_, i) => benchEvent({ auditID: `ovl-${String(i)}`, stageTimestamp: '2026-11-27T12:00:00.000000Z' }));
+    const items = Array.from({ length: eventsPerBatch }, (_, i) => sampleEvent({ auditID: `ovl-${String(i)}`, stageTimestamp: '2026-11-27T12:00:00.000000Z' }));
     const result = await autocannon({
       url: `http://127.0.0.1:${String(listeningPort(app.server))}/v1/webhook`,
       method: 'POST',

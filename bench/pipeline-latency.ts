@@ -3,12 +3,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadStandaloneConfig } from '#shared/config';
-import { listeningPort } from '#shared/http';
-import { createLifecycle } from '#shared/lifecycle';
 import { createLogger, silentLogger } from '#shared/logging';
-import { runStandalone } from '../services/standalone/src/run.js';
-import { benchEvent } from './events.js';
+import { sampleEvent } from '#shared/samples';
+import { startLoopback } from '../services/standalone/src/loopback.js';
 
 export interface LatencyFigures {
   batches: number;
@@ -27,30 +24,24 @@ const pct = (xs: number[], p: number) => {
 export async function benchPipelineLatency({ batches = 30, eventsPerBatch = 100, brokers }: { batches?: number; eventsPerBatch?: number; brokers?: string[] } = {}): Promise<LatencyFigures> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-bench-'));
   const logger = process.argv.includes('--verbose') ? createLogger({ name: 'bench', level: 'debug' }) : silentLogger();
-  const lifecycle = createLifecycle({ logger });
   const topicPrefix = `bench${String(Date.now())}.`;
   const ingestToken = { cluster: 'bench', token: 'bench-ingest-token-0123456789' };
   const apiToken = { name: 'bench', role: 'viewer' as const, token: 'bench-api-token-0123456789' };
-  const config = loadStandaloneConfig({
-    KAUDIT_DATA_DIR: dataDir,
-    KAUDIT_INGEST_PORT: '0',
-    KAUDIT_API_PORT: '0',
-    KAUDIT_TOPIC_PREFIX: topicPrefix,
-    KAUDIT_TOPIC_PARTITIONS: '3',
-    ...(brokers ? { KAFKA_BROKERS: brokers.join(',') } : {}),
-    KAUDIT_INGEST_TOKENS: `${ingestToken.cluster}=${ingestToken.token}`,
-    KAUDIT_API_TOKENS: `${apiToken.name}:${apiToken.role}=${apiToken.token}`,
-    KAUDIT_REDACTION_KEY: 'bench-redaction-key-0123456789abcdef',
-    KAUDIT_API_RATE_LIMIT: '1000000',
-    KAUDIT_ALLOW_PLAINTEXT: 'true',
+  const { lifecycle, webhookUrl, apiUrl } = await startLoopback({
+    dataDir,
+    brokers,
+    ingestToken,
+    apiTokens: [apiToken],
+    redactionKey: 'bench-redaction-key-0123456789abcdef',
+    logger,
+    clientId: 'bench',
+    env: { KAUDIT_TOPIC_PREFIX: topicPrefix, KAUDIT_TOPIC_PARTITIONS: '3', KAUDIT_API_RATE_LIMIT: '1000000' },
   });
-  const { ingest, api } = await runStandalone({ config, logger, lifecycle, clientId: 'bench' });
-  const port = (a: typeof api) => listeningPort(a.server);
   const acks: number[] = [];
   const visible: number[] = [];
   for (let i = 0; i < batches; i++) {
     const items = Array.from({ length: eventsPerBatch }, (_, j) =>
-      benchEvent({
+      sampleEvent({
         auditID: `lat-${String(i)}-${String(j)}`,
         user: { username: 'system:anonymous', groups: ['system:unauthenticated'] },
         sourceIPs: ['198.51.100.1'],
@@ -59,7 +50,7 @@ export async function benchPipelineLatency({ batches = 30, eventsPerBatch = 100,
       }),
     );
     const t0 = performance.now();
-    const res = await fetch(`http://127.0.0.1:${String(port(ingest))}/v1/webhook`, {
+    const res = await fetch(webhookUrl, {
       method: 'POST',
       headers: { authorization: `Bearer ${ingestToken.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ kind: 'EventList', items }),
@@ -68,7 +59,7 @@ export async function benchPipelineLatency({ batches = 30, eventsPerBatch = 100,
     acks.push(performance.now() - t0);
     const last = `lat-${String(i)}-${String(eventsPerBatch - 1)}`;
     for (;;) {
-      const r = await fetch(`http://127.0.0.1:${String(port(api))}/v1/findings?limit=1`, { headers: { authorization: `Bearer ${apiToken.token}` } });
+      const r = await fetch(`${apiUrl}/v1/findings?limit=1`, { headers: { authorization: `Bearer ${apiToken.token}` } });
       const body = (await r.json()) as { items: { auditId: string }[] };
       if (body.items.some((f) => f.auditId === last)) break;
       await new Promise((r2) => setTimeout(r2, 2));

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Envelope } from '#shared/contracts';
 import { auditEventSchema } from '#shared/contracts';
 import { eventTime } from '#shared/engine';
+import { eventList, sampleEvent } from '#shared/samples';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const corpusDir = path.resolve(repoRoot, '..', 'shared', 'corpus');
@@ -38,30 +39,19 @@ export function pantherEvent(sourceFile: string, testName: string): Record<strin
   return t.log;
 }
 
-export function eventList(items: unknown[]): { kind: 'EventList'; apiVersion: string; items: unknown[] } {
-  return { kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items };
-}
+export { eventList };
 
 /**
  * A hand-written audit Event: a Metadata-level ResponseComplete event by `jane` from 10.0.0.5 (a list of pods
  * in default, allowed, 200) with `fields` laid over it. Tests state only what they are about.
  */
 export function auditEventOf(fields: Record<string, unknown>): Record<string, unknown> {
-  return {
-    kind: 'Event',
-    apiVersion: 'audit.k8s.io/v1',
-    level: 'Metadata',
+  return sampleEvent({
     auditID: '0f9a7c52-1111-4000-8000-000000000001',
-    stage: 'ResponseComplete',
-    requestURI: '/api/v1/namespaces/default/pods',
-    verb: 'list',
-    user: { username: 'jane', groups: ['system:authenticated'] },
-    sourceIPs: ['10.0.0.5'],
-    responseStatus: { code: 200 },
     requestReceivedTimestamp: '2026-03-01T10:00:00.000000Z',
     stageTimestamp: '2026-03-01T10:00:00.001000Z',
     ...fields,
-  };
+  });
 }
 
 /** An envelope as ingest writes one: received when the event happened (or on 2026-01-01 when it has no time). */

@@ -5,12 +5,12 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import { topicNames, type Bus, type Topics } from '#shared/bus';
-import { loadStandaloneConfig, type ApiToken, type IngestToken } from '#shared/config';
-import { listeningPort } from '#shared/http';
-import { createLifecycle, type Lifecycle } from '#shared/lifecycle';
+import type { ApiToken, IngestToken } from '#shared/config';
+import type { Lifecycle } from '#shared/lifecycle';
 import { createLogger, silentLogger, type Logger } from '#shared/logging';
-import { runStandalone } from '../../services/standalone/src/run.js';
+import { startLoopback } from '../../services/standalone/src/loopback.js';
 
 export const ingestToken: IngestToken = { cluster: 'corpus', token: 'ingest-token-0123456789' };
 export const apiTokens = {
@@ -35,8 +35,6 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-const portOf = (app: FastifyInstance): number => listeningPort(app.server);
-
 export async function startPipeline({
   brokers,
   topicPrefix = `t${String(Date.now())}${String(Math.floor(Math.random() * 1e6))}.`,
@@ -55,39 +53,50 @@ export async function startPipeline({
   bodyLimit?: number;
 } = {}): Promise<Pipeline> {
   // The configuration npm start would load from this environment: the loaders are part of what is tested.
-  const config = loadStandaloneConfig({
-    KAUDIT_DATA_DIR: dataDir,
-    KAUDIT_INGEST_PORT: '0',
-    KAUDIT_API_PORT: '0',
-    KAUDIT_TOPIC_PREFIX: topicPrefix,
-    KAUDIT_TOPIC_PARTITIONS: '3',
-    ...(brokers ? { KAFKA_BROKERS: brokers.join(',') } : {}),
-    KAUDIT_INGEST_TOKENS: `${ingestToken.cluster}=${ingestToken.token}`,
-    KAUDIT_API_TOKENS: Object.values(apiTokens)
-      .map((t) => `${t.name}:${t.role}=${t.token}`)
-      .join(','),
-    KAUDIT_REDACTION_KEY: testRedactionKey.toString('utf8'),
-    KAUDIT_API_RATE_LIMIT: '100000',
-    KAUDIT_ALLOW_PLAINTEXT: 'true',
-    KAUDIT_BODY_LIMIT: String(bodyLimit),
-    ...(rulesFile ? { KAUDIT_RULES_FILE: rulesFile } : {}),
-    ...(rbacSnapshot ? { KAUDIT_RBAC_SNAPSHOT: rbacSnapshot } : {}),
+  const { bus, ingest, api, config, lifecycle, webhookUrl, apiUrl } = await startLoopback({
+    dataDir,
+    brokers,
+    ingestToken,
+    apiTokens: Object.values(apiTokens),
+    redactionKey: testRedactionKey.toString('utf8'),
+    logger,
+    clientId: 'kaudit-test',
+    env: {
+      KAUDIT_TOPIC_PREFIX: topicPrefix,
+      KAUDIT_TOPIC_PARTITIONS: '3',
+      KAUDIT_API_RATE_LIMIT: '100000',
+      KAUDIT_BODY_LIMIT: String(bodyLimit),
+      ...(rulesFile ? { KAUDIT_RULES_FILE: rulesFile } : {}),
+      ...(rbacSnapshot ? { KAUDIT_RBAC_SNAPSHOT: rbacSnapshot } : {}),
+    },
   });
-  const lifecycle = createLifecycle({ logger });
-  const { bus, ingest, api } = await runStandalone({ config, logger, lifecycle, clientId: 'kaudit-test' });
-  const dbFile = config.store.dbFile;
   return {
     bus,
     topics: topicNames(topicPrefix),
     dataDir,
-    dbFile,
-    webhookUrl: `http://127.0.0.1:${String(portOf(ingest))}/v1/webhook`,
-    apiUrl: `http://127.0.0.1:${String(portOf(api))}`,
+    dbFile: config.store.dbFile,
+    webhookUrl,
+    apiUrl,
     ingest,
     api,
     lifecycle,
     stop: () => lifecycle.shutdown('test done'),
   };
+}
+
+/**
+ * One pipeline for the enclosing describe block: started before its tests, stopped after them, handed to
+ * `use` once started (`let p: Pipeline; pipelineForSuite((started) => (p = started));`).
+ */
+export function pipelineForSuite(use: (p: Pipeline) => void, options?: Parameters<typeof startPipeline>[0]): void {
+  let p: Pipeline | undefined;
+  beforeAll(async () => {
+    p = await startPipeline(options);
+    use(p);
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
 }
 
 export async function postEvents(p: Pipeline, body: unknown, token = ingestToken.token): Promise<Response> {

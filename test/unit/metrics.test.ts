@@ -4,7 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { allTopics, createEmbeddedBus, topicNames } from '#shared/bus';
 import { loadAnalyzerConfig } from '#shared/config';
 import { createMetricsRegistry, listeningPort } from '#shared/http';
@@ -12,7 +12,7 @@ import { createLifecycle } from '#shared/lifecycle';
 import { silentLogger } from '#shared/logging';
 import { corpusBatch, eventList } from '#shared/testing';
 import { runAnalyzer, serveAnalyzerHealth } from '../../services/analyzer/src/service.js';
-import { getJson, postEvents, startPipeline, type Pipeline } from '../helpers/pipeline.js';
+import { getJson, postEvents, pipelineForSuite, type Pipeline } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /** The value of one sample of a Prometheus text exposition (labels given as they are written). */
@@ -27,12 +27,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 
 describe('metrics', () => {
   let p: Pipeline;
-  beforeAll(async () => {
-    p = await startPipeline();
-  });
-  afterAll(async () => {
-    await p.stop();
-  });
+  pipelineForSuite((started) => (p = started));
 
   it('counts what ingest received and acknowledged, what the analyzer analysed and found, and what the store wrote, with lag and batch times', async () => {
     const batch = corpusBatch();

@@ -1,20 +1,15 @@
 // Whole pipeline in one process over the embedded durable bus (what `npm start` runs), fed with
 // ../shared/corpus events (see shared/testing corpusBatch for which).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Finding, NormalizedRecord } from '#shared/contracts';
 import { auditEventOf, eventList } from '#shared/testing';
 import { corpusScenario } from '../helpers/corpus-scenario.js';
-import { getJson, postEvents, startPipeline, type Pipeline } from '../helpers/pipeline.js';
+import { getJson, postEvents, pipelineForSuite, type Pipeline } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 describe('pipeline on the embedded bus', () => {
   let p: Pipeline;
-  beforeAll(async () => {
-    p = await startPipeline();
-  });
-  afterAll(async () => {
-    await p.stop();
-  });
+  pipelineForSuite((started) => (p = started));
 
   it('turns a corpus EventList into records and the expected findings, once, however often it is posted', async () => {
     await corpusScenario(p);

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditEventParser, auditTime, type Envelope, type Finding, type NormalizedRecord } from '#shared/contracts';
 import { createEngine, createRedactor, eventDigest, normalize } from '#shared/engine';
 import { allTopics, createEmbeddedBus, topicNames } from '#shared/bus';
@@ -15,7 +15,7 @@ import { buildIngestApp } from '../../services/ingest/src/app.js';
 import { openDatabase, startRetention } from '#shared/storage';
 import { auditEventOf, envelopeOf, eventList } from '#shared/testing';
 import { replay } from '../../services/replay/src/replay.js';
-import { getJson, ingestToken, postEvents, startPipeline, type Pipeline } from '../helpers/pipeline.js';
+import { getJson, ingestToken, postEvents, pipelineForSuite, type Pipeline } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /** An event as kube-apiserver's encoder writes one whose optional fields are unset. */
@@ -91,12 +91,7 @@ describe('events as kube-apiserver writes them', () => {
 
 describe('through the pipeline (embedded bus)', () => {
   let p: Pipeline;
-  beforeAll(async () => {
-    p = await startPipeline();
-  });
-  afterAll(async () => {
-    await p.stop();
-  });
+  pipelineForSuite((started) => (p = started));
   const recordsOf = (auditId: string) => getJson<{ items: NormalizedRecord[] }>(p, `/v1/events?user=${encodeURIComponent('aggregated-test')}&limit=1000`).then((b) => b.items.filter((r) => r.auditId === auditId));
 
   it('keeps kube-apiserver\'s and an aggregated API server\'s event of one request and stage, and a retried batch adds nothing', async () => {

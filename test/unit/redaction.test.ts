@@ -2,11 +2,11 @@
 // topic or DuckDB. Events follow the Kubernetes API (Secret, SecretList, JSON Patch, TokenRequest,
 // TokenReview) at RequestResponse level, where the audit log carries the objects.
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditEventSchema, type AuditEvent } from '#shared/contracts';
 import { createEngine, createRedactor } from '#shared/engine';
 import { auditEventOf, envelopeOf } from '#shared/testing';
-import { getJson, postEvents, startPipeline, testRedactionKey, type Pipeline } from '../helpers/pipeline.js';
+import { getJson, postEvents, pipelineForSuite, testRedactionKey, type Pipeline } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const key = Buffer.from('unit-redaction-key-0123456789abcdefgh');
@@ -158,12 +158,7 @@ describe('redaction', () => {
 
 describe('redaction in the pipeline (embedded bus)', () => {
   let p: Pipeline;
-  beforeAll(async () => {
-    p = await startPipeline();
-  });
-  afterAll(async () => {
-    await p.stop();
-  });
+  pipelineForSuite((started) => (p = started));
 
   it('stores and publishes only the redacted event: GET /v1/events raw, the records topic and the events topic (ingest redacts), all with the same marker', async () => {
     const secretValue = Buffer.from(password).toString('base64');

@@ -2,11 +2,11 @@
 // one ID for several requests (a decoy before the real one) or send one far too long to fit an event.
 // audit-id-reused, audit-id-anomalous and oversized-event say so; the oversized event is analysed from its
 // metadata instead of being dropped whole.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Finding } from '#shared/contracts';
 import { createEngine } from '#shared/engine';
 import { auditEventOf, envelopeOf, eventList } from '#shared/testing';
-import { getJson, postEvents, startPipeline, type Pipeline } from '../helpers/pipeline.js';
+import { getJson, postEvents, pipelineForSuite, type Pipeline } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const id = '5e1a6d4c-2f0b-4c3e-9a7d-1b2c3d4e5f60';
@@ -56,12 +56,7 @@ describe('audit-id-anomalous', () => {
 
 describe('an event too large to keep whole (embedded pipeline)', () => {
   let p: Pipeline;
-  beforeAll(async () => {
-    p = await startPipeline();
-  });
-  afterAll(async () => {
-    await p.stop();
-  });
+  pipelineForSuite((started) => (p = started));
 
   it('a 600 KB Audit-ID: the request is analysed from its metadata (user, verb, URI, objectRef), its audit ID replaced by a digest, with oversized-event and audit-id-anomalous', async () => {
     const huge = auditEventOf({
