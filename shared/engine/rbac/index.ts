@@ -8,9 +8,10 @@ export {
   ruleAllows,
   toRule,
   verbMatches,
-  type Rule,
+  type PolicyRule,
 } from './match.js';
-export { RbacModel, type RbacAuditEvent, type RbacModelSize } from './model.js';
+export { RbacModel, type RbacModelSize } from './model.js';
+export { type RbacAuditEvent } from './updates.js';
 export { RbacRegistry } from './registry.js';
 export { DECISION_ANNOTATION, REASON_ANNOTATION, goUnquote, parseAuthorization, type AuthorizerAttribution, type AuthorizerKind } from './reason.js';
 export { applyRbac, rbacRequestOf } from './verdict.js';

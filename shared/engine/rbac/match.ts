@@ -14,10 +14,10 @@
 // - A resource request is matched on verbs/apiGroups/resources/resourceNames only, a non-resource request
 //   on verbs/nonResourceURLs only, so one rule may carry both kinds.
 
-import type { LabelSelector, PolicyRule, RbacRequest } from './types.js';
+import type { LabelSelector, PolicyRuleObject, RbacRequest } from './types.js';
 
-/** A PolicyRule with its lists defaulted (a missing list matches nothing, except resourceNames). */
-export interface Rule {
+/** A compiled PolicyRuleObject: its lists defaulted (a missing list matches nothing, except resourceNames). */
+export interface PolicyRule {
   readonly verbs: readonly string[];
   readonly apiGroups: readonly string[];
   readonly resources: readonly string[];
@@ -27,7 +27,7 @@ export interface Rule {
 
 const none: readonly string[] = Object.freeze([]);
 
-export function toRule(rule: PolicyRule): Rule {
+export function toRule(rule: PolicyRuleObject): PolicyRule {
   return {
     verbs: rule.verbs ?? none,
     apiGroups: rule.apiGroups ?? none,
@@ -37,12 +37,12 @@ export function toRule(rule: PolicyRule): Rule {
   };
 }
 
-export function verbMatches(rule: Rule, verb: string): boolean {
+export function verbMatches(rule: PolicyRule, verb: string): boolean {
   for (const v of rule.verbs) if (v === '*' || v === verb) return true;
   return false;
 }
 
-export function apiGroupMatches(rule: Rule, apiGroup: string): boolean {
+export function apiGroupMatches(rule: PolicyRule, apiGroup: string): boolean {
   for (const g of rule.apiGroups) if (g === '*' || g === apiGroup) return true;
   return false;
 }
@@ -50,7 +50,7 @@ export function apiGroupMatches(rule: Rule, apiGroup: string): boolean {
 /**
  * `combined` is `resource` or `resource/subresource`; `subresource` is the bare subresource ('' if none).
  */
-export function resourceMatches(rule: Rule, combined: string, subresource: string): boolean {
+export function resourceMatches(rule: PolicyRule, combined: string, subresource: string): boolean {
   for (const r of rule.resources) {
     if (r === '*' || r === combined) return true;
     if (subresource !== '' && r.length === subresource.length + 2 && r.startsWith('*/') && r.endsWith(subresource)) return true;
@@ -58,7 +58,7 @@ export function resourceMatches(rule: Rule, combined: string, subresource: strin
   return false;
 }
 
-export function resourceNameMatches(rule: Rule, name: string): boolean {
+export function resourceNameMatches(rule: PolicyRule, name: string): boolean {
   if (rule.resourceNames.length === 0) return true;
   for (const n of rule.resourceNames) if (n === name) return true;
   return false;
@@ -70,7 +70,7 @@ function trimTrailingStars(s: string): string {
   return s.slice(0, end);
 }
 
-export function nonResourceURLMatches(rule: Rule, path: string): boolean {
+export function nonResourceURLMatches(rule: PolicyRule, path: string): boolean {
   for (const u of rule.nonResourceURLs) {
     if (u === '*' || u === path) return true;
     if (u.endsWith('*') && path.startsWith(trimTrailingStars(u))) return true;
@@ -79,7 +79,7 @@ export function nonResourceURLMatches(rule: Rule, path: string): boolean {
 }
 
 /** RuleAllows: does this one rule allow the request? */
-export function ruleAllows(req: RbacRequest, rule: Rule): boolean {
+export function ruleAllows(req: RbacRequest, rule: PolicyRule): boolean {
   if (!verbMatches(rule, req.verb)) return false;
   if (req.isResourceRequest) {
     const combined = req.subresource === '' ? req.resource : `${req.resource}/${req.subresource}`;

@@ -25,51 +25,12 @@
 //   created or updated without one, or possibly removed by a deletecollection). An allow found through
 //   known objects is returned even then: RBAC is purely additive.
 
-import { KauditError, errorCodes } from '#shared/errors';
-import { labelSelectorMatches, ruleAllows, toRule, type Rule } from './match.js';
-import {
-  RBAC_GROUP,
-  listSchema,
-  rbacObjectSchema,
-  type LabelSelector,
-  type RbacKind,
-  type RbacObject,
-  type RbacRequest,
-  type RbacVerdict,
-} from './types.js';
-
-type BindingKind = 'RoleBinding' | 'ClusterRoleBinding';
-type RoleKind = 'Role' | 'ClusterRole';
-
-interface RoleEntry {
-  readonly kind: RoleKind;
-  readonly name: string;
-  readonly namespace: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly rules: readonly Rule[];
-  /** ClusterRole aggregationRule.clusterRoleSelectors; null when the role is not aggregated. */
-  readonly selectors: readonly LabelSelector[] | null;
-}
-
-interface BindingEntry {
-  readonly kind: BindingKind;
-  readonly name: string;
-  readonly namespace: string;
-  readonly roleRef: { readonly kind: string; readonly name: string };
-  /** Index keys: `u:<username>` (Users and ServiceAccounts) and `g:<group>`. */
-  readonly keys: readonly string[];
-}
-
-/** The minimum of an audit.k8s.io Event that applyAuditEvent reads (the contracts' AuditEvent fits). */
-export interface RbacAuditEvent {
-  verb?: string | null | undefined;
-  stage?: string | null | undefined;
-  requestURI?: string | null | undefined;
-  objectRef?: { resource?: string | null | undefined; namespace?: string | null | undefined; name?: string | null | undefined; apiGroup?: string | null | undefined; subresource?: string | null | undefined } | null | undefined;
-  requestObject?: unknown;
-  responseObject?: unknown;
-  responseStatus?: { code?: number | null | undefined } | null | undefined;
-}
+import { BindingIndex, key, type BindingEntry } from './binding-index.js';
+import { bindingEntry, namespacedKinds, roleEntry, type RoleEntry, type RoleKind } from './entries.js';
+import { labelSelectorMatches, ruleAllows, type PolicyRule } from './match.js';
+import { rbacObjectSchema, type RbacKind, type RbacObject, type RbacRequest, type RbacVerdict } from './types.js';
+import { ALL, UnknownObjects } from './unknown.js';
+import { auditWriteOf, snapshotItems, type RbacAuditEvent } from './updates.js';
 
 export interface RbacModelSize {
   roles: number;
@@ -81,74 +42,7 @@ export interface RbacModelSize {
   complete: boolean;
 }
 
-const resourceKinds: Readonly<Record<string, RbacKind>> = {
-  roles: 'Role',
-  clusterroles: 'ClusterRole',
-  rolebindings: 'RoleBinding',
-  clusterrolebindings: 'ClusterRoleBinding',
-};
-const namespacedKinds: ReadonlySet<RbacKind> = new Set<RbacKind>(['Role', 'RoleBinding']);
-const ALL = '*';
-const emptyLabels: Readonly<Record<string, string>> = Object.freeze({});
-
-function key(namespace: string, name: string): string {
-  return namespace === '' ? name : `${namespace}/${name}`;
-}
-
-function serviceAccountUser(namespace: string, name: string): string {
-  return `system:serviceaccount:${namespace}:${name}`;
-}
-
-function byName(a: BindingEntry, b: BindingEntry): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
-
-/** Bindings of one scope (all ClusterRoleBindings, or one namespace's RoleBindings) by subject key, each list in name order. */
-class BindingIndex {
-  readonly byKey = new Map<string, BindingEntry[]>();
-
-  add(b: BindingEntry): void {
-    for (const k of b.keys) {
-      let list = this.byKey.get(k);
-      if (!list) {
-        list = [];
-        this.byKey.set(k, list);
-      }
-      let lo = 0;
-      let hi = list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (byName(list[mid] as BindingEntry, b) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      list.splice(lo, 0, b);
-    }
-  }
-
-  remove(b: BindingEntry): void {
-    for (const k of b.keys) {
-      const list = this.byKey.get(k);
-      if (!list) continue;
-      const i = list.indexOf(b);
-      if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) this.byKey.delete(k);
-    }
-  }
-
-  /** The lists of bindings whose subjects name this user or one of its groups (each list in name order). */
-  lists(user: string, groups: readonly string[]): BindingEntry[][] {
-    const out: BindingEntry[][] = [];
-    const own = this.byKey.get(`u:${user}`);
-    if (own) out.push(own);
-    for (const g of groups) {
-      const list = this.byKey.get(`g:${g}`);
-      if (list) out.push(list);
-    }
-    return out;
-  }
-}
-
-type Resolved = { rules: readonly Rule[]; doubt: string | null } | { missing: string };
+type Resolved = { rules: readonly PolicyRule[]; doubt: string | null } | { missing: string };
 
 export class RbacModel {
   private readonly roles = new Map<string, RoleEntry>();
@@ -157,11 +51,10 @@ export class RbacModel {
   private readonly clusterRoleBindings = new Map<string, BindingEntry>();
   private readonly crbIndex = new BindingIndex();
   private readonly rbIndex = new Map<string, BindingIndex>();
-  /** kind → namespace ('' for cluster scope, `*` for every namespace) → names (`*` for "some, unnamed"). */
-  private readonly unknown = new Map<RbacKind, Map<string, Set<string>>>();
+  private unknown = new UnknownObjects();
   private complete = false;
   /** Effective rules of aggregated ClusterRoles; dropped whenever any ClusterRole changes. */
-  private aggregated = new Map<string, readonly Rule[]>();
+  private aggregated = new Map<string, readonly PolicyRule[]>();
 
   /** True once a snapshot was loaded: from then on, what the model does not have does not exist. */
   get isComplete(): boolean {
@@ -174,14 +67,7 @@ export class RbacModel {
    * The model is then complete: the snapshot is the full picture of that moment.
    */
   loadSnapshot(json: unknown): { loaded: number; skipped: number } {
-    let items: unknown[];
-    if (Array.isArray(json)) {
-      items = json;
-    } else {
-      const list = listSchema.safeParse(json);
-      if (!list.success) throw new KauditError(errorCodes.config, 'RBAC snapshot is neither a List of RBAC objects nor a JSON array');
-      items = list.data.items ?? [];
-    }
+    const items = snapshotItems(json);
     this.clear();
     let loaded = 0;
     let skipped = 0;
@@ -203,38 +89,18 @@ export class RbacModel {
    * (or everywhere, without one) unknown, since its selectors are not in the event.
    */
   applyAuditEvent(event: RbacAuditEvent): boolean {
-    const ref = event.objectRef;
-    if (!ref?.resource || ref.apiGroup !== RBAC_GROUP) return false;
-    const kind = resourceKinds[ref.resource];
-    if (kind === undefined || (ref.subresource !== undefined && ref.subresource !== null && ref.subresource !== '')) return false;
-    if (event.stage !== undefined && event.stage !== null && event.stage !== '' && event.stage !== 'ResponseComplete') return false;
-    const code = event.responseStatus?.code;
-    const succeeded = code === undefined || code === null ? event.responseObject !== undefined && event.responseObject !== null : code >= 200 && code < 300;
-    if (!succeeded) return false;
-    if (typeof event.requestURI === 'string' && /[?&]dryRun=/.test(event.requestURI)) return false;
-
-    const namespaced = namespacedKinds.has(kind);
-    const refNamespace = namespaced ? (ref.namespace ?? '') : '';
-    const refName = ref.name ?? '';
-    switch (event.verb) {
-      case 'create':
-      case 'update': {
-        const obj = this.parseAs(kind, event.responseObject) ?? this.parseAs(kind, event.requestObject);
-        if (obj && this.store(obj, refNamespace, refName)) return true;
-        return this.markUnknown(kind, refNamespace === '' && namespaced ? ALL : refNamespace, refName === '' ? ALL : refName);
-      }
-      case 'patch': {
-        const obj = this.parseAs(kind, event.responseObject);
-        if (obj && this.store(obj, refNamespace, refName)) return true;
-        return this.markUnknown(kind, refNamespace === '' && namespaced ? ALL : refNamespace, refName === '' ? ALL : refName);
-      }
-      case 'delete':
-        if (refName === '' || (namespaced && refNamespace === '')) return this.markUnknown(kind, namespaced && refNamespace === '' ? ALL : refNamespace, ALL);
-        return this.remove(kind, refNamespace, refName);
-      case 'deletecollection':
-        return this.markCollectionUnknown(kind, namespaced ? (refNamespace === '' ? ALL : refNamespace) : '');
-      default:
-        return false;
+    const write = auditWriteOf(event);
+    if (write === null) return false;
+    switch (write.op) {
+      case 'store':
+        if (write.obj && this.store(write.obj, write.namespace, write.name)) return true;
+        return this.markUnknown(write.kind, write.unknown.namespace, write.unknown.name);
+      case 'remove':
+        return this.remove(write.kind, write.namespace, write.name);
+      case 'unknown':
+        return this.markUnknown(write.kind, write.namespace, write.name);
+      case 'unknown-collection':
+        return this.markCollectionUnknown(write.kind, write.namespace);
     }
   }
 
@@ -244,7 +110,7 @@ export class RbacModel {
 
     const found = this.walk(this.crbIndex, req, doubts);
     if (found) return found;
-    if (this.hasUnknown('ClusterRoleBinding', '')) doubts.add('some ClusterRoleBindings are unknown to the model');
+    if (this.unknown.hasIn('ClusterRoleBinding', '')) doubts.add('some ClusterRoleBindings are unknown to the model');
 
     if (req.namespace !== '') {
       const index = this.rbIndex.get(req.namespace);
@@ -252,7 +118,7 @@ export class RbacModel {
         const inNamespace = this.walk(index, req, doubts);
         if (inNamespace) return inNamespace;
       }
-      if (this.hasUnknown('RoleBinding', req.namespace)) doubts.add(`some RoleBindings in namespace "${req.namespace}" are unknown to the model`);
+      if (this.unknown.hasIn('RoleBinding', req.namespace)) doubts.add(`some RoleBindings in namespace "${req.namespace}" are unknown to the model`);
     }
 
     if (doubts.size > 0) return { verdict: null, reason: [...doubts].join('; ') };
@@ -260,14 +126,12 @@ export class RbacModel {
   }
 
   size(): RbacModelSize {
-    let unknown = 0;
-    for (const byNs of this.unknown.values()) for (const names of byNs.values()) unknown += names.size;
     return {
       roles: this.roles.size,
       clusterRoles: this.clusterRoles.size,
       roleBindings: this.roleBindings.size,
       clusterRoleBindings: this.clusterRoleBindings.size,
-      unknown,
+      unknown: this.unknown.size,
       complete: this.complete,
     };
   }
@@ -279,11 +143,7 @@ export class RbacModel {
     for (const [k, v] of this.clusterRoles) copy.clusterRoles.set(k, v);
     for (const b of this.roleBindings.values()) copy.putBinding(b);
     for (const b of this.clusterRoleBindings.values()) copy.putBinding(b);
-    for (const [kind, byNs] of this.unknown) {
-      const m = new Map<string, Set<string>>();
-      for (const [ns, names] of byNs) m.set(ns, new Set(names));
-      copy.unknown.set(kind, m);
-    }
+    copy.unknown = this.unknown.clone();
     copy.complete = this.complete;
     return copy;
   }
@@ -353,17 +213,17 @@ export class RbacModel {
       if (b.kind === 'ClusterRoleBinding') return { rules: [], doubt: null }; // unresolvable in Kubernetes too
       const role = this.roles.get(key(b.namespace, name));
       if (role) return { rules: role.rules, doubt: null };
-      const state = this.isUnknown('Role', b.namespace, name) ? 'whose content is unknown' : 'which the model does not know';
+      const state = this.unknown.has('Role', b.namespace, name) ? 'whose content is unknown' : 'which the model does not know';
       return { missing: `${this.describe(b)} references Role "${name}" in namespace "${b.namespace}" ${state}` };
     }
     if (kind === 'ClusterRole') {
       const role = this.clusterRoles.get(name);
       if (!role) {
-        const state = this.isUnknown('ClusterRole', '', name) ? 'whose content is unknown' : 'which the model does not know';
+        const state = this.unknown.has('ClusterRole', '', name) ? 'whose content is unknown' : 'which the model does not know';
         return { missing: `${this.describe(b)} references ClusterRole "${name}" ${state}` };
       }
       if (role.selectors === null) return { rules: role.rules, doubt: null };
-      const doubt = this.hasUnknown('ClusterRole', '') ? `aggregated ClusterRole "${name}" may select ClusterRoles whose content is unknown` : null;
+      const doubt = this.unknown.hasIn('ClusterRole', '') ? `aggregated ClusterRole "${name}" may select ClusterRoles whose content is unknown` : null;
       return { rules: this.aggregatedRules(role), doubt };
     }
     return { rules: [], doubt: null }; // unsupported roleRef kind: never grants
@@ -374,10 +234,10 @@ export class RbacModel {
    * selectors pick, and a picked aggregated ClusterRole holds its own picks' rules in turn. So the result is
    * the rules of every non-aggregated ClusterRole reachable through selections (cycles included, once).
    */
-  private aggregatedRules(role: RoleEntry): readonly Rule[] {
+  private aggregatedRules(role: RoleEntry): readonly PolicyRule[] {
     const cached = this.aggregated.get(role.name);
     if (cached) return cached;
-    const rules: Rule[] = [];
+    const rules: PolicyRule[] = [];
     const seen = new Set<string>([role.name]);
     const queue: RoleEntry[] = [role];
     for (let i = 0; i < queue.length; i++) {
@@ -409,13 +269,6 @@ export class RbacModel {
     this.complete = false;
   }
 
-  private parseAs(kind: RbacKind, raw: unknown): RbacObject | null {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
-    const withKind = (raw as { kind?: unknown }).kind === undefined ? { ...raw, kind } : raw;
-    const parsed = rbacObjectSchema.safeParse(withKind);
-    return parsed.success && parsed.data.kind === kind ? parsed.data : null;
-  }
-
   /** Stores an object (replacing any earlier version). Name and namespace fall back to the event's objectRef. */
   private store(obj: RbacObject, fallbackNamespace: string, fallbackName: string): boolean {
     const name = obj.metadata.name ?? fallbackName;
@@ -426,14 +279,7 @@ export class RbacModel {
     switch (obj.kind) {
       case 'Role':
       case 'ClusterRole': {
-        const entry: RoleEntry = {
-          kind: obj.kind,
-          name,
-          namespace,
-          labels: obj.metadata.labels ?? emptyLabels,
-          rules: (obj.rules ?? []).map(toRule),
-          selectors: obj.kind === 'ClusterRole' && obj.aggregationRule ? (obj.aggregationRule.clusterRoleSelectors ?? []) : null,
-        };
+        const entry = roleEntry(obj, namespace, name);
         if (obj.kind === 'Role') this.roles.set(key(namespace, name), entry);
         else {
           this.clusterRoles.set(name, entry);
@@ -442,19 +288,9 @@ export class RbacModel {
         break;
       }
       case 'RoleBinding':
-      case 'ClusterRoleBinding': {
-        const keys = new Set<string>();
-        for (const s of obj.subjects ?? []) {
-          if (s.kind === 'User') keys.add(`u:${s.name}`);
-          else if (s.kind === 'Group') keys.add(`g:${s.name}`);
-          else if (s.kind === 'ServiceAccount') {
-            const saNamespace = s.namespace !== undefined && s.namespace !== '' ? s.namespace : namespace;
-            if (saNamespace !== '') keys.add(`u:${serviceAccountUser(saNamespace, s.name)}`);
-          }
-        }
-        this.putBinding({ kind: obj.kind, name, namespace, roleRef: { kind: obj.roleRef.kind, name: obj.roleRef.name }, keys: [...keys] });
+      case 'ClusterRoleBinding':
+        this.putBinding(bindingEntry(obj, namespace, name));
         break;
-      }
     }
     return true;
   }
@@ -477,7 +313,8 @@ export class RbacModel {
   /** Forgets an object (and that it was unknown). Returns whether anything changed. */
   private remove(kind: RbacKind, namespace: string, name: string): boolean {
     const k = key(namespace, name);
-    let changed = this.forgetUnknown(kind, namespace, name);
+    let changed = this.unknown.delete(kind, namespace, name);
+    if (changed && kind === 'ClusterRole') this.aggregated = new Map();
     switch (kind) {
       case 'Role':
         changed = this.roles.delete(k) || changed;
@@ -517,20 +354,8 @@ export class RbacModel {
   /** The object's content is no longer known: drop the stored version and remember the doubt. */
   private markUnknown(kind: RbacKind, namespace: string, name: string): boolean {
     if (name !== ALL && namespace !== ALL) this.remove(kind, namespace, name);
-    let byNs = this.unknown.get(kind);
-    if (!byNs) {
-      byNs = new Map();
-      this.unknown.set(kind, byNs);
-    }
-    let names = byNs.get(namespace);
-    if (!names) {
-      names = new Set();
-      byNs.set(namespace, names);
-    }
     if (kind === 'ClusterRole') this.aggregated = new Map();
-    if (names.has(name)) return false;
-    names.add(name);
-    return true;
+    return this.unknown.add(kind, namespace, name);
   }
 
   private markCollectionUnknown(kind: RbacKind, namespace: string): boolean {
@@ -545,28 +370,5 @@ export class RbacModel {
     let changed = false;
     for (const s of stored) changed = this.markUnknown(kind, s.namespace, s.name) || changed;
     return changed;
-  }
-
-  private forgetUnknown(kind: RbacKind, namespace: string, name: string): boolean {
-    const names = this.unknown.get(kind)?.get(namespace);
-    if (!names?.delete(name)) return false;
-    if (names.size === 0) this.unknown.get(kind)?.delete(namespace);
-    if (kind === 'ClusterRole') this.aggregated = new Map();
-    return true;
-  }
-
-  private isUnknown(kind: RbacKind, namespace: string, name: string): boolean {
-    const byNs = this.unknown.get(kind);
-    if (!byNs) return false;
-    const here = byNs.get(namespace);
-    return (here?.has(name) ?? false) || (here?.has(ALL) ?? false) || (byNs.get(ALL)?.size ?? 0) > 0;
-  }
-
-  /** Some object of this kind in this scope ('' = cluster scope) is unknown. */
-  private hasUnknown(kind: RbacKind, namespace: string): boolean {
-    const byNs = this.unknown.get(kind);
-    if (!byNs || byNs.size === 0) return false;
-    if (namespace === '') return true;
-    return (byNs.get(namespace)?.size ?? 0) > 0 || (byNs.get(ALL)?.size ?? 0) > 0;
   }
 }

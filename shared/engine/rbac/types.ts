@@ -23,7 +23,7 @@ export const policyRuleSchema = z.looseObject({
   resourceNames: stringList,
   nonResourceURLs: stringList,
 });
-export type PolicyRule = z.infer<typeof policyRuleSchema>;
+export type PolicyRuleObject = z.infer<typeof policyRuleSchema>;
 
 export const labelSelectorRequirementSchema = z.looseObject({
   key: z.string(),

@@ -1,5 +1,5 @@
 import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
-import { RBAC_GROUP, apiGroupMatches, resourceMatches, verbMatches, type Rule as PolicyRule } from '../../rbac/index.js';
+import { RBAC_GROUP, apiGroupMatches, resourceMatches, verbMatches, type PolicyRule } from '../../rbac/index.js';
 import { arr, inApiGroup, field, isObj, isWrite, str, strings, succeeded, writtenObject, type Obj } from '../objects.js';
 
 // Authorizers whose own decision RBAC cannot be compared with. Node-authorizer allows often carry an
