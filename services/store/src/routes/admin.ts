@@ -1,9 +1,8 @@
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ApiRole } from '#shared/config';
 import { errorBodySchema } from '#shared/http';
-import { runRetentionPass, type Database } from '#shared/storage';
+import { runRetentionPass } from '#shared/storage';
+import { apiRoute, type RouteDeps } from './api-route.js';
 
 const dayMs = 86_400_000;
 
@@ -18,30 +17,25 @@ const body = z
 /** Admin operations: one retention pass now (the same pass as the hourly one of KAUDIT_RETENTION_DAYS). */
 export function adminRoutes(
   app: FastifyInstance,
-  { db, auth, retentionDays, now = Date.now }: { db: Database; auth: (r: ApiRole) => onRequestHookHandler; retentionDays: number | undefined; now?: () => number },
+  { db, auth, retentionDays, now = Date.now }: RouteDeps & { retentionDays: number | undefined; now?: () => number },
 ): void {
-  app.withTypeProvider<ZodTypeProvider>().post(
-    '/v1/admin/retention',
-    {
-      onRequest: auth('admin'),
-      schema: {
-        summary: 'Run one retention pass now',
-        description:
-          'Deletes records whose event time and receipt are both older than the cut-off, and findings whose request has no record left. ' +
-          'The cut-off is olderThanDays before now, else KAUDIT_RETENTION_DAYS. Every call is logged with the caller.',
-        tags: ['admin'],
-        security: [{ bearer: [] }],
-        body,
-        response: {
-          200: z.object({ deletedRecords: z.number().int(), deletedFindings: z.number().int(), olderThan: z.string().describe('the cut-off (RFC 3339)') }),
-          400: errorBodySchema,
-          401: errorBodySchema,
-          403: errorBodySchema,
-          429: errorBodySchema,
-        },
+  apiRoute(app, auth, {
+    method: 'POST',
+    url: '/v1/admin/retention',
+    role: 'admin',
+    schema: {
+      summary: 'Run one retention pass now',
+      description:
+        'Deletes records whose event time and receipt are both older than the cut-off, and findings whose request has no record left. ' +
+        'The cut-off is olderThanDays before now, else KAUDIT_RETENTION_DAYS. Every call is logged with the caller.',
+      tags: ['admin'],
+      body,
+      response: {
+        200: z.object({ deletedRecords: z.number().int(), deletedFindings: z.number().int(), olderThan: z.string().describe('the cut-off (RFC 3339)') }),
+        429: errorBodySchema,
       },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const days = request.body?.olderThanDays ?? retentionDays;
       if (days === undefined) {
         return reply.code(400).send({ error: 'bad_request', message: 'no retention configured: set KAUDIT_RETENTION_DAYS or give olderThanDays' });
@@ -53,5 +47,5 @@ export function adminRoutes(
       request.log.info({ caller: request.caller?.name, olderThan, records: deleted.records, findings: deleted.findings }, 'retention pass done');
       return { deletedRecords: deleted.records, deletedFindings: deleted.findings, olderThan };
     },
-  );
+  });
 }

@@ -1,11 +1,8 @@
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { credentialKinds } from '#shared/contracts';
-import type { ApiRole } from '#shared/config';
-import { errorBodySchema } from '#shared/http';
-import type { Database } from '#shared/storage';
 import { listCredentials } from '../queries/credentials.js';
+import { apiRoute, type RouteDeps } from './api-route.js';
 import { cursor, limit, rfc3339 as time, text } from './params.js';
 
 const query = z.object({
@@ -15,47 +12,41 @@ const query = z.object({
   cursor,
 });
 
-
-export function credentialRoutes(app: FastifyInstance, { db, auth }: { db: Database; auth: (r: ApiRole) => onRequestHookHandler }): void {
-  app.withTypeProvider<ZodTypeProvider>().get(
-    '/v1/credentials',
-    {
-      onRequest: auth('analyst'),
-      schema: {
-        summary: 'Credentials seen in the audit records, most recently used first, with age and stale flag',
-        description:
-          'One item per credential id (authentication.kubernetes.io/credential-id; records without one are not listed). ' +
-          "credentialKind, user and cluster are those of the credential's latest record. " +
-          'ageDays = whole days between firstSeen and lastSeen (how long the credential has been in use); ' +
-          'stale = ageDays > staleAfterDays. Keyset-paginated on (lastSeen, credentialId).',
-        tags: ['identities'],
-        security: [{ bearer: [] }],
-        querystring: query,
-        response: {
-          200: z.object({
-            items: z.array(
-              z.object({
-                credentialId: z.string(),
-                credentialKind: z.enum(credentialKinds),
-                user: z.string(),
-                cluster: z.string(),
-                firstSeen: time,
-                lastSeen: time,
-                ageDays: z.number().int().describe('whole days between firstSeen and lastSeen'),
-                stale: z.boolean().describe('ageDays > staleAfterDays'),
-              }),
-            ),
-            nextCursor: z.string().nullable(),
-          }),
-          400: errorBodySchema,
-          401: errorBodySchema,
-          403: errorBodySchema,
-        },
+export function credentialRoutes(app: FastifyInstance, { db, auth }: RouteDeps): void {
+  apiRoute(app, auth, {
+    method: 'GET',
+    url: '/v1/credentials',
+    role: 'analyst',
+    schema: {
+      summary: 'Credentials seen in the audit records, most recently used first, with age and stale flag',
+      description:
+        'One item per credential id (authentication.kubernetes.io/credential-id; records without one are not listed). ' +
+        "credentialKind, user and cluster are those of the credential's latest record. " +
+        'ageDays = whole days between firstSeen and lastSeen (how long the credential has been in use); ' +
+        'stale = ageDays > staleAfterDays. Keyset-paginated on (lastSeen, credentialId).',
+      tags: ['identities'],
+      querystring: query,
+      response: {
+        200: z.object({
+          items: z.array(
+            z.object({
+              credentialId: z.string(),
+              credentialKind: z.enum(credentialKinds),
+              user: z.string(),
+              cluster: z.string(),
+              firstSeen: time,
+              lastSeen: time,
+              ageDays: z.number().int().describe('whole days between firstSeen and lastSeen'),
+              stale: z.boolean().describe('ageDays > staleAfterDays'),
+            }),
+          ),
+          nextCursor: z.string().nullable(),
+        }),
       },
     },
-    async (request) => {
+    handler: async (request) => {
       request.log.info({ caller: request.caller?.name, query: request.query }, 'credentials read');
       return listCredentials(db, request.query);
     },
-  );
+  });
 }

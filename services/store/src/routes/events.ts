@@ -1,11 +1,8 @@
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { decisions, recordSchema } from '#shared/contracts';
-import type { ApiRole } from '#shared/config';
-import { errorBodySchema } from '#shared/http';
-import type { Database } from '#shared/storage';
 import { listEvents } from '../queries/events.js';
+import { apiRoute, type RouteDeps } from './api-route.js';
 import { cursor, limit, rfc3339, text } from './params.js';
 
 const query = z.object({
@@ -23,27 +20,20 @@ const query = z.object({
   cursor,
 });
 
-export function eventRoutes(app: FastifyInstance, { db, auth }: { db: Database; auth: (r: ApiRole) => onRequestHookHandler }): void {
-  app.withTypeProvider<ZodTypeProvider>().get(
-    '/v1/events',
-    {
-      onRequest: auth('analyst'),
-      schema: {
-        summary: 'Normalized audit records, newest first',
-        tags: ['events'],
-        security: [{ bearer: [] }],
-        querystring: query,
-        response: {
-          200: z.object({ items: z.array(recordSchema), nextCursor: z.string().nullable() }),
-          400: errorBodySchema,
-          401: errorBodySchema,
-          403: errorBodySchema,
-        },
-      },
+export function eventRoutes(app: FastifyInstance, { db, auth }: RouteDeps): void {
+  apiRoute(app, auth, {
+    method: 'GET',
+    url: '/v1/events',
+    role: 'analyst',
+    schema: {
+      summary: 'Normalized audit records, newest first',
+      tags: ['events'],
+      querystring: query,
+      response: { 200: z.object({ items: z.array(recordSchema), nextCursor: z.string().nullable() }) },
     },
-    async (request) => {
+    handler: async (request) => {
       request.log.info({ caller: request.caller?.name, query: request.query }, 'events read');
       return listEvents(db, request.query);
     },
-  );
+  });
 }

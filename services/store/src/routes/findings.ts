@@ -1,11 +1,8 @@
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { findingSchema } from '#shared/contracts';
-import type { ApiRole } from '#shared/config';
-import { errorBodySchema } from '#shared/http';
-import type { Database } from '#shared/storage';
 import { listFindings } from '../queries/findings.js';
+import { apiRoute, type RouteDeps } from './api-route.js';
 import { cursor, limit, repeatable, rfc3339, severity, text } from './params.js';
 
 const query = z.object({
@@ -20,24 +17,17 @@ const query = z.object({
   cursor,
 });
 
-export function findingRoutes(app: FastifyInstance, { db, auth }: { db: Database; auth: (r: ApiRole) => onRequestHookHandler }): void {
-  app.withTypeProvider<ZodTypeProvider>().get(
-    '/v1/findings',
-    {
-      onRequest: auth('viewer'),
-      schema: {
-        summary: 'Findings, newest first',
-        tags: ['findings'],
-        security: [{ bearer: [] }],
-        querystring: query,
-        response: {
-          200: z.object({ items: z.array(findingSchema), nextCursor: z.string().nullable() }),
-          400: errorBodySchema,
-          401: errorBodySchema,
-          403: errorBodySchema,
-        },
-      },
+export function findingRoutes(app: FastifyInstance, { db, auth }: RouteDeps): void {
+  apiRoute(app, auth, {
+    method: 'GET',
+    url: '/v1/findings',
+    role: 'viewer',
+    schema: {
+      summary: 'Findings, newest first',
+      tags: ['findings'],
+      querystring: query,
+      response: { 200: z.object({ items: z.array(findingSchema), nextCursor: z.string().nullable() }) },
     },
-    async (request) => listFindings(db, request.query),
-  );
+    handler: async (request) => listFindings(db, request.query),
+  });
 }

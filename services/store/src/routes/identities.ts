@@ -1,11 +1,9 @@
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { credentialKinds, identityKinds, rfc3339Time as time } from '#shared/contracts';
-import type { ApiRole } from '#shared/config';
 import { errorBodySchema } from '#shared/http';
-import type { Database } from '#shared/storage';
 import { identitySummary } from '../queries/identities.js';
+import { apiRoute, type RouteDeps } from './api-route.js';
 
 const params = z.object({ user: z.string().min(1).max(1024).describe('the username, URL-encoded (e.g. system%3Aserviceaccount%3Ans%3Aname)') });
 const counted = <K extends string>(key: K) => z.object({ [key]: z.string(), count: z.number().int() } as { [P in K]: z.ZodString } & { count: z.ZodNumber });
@@ -34,31 +32,23 @@ const identitySchema = z.object({
   clusters: z.array(z.string()),
 });
 
-export function identityRoutes(app: FastifyInstance, { db, auth }: { db: Database; auth: (r: ApiRole) => onRequestHookHandler }): void {
-  app.withTypeProvider<ZodTypeProvider>().get(
-    '/v1/identities/:user',
-    {
-      onRequest: auth('analyst'),
-      schema: {
-        summary: 'What one user did: first/last seen, credentials, verbs and resources, forbidden requests, findings',
-        description: 'Counts are of requests (a request is one auditId in one cluster, whatever its stages). 404 when the user has no records.',
-        tags: ['identities'],
-        security: [{ bearer: [] }],
-        params,
-        response: {
-          200: identitySchema,
-          400: errorBodySchema,
-          401: errorBodySchema,
-          403: errorBodySchema,
-          404: errorBodySchema,
-        },
-      },
+export function identityRoutes(app: FastifyInstance, { db, auth }: RouteDeps): void {
+  apiRoute(app, auth, {
+    method: 'GET',
+    url: '/v1/identities/:user',
+    role: 'analyst',
+    schema: {
+      summary: 'What one user did: first/last seen, credentials, verbs and resources, forbidden requests, findings',
+      description: 'Counts are of requests (a request is one auditId in one cluster, whatever its stages). 404 when the user has no records.',
+      tags: ['identities'],
+      params,
+      response: { 200: identitySchema, 404: errorBodySchema },
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       request.log.info({ caller: request.caller?.name, user: request.params.user }, 'identity read');
       const summary = await identitySummary(db, request.params.user);
       if (!summary) return reply.code(404).send({ error: 'not_found', message: 'no records for this user' });
       return summary;
     },
-  );
+  });
 }

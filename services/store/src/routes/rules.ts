@@ -1,10 +1,8 @@
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { severitySchema } from '#shared/contracts';
-import type { ApiRole } from '#shared/config';
 import type { Tuning } from '#shared/engine';
-import { errorBodySchema } from '#shared/http';
+import { apiRoute, type RoleAuth } from './api-route.js';
 
 const ruleSchema = z.object({
   id: z.string(),
@@ -18,18 +16,16 @@ const ruleSchema = z.object({
   exceptions: z.number().int().describe('number of CEL exceptions'),
 });
 
-export function ruleRoutes(app: FastifyInstance, { rules, auth }: { rules: Tuning['catalogue']; auth: (r: ApiRole) => onRequestHookHandler }): void {
-  app.withTypeProvider<ZodTypeProvider>().get(
-    '/v1/rules',
-    {
-      onRequest: auth('viewer'),
-      schema: {
-        summary: 'The rule catalogue with effective severity and enabled state',
-        tags: ['rules'],
-        security: [{ bearer: [] }],
-        response: { 200: z.object({ items: z.array(ruleSchema) }), 401: errorBodySchema, 403: errorBodySchema },
-      },
+export function ruleRoutes(app: FastifyInstance, { rules, auth }: { rules: Tuning['catalogue']; auth: RoleAuth }): void {
+  apiRoute(app, auth, {
+    method: 'GET',
+    url: '/v1/rules',
+    role: 'viewer',
+    schema: {
+      summary: 'The rule catalogue with effective severity and enabled state',
+      tags: ['rules'],
+      response: { 200: z.object({ items: z.array(ruleSchema) }) },
     },
-    () => ({ items: rules }),
-  );
+    handler: () => ({ items: rules }),
+  });
 }

@@ -1,10 +1,7 @@
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ApiRole } from '#shared/config';
-import { errorBodySchema } from '#shared/http';
-import type { Database } from '#shared/storage';
 import { findingStats, statsGroupBys, statsIntervalNames } from '../queries/stats.js';
+import { apiRoute, type RouteDeps } from './api-route.js';
 import { rfc3339 } from './params.js';
 
 const query = z.object({
@@ -14,35 +11,30 @@ const query = z.object({
   interval: z.enum(statsIntervalNames).optional().describe('time bucket width (UTC-aligned); absent: one bucket per key over the whole range'),
 });
 
-export function statsRoutes(app: FastifyInstance, { db, auth }: { db: Database; auth: (r: ApiRole) => onRequestHookHandler }): void {
-  app.withTypeProvider<ZodTypeProvider>().get(
-    '/v1/stats',
-    {
-      onRequest: auth('viewer'),
-      schema: {
-        summary: 'Finding counts per key, optionally per time bucket',
-        description: 'Buckets in ascending time, then by count descending, then by key. Without an interval every bucket has start null.',
-        tags: ['findings'],
-        security: [{ bearer: [] }],
-        querystring: query,
-        response: {
-          200: z.object({
-            groupBy: z.enum(statsGroupBys),
-            interval: z.enum(statsIntervalNames).nullable(),
-            buckets: z.array(
-              z.object({
-                start: rfc3339.nullable().describe('bucket start (RFC 3339); null without an interval'),
-                key: z.string().nullable().describe('the groupBy value; null when the finding has none (e.g. cluster-scoped, no namespace)'),
-                count: z.number().int(),
-              }),
-            ),
-          }),
-          400: errorBodySchema,
-          401: errorBodySchema,
-          403: errorBodySchema,
-        },
+export function statsRoutes(app: FastifyInstance, { db, auth }: RouteDeps): void {
+  apiRoute(app, auth, {
+    method: 'GET',
+    url: '/v1/stats',
+    role: 'viewer',
+    schema: {
+      summary: 'Finding counts per key, optionally per time bucket',
+      description: 'Buckets in ascending time, then by count descending, then by key. Without an interval every bucket has start null.',
+      tags: ['findings'],
+      querystring: query,
+      response: {
+        200: z.object({
+          groupBy: z.enum(statsGroupBys),
+          interval: z.enum(statsIntervalNames).nullable(),
+          buckets: z.array(
+            z.object({
+              start: rfc3339.nullable().describe('bucket start (RFC 3339); null without an interval'),
+              key: z.string().nullable().describe('the groupBy value; null when the finding has none (e.g. cluster-scoped, no namespace)'),
+              count: z.number().int(),
+            }),
+          ),
+        }),
       },
     },
-    async (request) => findingStats(db, request.query),
-  );
+    handler: async (request) => findingStats(db, request.query),
+  });
 }
