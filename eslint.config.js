@@ -34,7 +34,8 @@ export default tseslint.config(
   },
   // Services never import each other (standalone, which wires them all, is the one exception), nothing
   // outside a module reaches into it (`#shared/<module>` only, never `#shared/<module>/<file>`), the engine
-  // is pure analysis (no bus, storage, HTTP or configuration), and contracts import nothing of ours.
+  // is pure analysis (no bus, storage, HTTP, auth, metrics or configuration), and contracts import nothing
+  // of ours.
   ...['ingest', 'analyzer', 'store', 'replay', 'export'].map((service) => ({
     files: [`services/${service}/**/*.ts`],
     rules: {
@@ -55,7 +56,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [kafkajs, ...['bus', 'storage', 'http', 'config'].map((m) => ({ name: `#shared/${m}`, message: 'the engine is pure analysis: no bus, storage, HTTP or configuration' }))], patterns: [deepShared] },
+        { paths: [kafkajs, ...['bus', 'storage', 'http', 'auth', 'metrics', 'config'].map((m) => ({ name: `#shared/${m}`, message: 'the engine is pure analysis: no bus, storage, HTTP, auth, metrics or configuration' }))], patterns: [deepShared] },
       ],
     },
   },

@@ -1,7 +1,7 @@
 // The boundaries lint holds (eslint.config.js): services never import each other, nothing reaches into a
-// shared module past its index, the engine imports no bus, storage, HTTP or configuration, contracts import
-// nothing of ours. Each case lints a line of code as if it stood in the file named, with the project's own
-// import rules (the type-checked rules need a real program and are left out here).
+// shared module past its index, the engine imports no bus, storage, HTTP, auth, metrics or configuration,
+// contracts import nothing of ours. Each case lints a line of code as if it stood in the file named, with
+// the project's own import rules (the type-checked rules need a real program and are left out here).
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ESLint, type Linter } from 'eslint';
@@ -30,8 +30,8 @@ describe('lint boundaries', () => {
     expect(await refused('shared/storage/x.ts', "import { x } from '#shared/bus/embedded-log';\n")).toHaveLength(1);
   });
 
-  it('refuses the engine importing storage, the bus, HTTP or configuration, and contracts importing anything of ours', async () => {
-    for (const m of ['storage', 'bus', 'http', 'config']) expect(await refused('shared/engine/x.ts', `import { x } from '#shared/${m}';\n`), m).toEqual([expect.stringContaining('pure analysis')]);
+  it('refuses the engine importing storage, the bus, HTTP, auth, metrics or configuration, and contracts importing anything of ours', async () => {
+    for (const m of ['storage', 'bus', 'http', 'auth', 'metrics', 'config']) expect(await refused('shared/engine/x.ts', `import { x } from '#shared/${m}';\n`), m).toEqual([expect.stringContaining('pure analysis')]);
     expect(await refused('shared/contracts/x.ts', "import { x } from '#shared/errors';\n")).toEqual([expect.stringContaining('contracts import nothing')]);
   });
 

@@ -1,6 +1,6 @@
 import { dlqMessage, type Batch, type Bus, type OutMessage, type Subscription, type Topics } from '#shared/bus';
 import type { Engine } from '#shared/engine';
-import { createConsumerMetrics, reportingFailures } from '#shared/http';
+import { createConsumerMetrics, reportingFailures } from '#shared/metrics';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '#shared/logging';
 import { createProcessMessage } from './process-message.js';

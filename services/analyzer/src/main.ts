@@ -1,6 +1,6 @@
 import { loadAnalyzerConfig } from '#shared/config';
 import { serviceMain } from '#shared/runtime';
-import { createMetricsRegistry } from '#shared/http';
+import { createMetricsRegistry } from '#shared/metrics';
 import { runAnalyzer, serveAnalyzerHealth } from './service.js';
 
 serviceMain({

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bus, Topics } from '#shared/bus';
 import type { IngestToken } from '#shared/config';
-import { createAuthFailures, createHttpApp, createMetricsRegistry, defaultAuthFailuresPerMinute, registerHealthRoutes, replyHttpError, type AuthFailures, type HttpsOptions, type HttpTimeouts } from '#shared/http';
+import { createAuthFailures, defaultAuthFailuresPerMinute, type AuthFailures } from '#shared/auth';
+import { createHttpApp, registerHealthRoutes, replyHttpError, type HttpsOptions, type HttpTimeouts } from '#shared/http';
+import { createMetricsRegistry } from '#shared/metrics';
 import type { Logger } from '#shared/logging';
 import { defaultEventLimits, type EventLimits } from '#shared/contracts';
 import { Counter } from 'prom-client';

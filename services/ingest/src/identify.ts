@@ -2,7 +2,7 @@ import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { IngestToken } from '#shared/config';
-import { bearerToken, presentedCredentials, replyTooManyFailures, tokenLookup, type AuthFailures } from '#shared/http';
+import { bearerToken, presentedCredentials, replyTooManyFailures, tokenLookup, type AuthFailures } from '#shared/auth';
 
 export interface Caller {
   cluster: string;

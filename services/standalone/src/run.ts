@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createBus, type Bus } from '#shared/bus';
 import type { StandaloneConfig } from '#shared/config';
-import { createMetricsRegistry } from '#shared/http';
+import { createMetricsRegistry } from '#shared/metrics';
 import type { Lifecycle } from '#shared/lifecycle';
 import type { Logger } from '#shared/logging';
 import type { Analyzer } from '../../analyzer/src/consumer.js';

@@ -6,7 +6,7 @@ import type { Logger } from '#shared/logging';
 import { configError } from '#shared/config';
 import { builtinRules, loadTuning, type Tuning } from '#shared/engine';
 import { openDatabase, startRetention } from '#shared/storage';
-import { createConsumerMetrics, createMetricsRegistry } from '#shared/http';
+import { createConsumerMetrics, createMetricsRegistry } from '#shared/metrics';
 import type { Registry } from 'prom-client';
 import { buildStoreApp } from './app.js';
 import { createSink } from './sink.js';

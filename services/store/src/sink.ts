@@ -1,7 +1,7 @@
 import { decodeJson, findingParser, recordMessageParser, type Finding, type RecordMessage } from '#shared/contracts';
 import { dlqMessage, type Batch, type Bus, type InMessage, type OutMessage, type Subscription, type Topics } from '#shared/bus';
 import { KauditError, errorCodes } from '#shared/errors';
-import { reportingFailures, type ConsumerMetrics } from '#shared/http';
+import { reportingFailures, type ConsumerMetrics } from '#shared/metrics';
 import type { Logger } from '#shared/logging';
 import type { Database } from '#shared/storage';
 
