@@ -3,7 +3,7 @@ import { fastParser } from './fast-parse.js';
 import { int32 } from './int32.js';
 import { rfc3339Time } from './time.js';
 
-// The normalized record: what the engine derives from one audit event (SPEC §4). Field names are the
+// The normalized record: what the engine derives from one audit event (README "What kaudit derives for each request"). Field names are the
 // contract; the store's columns are the same names in snake_case.
 export const decisions = ['allow', 'forbid'] as const;
 

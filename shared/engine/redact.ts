@@ -1,4 +1,4 @@
-// Redaction (SPEC §8): credential material in an audit event is replaced by a marker carrying a keyed hash
+// Redaction (README "Security"): credential material in an audit event is replaced by a marker carrying a keyed hash
 // before anything is written. Ingest redacts every event before the events topic, and every rejected item
 // before the DLQ; the engine redacts again (a no-op on redacted events: markers are left as they are) for
 // events that reach it another way (replayed files). The same value gives the same marker under one key, so

@@ -1,5 +1,5 @@
 // `npm run replay -- <files or directories…> [options]`: analyses audit logs from files into a DuckDB
-// file with the store's schema (SPEC §7). Settings come from the command line only.
+// file with the store's schema (README "Forensic replay"). Settings come from the command line only.
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { notRfc3339, parseRfc3339, severities } from '#shared/contracts';

@@ -1,4 +1,4 @@
-// Replay (SPEC §7): audit logs from files → one engine, in event-time order → the store's DuckDB schema.
+// Replay (README "Forensic replay"): audit logs from files → one engine, in event-time order → the store's DuckDB schema.
 // Deterministic (envelopes carry the event's own time as receivedAt, so time-based rules see event time)
 // and idempotent (rows are keyed; `db.write` is INSERT OR IGNORE).
 import { createWriteStream, type WriteStream } from 'node:fs';

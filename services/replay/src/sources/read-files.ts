@@ -1,4 +1,4 @@
-// Reading audit logs from files for replay (SPEC §7): JSON lines (streamed line by line), single JSON
+// Reading audit logs from files for replay (README "Forensic replay"): JSON lines (streamed line by line), single JSON
 // documents (an EventList, one pretty-printed Event, an Azure `{"records":[…]}` batch), `.gz` files,
 // UTF-8 BOMs and blank lines. A malformed line is reported and skipped, never fatal; an unreadable file
 // is fatal (the caller decides how to tell the operator).

@@ -1,7 +1,7 @@
 import { type AuditEvent, type NormalizedRecord } from '#shared/contracts';
 import { sha256Hex } from '../../ids.js';
 
-// Audit integrity (SPEC §5.1). Events expire by themselves (the API server's --event-ttl, an etcd lease),
+// Audit integrity (README "Detection rules"). Events expire by themselves (the API server's --event-ttl, an etcd lease),
 // so no component needs to delete them; the namespace controller and the garbage collector do when a
 // namespace or an owner goes, and they are control-plane identities.
 

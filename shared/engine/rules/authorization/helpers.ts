@@ -6,7 +6,7 @@ import { arr, inApiGroup, field, isObj, isWrite, str, strings, succeeded, writte
 // empty reason, so kubelets (system:node:*) are recognized by identity too.
 export const otherAuthorizers = new Set(['node', 'webhook', 'abac']);
 
-// RBAC and API-access rules (SPEC §5.1 "Authorization and RBAC"). What a role grants is decided with the
+// RBAC and API-access rules (README "Detection rules", authorization). What a role grants is decided with the
 // RBAC authorizer's own matching (../rbac/match.ts): `*` in verbs/apiGroups/resources, `*/subresource`,
 // and no `pods/*` wildcard. Objects are the ones the request wrote (writtenObject); status subresource
 // writes never change grants and are ignored. Only successful requests count.

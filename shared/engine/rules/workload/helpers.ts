@@ -4,7 +4,7 @@ import { arr, field, isObj, str, strings, succeeded, type Obj } from '../objects
 import { isTrustedImage, normalizedImage, queryValues, registryOf, workloadWrite, type ContainerInfo, type PodSpecInfo, type WorkloadWrite } from './pod-spec.js';
 import type { Rule, RuleContext, RuleMatch, RuleSettings } from '../types.js';
 
-// Workload rules (SPEC §5.1): what a pod or pod template asks of the node, how pods are entered, and the
+// Workload rules (README "Detection rules"): what a pod or pod template asks of the node, how pods are entered, and the
 // guard rails (Pod Security labels, quotas) around them. Each is one cheap check on the record first;
 // objects are walked only for completed writes of workload resources, once per event (pod-spec.ts).
 
