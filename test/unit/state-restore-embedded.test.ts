@@ -8,6 +8,7 @@ import { listeningPort } from '#shared/http';
 import { createLifecycle } from '#shared/lifecycle';
 import { silentLogger } from '#shared/logging';
 import { auditEventOf, eventList } from '#shared/testing';
+import { loopbackEnv } from '../../services/standalone/src/loopback.js';
 import { runStandalone } from '../../services/standalone/src/run.js';
 import { freePort } from '../helpers/free-port.js';
 import { apiTokens, ingestToken, testRedactionKey } from '../helpers/pipeline.js';
@@ -33,16 +34,15 @@ describe('a large rule state on the embedded bus', () => {
     }
     await bus.close();
     const ingestPort = await freePort();
-    const config = loadStandaloneConfig({
-      KAUDIT_DATA_DIR: dataDir,
-      KAUDIT_INGEST_PORT: String(ingestPort),
-      KAUDIT_API_PORT: '0',
-      KAUDIT_TOPIC_PREFIX: prefix,
-      KAUDIT_INGEST_TOKENS: `${ingestToken.cluster}=${ingestToken.token}`,
-      KAUDIT_API_TOKENS: `ada:admin=${apiTokens.admin.token}`,
-      KAUDIT_REDACTION_KEY: testRedactionKey.toString('utf8'),
-      KAUDIT_ALLOW_PLAINTEXT: 'true',
-    });
+    const config = loadStandaloneConfig(
+      loopbackEnv({
+        dataDir,
+        ingestToken,
+        apiTokens: [apiTokens.admin],
+        redactionKey: testRedactionKey.toString('utf8'),
+        env: { KAUDIT_INGEST_PORT: String(ingestPort), KAUDIT_TOPIC_PREFIX: prefix },
+      }),
+    );
     const lifecycle = createLifecycle({ logger: silentLogger() });
     let started = false;
     const running = runStandalone({ config, logger: silentLogger(), lifecycle, clientId: 'kaudit-test' }).then((s) => {
