@@ -102,3 +102,11 @@ export interface Rule {
   mitre: string[];
   evaluate(ctx: RuleContext): RuleMatch | undefined;
 }
+
+/** What a rule states about itself; its category is stated by the constructor of its folder (`rulesOf`). */
+export type RuleHeader = Pick<Rule, 'id' | 'title' | 'severity' | 'mitre'>;
+
+/** The rule constructor of one category: each category's `helpers.ts` exports one (`authorizationRule`, …). */
+export const rulesOf =
+  (category: RuleCategory) =>
+  (header: RuleHeader, evaluate: Rule['evaluate']): Rule => ({ id: header.id, title: header.title, severity: header.severity, category, mitre: header.mitre, evaluate });

@@ -1,5 +1,9 @@
 import { type AuditEvent, type NormalizedRecord } from '#shared/contracts';
 import { sha256Hex } from '../../ids.js';
+import { rulesOf } from '../types.js';
+
+/** The constructor of this folder's rules (the category is stated here, once). */
+export const auditRule = rulesOf('audit');
 
 // Audit integrity (README "Detection rules"). Events expire by themselves (the API server's --event-ttl, an etcd lease),
 // so no component needs to delete them; the namespace controller and the garbage collector do when a

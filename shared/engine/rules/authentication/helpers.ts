@@ -1,6 +1,10 @@
 import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
 import { identityKindOf } from '../../identity/index.js';
 import { arr, inApiGroup, field, isObj, type Obj, str } from '../objects.js';
+import { rulesOf } from '../types.js';
+
+/** The constructor of this folder's rules (the category is stated here, once). */
+export const authenticationRule = rulesOf('authentication');
 
 export const anonymousUser = 'system:anonymous';
 

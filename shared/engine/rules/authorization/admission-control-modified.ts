@@ -1,22 +1,14 @@
 import { inApiGroup, isSystemIdentity, succeeded } from '../objects.js';
-import type { Rule } from '../types.js';
-import { ADMISSION_GROUP, admissionResources, admissionChanges, pastTense } from './helpers.js';
+import { authorizationRule, ADMISSION_GROUP, admissionResources, admissionChanges, pastTense } from './helpers.js';
 
-export const admissionControlModified: Rule = {
-  id: 'admission-control-modified',
-  title: 'Admission webhook or policy created, changed or deleted',
-  severity: 'high',
-  category: 'authorization',
-  mitre: ['T1562.001', 'T1610'],
-  evaluate({ record }) {
-    if (record.resource === null || !admissionResources.has(record.resource)) return undefined;
-    // Status writes (the policy status controller) change nothing the admission chain does.
-    if (record.subresource !== null || !admissionChanges.has(record.derivedVerb)) return undefined;
-    if (!succeeded(record) || !inApiGroup(record, ADMISSION_GROUP) || isSystemIdentity(record)) return undefined;
-    const target = record.name === null ? `all ${record.resource}` : `${record.resource}/${record.name}`;
-    return {
-      summary: `${record.user} ${pastTense[record.derivedVerb] ?? record.derivedVerb} ${target}.`,
-      evidence: { user: record.user, verb: record.derivedVerb, resource: record.resource, name: record.name },
-    };
-  },
-};
+export const admissionControlModified = authorizationRule({ id: 'admission-control-modified', title: 'Admission webhook or policy created, changed or deleted', severity: 'high', mitre: ['T1562.001', 'T1610'] }, ({ record }) => {
+  if (record.resource === null || !admissionResources.has(record.resource)) return undefined;
+  // Status writes (the policy status controller) change nothing the admission chain does.
+  if (record.subresource !== null || !admissionChanges.has(record.derivedVerb)) return undefined;
+  if (!succeeded(record) || !inApiGroup(record, ADMISSION_GROUP) || isSystemIdentity(record)) return undefined;
+  const target = record.name === null ? `all ${record.resource}` : `${record.resource}/${record.name}`;
+  return {
+    summary: `${record.user} ${pastTense[record.derivedVerb] ?? record.derivedVerb} ${target}.`,
+    evidence: { user: record.user, verb: record.derivedVerb, resource: record.resource, name: record.name },
+  };
+});

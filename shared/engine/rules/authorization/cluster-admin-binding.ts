@@ -1,7 +1,6 @@
 import { RBAC_GROUP } from '../../rbac/index.js';
 import { arr, inApiGroup, field, isObj, isWrite, str, succeeded, writtenObject } from '../objects.js';
-import type { Rule } from '../types.js';
-import { describeObject, byControlPlane } from './helpers.js';
+import { authorizationRule, describeObject, byControlPlane } from './helpers.js';
 
 /**
  * Decision: the rule is about roleRef ClusterRole `cluster-admin` (or another of `adminRoles`, a site's own
@@ -13,36 +12,29 @@ import { describeObject, byControlPlane } from './helpers.js';
  * who holds the role. Only the control plane (the API server bootstrapping its own `cluster-admin` binding)
  * is exempt.
  */
-export const clusterAdminBinding: Rule = {
-  id: 'cluster-admin-binding',
-  title: 'Binding to cluster-admin created or changed',
-  severity: 'high',
-  category: 'authorization',
-  mitre: ['T1098.006', 'T1078'],
-  evaluate({ record, event, settings }) {
-    if (record.resource !== 'rolebindings' && record.resource !== 'clusterrolebindings') return undefined;
-    if (record.subresource !== null || !isWrite(record) || !succeeded(record) || !inApiGroup(record, RBAC_GROUP)) return undefined;
-    if (byControlPlane(record)) return undefined;
-    const binding = writtenObject(event);
-    const roleRef = field(binding, 'roleRef');
-    const role = str(field(roleRef, 'name'));
-    if (str(field(roleRef, 'kind')) !== 'ClusterRole' || role === undefined || !settings.adminRoles.includes(role)) return undefined;
-    const subjects = arr(field(binding, 'subjects')).flatMap((s) => {
-      if (!isObj(s)) return [];
-      const kind = str(s.kind) ?? '?';
-      const ns = str(s.namespace);
-      return [`${kind}/${ns ? `${ns}/` : ''}${str(s.name) ?? '?'}`];
-    });
-    const what = describeObject(record, binding);
-    return {
-      summary: `${record.user} ${record.verb === 'create' ? 'created' : 'changed'} ${what}, which grants ClusterRole ${role}${subjects.length > 0 ? ` to ${subjects.join(', ')}` : ''}${record.resource === 'rolebindings' ? ` in namespace ${record.namespace ?? '?'}` : ''}.`,
-      evidence: {
-        user: record.user,
-        verb: record.verb,
-        binding: what,
-        roleRef: { kind: 'ClusterRole', name: role },
-        subjects,
-      },
-    };
-  },
-};
+export const clusterAdminBinding = authorizationRule({ id: 'cluster-admin-binding', title: 'Binding to cluster-admin created or changed', severity: 'high', mitre: ['T1098.006', 'T1078'] }, ({ record, event, settings }) => {
+  if (record.resource !== 'rolebindings' && record.resource !== 'clusterrolebindings') return undefined;
+  if (record.subresource !== null || !isWrite(record) || !succeeded(record) || !inApiGroup(record, RBAC_GROUP)) return undefined;
+  if (byControlPlane(record)) return undefined;
+  const binding = writtenObject(event);
+  const roleRef = field(binding, 'roleRef');
+  const role = str(field(roleRef, 'name'));
+  if (str(field(roleRef, 'kind')) !== 'ClusterRole' || role === undefined || !settings.adminRoles.includes(role)) return undefined;
+  const subjects = arr(field(binding, 'subjects')).flatMap((s) => {
+    if (!isObj(s)) return [];
+    const kind = str(s.kind) ?? '?';
+    const ns = str(s.namespace);
+    return [`${kind}/${ns ? `${ns}/` : ''}${str(s.name) ?? '?'}`];
+  });
+  const what = describeObject(record, binding);
+  return {
+    summary: `${record.user} ${record.verb === 'create' ? 'created' : 'changed'} ${what}, which grants ClusterRole ${role}${subjects.length > 0 ? ` to ${subjects.join(', ')}` : ''}${record.resource === 'rolebindings' ? ` in namespace ${record.namespace ?? '?'}` : ''}.`,
+    evidence: {
+      user: record.user,
+      verb: record.verb,
+      binding: what,
+      roleRef: { kind: 'ClusterRole', name: role },
+      subjects,
+    },
+  };
+});

@@ -1,6 +1,10 @@
 import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
 import { RBAC_GROUP, apiGroupMatches, resourceMatches, verbMatches, type PolicyRule } from '../../rbac/index.js';
 import { arr, inApiGroup, field, isObj, isWrite, str, strings, succeeded, writtenObject, type Obj } from '../objects.js';
+import { rulesOf } from '../types.js';
+
+/** The constructor of this folder's rules (the category is stated here, once). */
+export const authorizationRule = rulesOf('authorization');
 
 // Authorizers whose own decision RBAC cannot be compared with. Node-authorizer allows often carry an
 // empty reason, so kubelets (system:node:*) are recognized by identity too.

@@ -1,6 +1,10 @@
 import type { NormalizedRecord } from '#shared/contracts';
 import type { RuleState } from '../../state/index.js';
 import { t } from '../state-helpers.js';
+import { rulesOf } from '../types.js';
+
+/** The constructor of this folder's rules (the category is stated here, once). */
+export const credentialsRule = rulesOf('credentials');
 
 export const staleTokenAnnotation = 'authentication.k8s.io/stale-token';
 

@@ -1,6 +1,10 @@
 import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
 import { decodeCsrSubject, type CsrSubject } from './pkcs10.js';
 import { inApiGroup, arr, field, type Obj, str, succeeded, writtenObject } from '../objects.js';
+import { rulesOf } from '../types.js';
+
+/** The constructor of this folder's rules (the category is stated here, once). */
+export const csrRule = rulesOf('csr');
 
 // The CertificateSigningRequest flow (certificates.k8s.io/v1): a client creates a CSR naming a signer,
 // someone approves it (`update certificatesigningrequests/<name>/approval`), the signer issues the

@@ -1,6 +1,10 @@
 import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
 import { inApiGroup, arr, field, isObj, isWrite, str, succeeded, writtenObject, type Obj } from '../objects.js';
 import { awsKeyId, embeddedCredentialNames, hasJwt, isCredentialName, pemPrivateKey } from '../../credential-text.js';
+import { rulesOf } from '../types.js';
+
+/** The constructor of this folder's rules (the category is stated here, once). */
+export const networkRule = rulesOf('network');
 
 export const kubeletReadOnlyPort = '10255';
 

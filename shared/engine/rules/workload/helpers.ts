@@ -2,7 +2,10 @@ import path from 'node:path';
 import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
 import { arr, field, isObj, str, strings, succeeded, type Obj } from '../objects.js';
 import { isTrustedImage, normalizedImage, queryValues, registryOf, workloadWrite, type ContainerInfo, type PodSpecInfo, type WorkloadWrite } from './pod-spec.js';
-import type { Rule, RuleContext, RuleMatch, RuleSettings } from '../types.js';
+import { rulesOf, type Rule, type RuleContext, type RuleHeader, type RuleMatch, type RuleSettings } from '../types.js';
+
+/** The constructor of this folder's rules (the category is stated here, once); see also `defineWorkloadRule`. */
+export const workloadRule = rulesOf('workload');
 
 // Workload rules (README "Detection rules"): what a pod or pod template asks of the node, how pods are entered, and the
 // guard rails (Pod Security labels, quotas) around them. Each is one cheap check on the record first;
@@ -241,16 +244,11 @@ export const quotaResources: ReadonlyMap<string, { kind: string; field: string }
 
 /**
  * A workload rule: `match` runs only on a write of a workload (a Pod or a pod template), with that write;
- * the preamble every workload rule shares (`workloadWrite`, category) is here once.
+ * the preamble every workload rule shares (`workloadWrite`) is here once.
  */
-export function defineWorkloadRule(rule: Omit<Rule, 'category' | 'evaluate'> & { match: (w: WorkloadWrite, ctx: RuleContext) => RuleMatch | undefined }): Rule {
-  const { match, ...meta } = rule;
-  return {
-    ...meta,
-    category: 'workload',
-    evaluate(ctx) {
-      const w = workloadWrite(ctx.record, ctx.event);
-      return w ? match(w, ctx) : undefined;
-    },
-  };
+export function defineWorkloadRule(header: RuleHeader, match: (w: WorkloadWrite, ctx: RuleContext) => RuleMatch | undefined): Rule {
+  return workloadRule(header, (ctx) => {
+    const w = workloadWrite(ctx.record, ctx.event);
+    return w ? match(w, ctx) : undefined;
+  });
 }

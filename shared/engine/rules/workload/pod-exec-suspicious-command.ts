@@ -1,22 +1,14 @@
-import type { Rule } from '../types.js';
-import { actor, podStream, execOptions, suspiciousCommand } from './helpers.js';
+import { workloadRule, actor, podStream, execOptions, suspiciousCommand } from './helpers.js';
 
-export const podExecSuspiciousCommand: Rule = {
-  id: 'pod-exec-suspicious-command',
-  title: 'Suspicious command executed in a pod',
-  severity: 'high',
-  category: 'workload',
-  mitre: ['T1609', 'T1059.004', 'T1105', 'T1528', 'T1552.005'],
-  evaluate({ record, event }) {
-    if (!podStream(record, event, ['exec'])) return undefined;
-    const { command, container } = execOptions(record, event);
-    if (command.length === 0) return undefined;
-    const joined = command.join(' ');
-    const matched = suspiciousCommand(joined);
-    if (matched.length === 0) return undefined;
-    return {
-      summary: `${actor(record)} ran "${joined}" in pod ${record.namespace ?? ''}/${record.name ?? ''} (${matched.join(', ')}).`,
-      evidence: { pod: record.name, namespace: record.namespace, container, command, matched },
-    };
-  },
-};
+export const podExecSuspiciousCommand = workloadRule({ id: 'pod-exec-suspicious-command', title: 'Suspicious command executed in a pod', severity: 'high', mitre: ['T1609', 'T1059.004', 'T1105', 'T1528', 'T1552.005'] }, ({ record, event }) => {
+  if (!podStream(record, event, ['exec'])) return undefined;
+  const { command, container } = execOptions(record, event);
+  if (command.length === 0) return undefined;
+  const joined = command.join(' ');
+  const matched = suspiciousCommand(joined);
+  if (matched.length === 0) return undefined;
+  return {
+    summary: `${actor(record)} ran "${joined}" in pod ${record.namespace ?? ''}/${record.name ?? ''} (${matched.join(', ')}).`,
+    evidence: { pod: record.name, namespace: record.namespace, container, command, matched },
+  };
+});
