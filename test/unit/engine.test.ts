@@ -1,21 +1,15 @@
-// Uses ../shared/corpus (Falco traces, Panther tests, audit2rbac capture) for the real-event cases; the
-// stale-token and proxy events are written from the Kubernetes documentation (no corpus event has them).
+// Uses ../shared/corpus (Falco traces, Panther tests, audit2rbac capture) for the real-event cases. The rules
+// themselves are tested by category in rules/; what is tested here is the engine around them: normalizing,
+// splitting, finding ids, rule state, the whole corpus.
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { recordSchema, splitItems, unwrapDocument } from '#shared/contracts';
-import { createEngine, findingId, normalize, rbacRequestOf } from '#shared/engine';
-import { auditEventOf, corpusDir, corpusLines, envelopeOf, pantherEvent, pantherTests } from '#shared/testing';
+import { createEngine, findingId, normalize, rbacRequestOf, RuleState } from '#shared/engine';
+import { corpusDir, corpusLines, envelopeOf, pantherEvent, pantherTests } from '#shared/testing';
+import { eventAt, fire, plainRequest as base, statefulEngine, statefulSettings } from './rules/helpers.js';
 
 const engine = createEngine();
-// a fresh engine per event: stateful rules (e.g. audit-silence across the corpus's years) stay out of it
-const rulesFired = (event: unknown) => createEngine().analyze(envelopeOf(event)).findings.map((f) => f.ruleId);
-
-const base = auditEventOf({
-  auditID: '1f2e3d4c-0000-4000-8000-000000000001',
-  sourceIPs: ['10.0.0.7'],
-  stageTimestamp: '2026-03-01T10:00:00.250000Z',
-});
 
 describe('normalize', () => {
   it('derives identity, time and decision from a v1beta1 Falco trace without stage timestamps', () => {
@@ -71,72 +65,6 @@ describe('splitItems', () => {
   });
 });
 
-describe('anonymous-request-allowed', () => {
-  it('fires on the Falco anonymous namespace creation', () => {
-    const [event] = corpusLines('falco-k8s-audit/anonymous_creates_namespace_foo.json');
-    expect(rulesFired(event)).toContain('anonymous-request-allowed');
-  });
-  it('fires on Panther "Anonymous API Access" and not on "Non-Anonymous API Access"', () => {
-    expect(rulesFired(pantherEvent('aws_eks_rules/anonymous_api_access.yml', 'Anonymous API Access'))).toContain(
-      'anonymous-request-allowed',
-    );
-    expect(rulesFired(pantherEvent('aws_eks_rules/anonymous_api_access.yml', 'Non-Anonymous API Access'))).not.toContain(
-      'anonymous-request-allowed',
-    );
-  });
-  it('ignores health and version probes, and denied requests', () => {
-    expect(rulesFired(pantherEvent('aws_eks_rules/anonymous_api_access.yml', 'ELB Health Check from 10.0.0.0/8'))).toEqual([]);
-    const anon = { ...base, user: { username: 'system:anonymous', groups: ['system:unauthenticated'] } };
-    expect(rulesFired({ ...anon, requestURI: '/version' })).toEqual([]);
-    expect(rulesFired({ ...anon, requestURI: '/livez?verbose' })).toEqual([]);
-    expect(rulesFired({ ...anon, responseStatus: { code: 403 }, annotations: { 'authorization.k8s.io/decision': 'forbid' } })).toEqual([]);
-    expect(rulesFired(anon)).toEqual(['anonymous-request-allowed']);
-  });
-  it('treats the group system:unauthenticated as anonymous', () => {
-    const event = { ...base, user: { username: 'someone', groups: ['system:unauthenticated'] }, annotations: { 'authorization.k8s.io/decision': 'allow' } };
-    expect(rulesFired(event)).toEqual(['anonymous-request-allowed']);
-  });
-});
-
-describe('stale-token', () => {
-  // kube-apiserver adds this annotation when a bound token older than its stale point is used.
-  const annotation = {
-    'authentication.k8s.io/stale-token':
-      'subject: system:serviceaccount:default:app, seconds after warning threshold: 3600',
-  };
-  it('fires when the annotation is present', () => {
-    const event = { ...base, user: { username: 'system:serviceaccount:default:app' }, annotations: annotation };
-    const [finding] = engine.analyze(envelopeOf(event)).findings;
-    expect(finding).toMatchObject({ ruleId: 'stale-token', severity: 'medium', user: 'system:serviceaccount:default:app' });
-    expect(finding?.evidence.detail).toContain('seconds after warning threshold');
-  });
-  it('does not fire without it', () => {
-    expect(rulesFired(base)).toEqual([]);
-  });
-});
-
-describe('plaintext-proxy', () => {
-  it('fires on a service proxy with the http scheme', () => {
-    const event = {
-      ...base,
-      verb: 'get',
-      requestURI: '/api/v1/namespaces/default/services/http:web:8080/proxy/admin',
-      objectRef: { resource: 'services', subresource: 'proxy', namespace: 'default', name: 'http:web:8080', apiVersion: 'v1' },
-    };
-    expect(rulesFired(event)).toEqual(['plaintext-proxy']);
-  });
-  it('fires on proxying to the kubelet read-only port, also via the deprecated /proxy/ prefix', () => {
-    // SPEC lists the read-only port under anonymous-kubelet-access too: both rules fire
-    expect(rulesFired({ ...base, verb: 'get', requestURI: '/api/v1/nodes/node-1:10255/proxy/pods' })).toEqual(expect.arrayContaining(['plaintext-proxy', 'anonymous-kubelet-access']));
-    expect(rulesFired({ ...base, verb: 'get', requestURI: '/api/v1/proxy/nodes/node-1:10255/stats' })).toContain('plaintext-proxy');
-  });
-  it('does not fire on https proxies, the kubelet secure port or ordinary requests', () => {
-    expect(rulesFired({ ...base, verb: 'get', requestURI: '/api/v1/namespaces/default/services/https:web:443/proxy/' })).toEqual([]);
-    expect(rulesFired({ ...base, verb: 'get', requestURI: '/api/v1/nodes/node-1:10250/proxy/pods' })).toEqual([]);
-    expect(rulesFired({ ...base, requestURI: '/api/v1/namespaces/default/services/http-api' })).toEqual([]);
-  });
-});
-
 describe('finding ids', () => {
   it('are deterministic and independent of the stage', () => {
     const [event] = corpusLines('falco-k8s-audit/anonymous_creates_namespace_foo.json');
@@ -155,6 +83,27 @@ describe('finding ids', () => {
     expect(real.length).toBeGreaterThan(0);
     const ids = new Set(decoy.map((f) => f.id));
     for (const f of real) expect(ids.has(f.id), f.ruleId).toBe(false);
+  });
+});
+
+describe('rule state', () => {
+  it('is bounded: the least recently written key is evicted, and the eviction is a tombstone', () => {
+    const s = new RuleState(2);
+    s.set('a', 1);
+    s.set('b', 2);
+    s.drain();
+    s.set('c', 3);
+    expect(s.size).toBe(2);
+    expect(s.get('a')).toBeUndefined();
+    expect(s.drain()).toEqual(expect.arrayContaining([{ key: 'c', value: 3 }, { key: 'a', value: null }]));
+  });
+  it('restores persisted entries so a new engine continues where the old one stopped', () => {
+    const first = statefulEngine();
+    fire(first, eventAt(0));
+    const persisted = first.state.drain();
+    const second = createEngine({ settings: statefulSettings, state: new RuleState() });
+    for (const c of persisted) second.state.restore(c.key, c.value);
+    expect(fire(second, eventAt(60))).toContain('audit-silence');
   });
 });
 

@@ -1,11 +1,13 @@
 // The README's rule table is the catalogue: the same ids, in the same order, with the same severity, category
 // and title as builtinRules, and the count the text gives. A rule added without its row (or a row left
-// behind) fails here.
+// behind) fails here. The authentication, credential and CSR rules are also checked against the severities
+// they are meant to have.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinRules } from '#shared/engine';
 import { repoRoot } from '#shared/testing';
+import { identityRules, type IdentityRule } from './helpers.js';
 
 const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
 const section = readme.slice(readme.indexOf('## Detection rules'), readme.indexOf('\n## ', readme.indexOf('## Detection rules') + 3));
@@ -29,5 +31,31 @@ describe('one file per rule', () => {
       const exported = Object.values((await import(file)) as Record<string, unknown>);
       expect(exported, rule.id).toContain(rule);
     }
+  });
+});
+
+describe('the authentication, credential and CSR rules', () => {
+  it('registers every rule once, with the severity SPEC §5.1 gives it', () => {
+    const severities: Record<IdentityRule, string> = {
+      'anonymous-kubelet-access': 'critical',
+      'anonymous-binding-created': 'critical',
+      'system-masters-used': 'medium',
+      'bootstrap-token-misuse': 'high',
+      'privileged-impersonation': 'high',
+      'legacy-token-used': 'medium',
+      'legacy-token-secret-created': 'medium',
+      'token-minted': 'medium',
+      'csr-client-cert-requested': 'high',
+      'csr-approved-manually': 'high',
+      'csr-privileged-subject': 'critical',
+      'csr-node-mismatch': 'high',
+    };
+    for (const id of identityRules) {
+      const rules = builtinRules.filter((r) => r.id === id);
+      expect(rules, id).toHaveLength(1);
+      expect(rules[0]?.severity, id).toBe(severities[id]);
+      expect(rules[0]?.mitre.every((m) => /^T\d{4}(\.\d{3})?$/.test(m)), id).toBe(true);
+    }
+    expect(builtinRules.filter((r) => r.id === 'anonymous-request-allowed' || r.id === 'stale-token')).toHaveLength(2);
   });
 });

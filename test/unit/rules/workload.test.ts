@@ -1,4 +1,4 @@
-// Workload rule family (SPEC §5.1). Reads ../shared/corpus (Falco's k8s_audit traces, with the outcomes of
+// Workload rules (README "Detection rules"). Reads ../shared/corpus (Falco's k8s_audit traces, with the outcomes of
 // ../shared/corpus/falco-k8s-audit/EXPECTED.md); every other event here is written from the Kubernetes
 // documentation: Pod Security Standards, "Configure a Security Context for a Pod or Container", the Pod,
 // workload and ephemeral-container API references, Pod Security admission labels, kubectl exec/cp/debug.
@@ -106,6 +106,11 @@ function workloadCreate(kind: WorkloadKind, spec: Spec, namespace = 'default') {
     objectRef: { resource, namespace, name: 'web', apiGroup: group, apiVersion: 'v1' },
     requestObject: { ...workloadObject(kind, spec), metadata: { name: 'web', namespace } },
   };
+}
+
+/** A `verb` of the object at `requestURI` that succeeded (200), at level RequestResponse unless `extra` says otherwise. */
+function objectWrite(verb: string, requestURI: string, objectRef: Spec, extra: Spec = {}) {
+  return { ...base, verb, responseStatus: { code: 200 }, requestURI, objectRef, ...extra };
 }
 
 describe('the workload family', () => {
@@ -618,14 +623,8 @@ describe('port-forward', () => {
 
 describe('ephemeral-container', () => {
   const debug = { name: 'debugger-x7k2p', image: `busybox@${digest}`, targetContainerName: 'web', stdin: true, tty: true };
-  const subresourceWrite = (verb: string, extra: Spec) => ({
-    ...base,
-    verb,
-    responseStatus: { code: 200 },
-    requestURI: '/api/v1/namespaces/shop/pods/web-0/ephemeralcontainers',
-    objectRef: { resource: 'pods', subresource: 'ephemeralcontainers', namespace: 'shop', name: 'web-0', apiVersion: 'v1' },
-    ...extra,
-  });
+  const subresourceWrite = (verb: string, extra: Spec) =>
+    objectWrite(verb, '/api/v1/namespaces/shop/pods/web-0/ephemeralcontainers', { resource: 'pods', subresource: 'ephemeralcontainers', namespace: 'shop', name: 'web-0', apiVersion: 'v1' }, extra);
 
   it('fires on kubectl debug: a patch of pods/ephemeralcontainers, even at level Metadata', () => {
     const patch = subresourceWrite('patch', { level: 'Request', requestObject: { spec: { ephemeralContainers: [debug] } } });
@@ -709,52 +708,37 @@ describe('quota-or-limits-removed', () => {
 });
 
 describe('what counts as the written object', () => {
-  const deploymentPath = '/apis/apps/v1/namespaces/default/deployments/web';
-  const deploymentRef = { resource: 'deployments', namespace: 'default', name: 'web', apiGroup: 'apps', apiVersion: 'v1' };
+  const deploymentWrite = (verb: string, extra: Spec) =>
+    objectWrite(verb, '/apis/apps/v1/namespaces/default/deployments/web', { resource: 'deployments', namespace: 'default', name: 'web', apiGroup: 'apps', apiVersion: 'v1' }, extra);
   const privilegedSpec = podSpec({}, [container({ securityContext: { privileged: true } })]);
 
   it('an update recorded with its responseObject is judged by the stored object', () => {
-    const update = {
-      ...base,
-      verb: 'update',
-      responseStatus: { code: 200 },
-      requestURI: deploymentPath,
-      objectRef: deploymentRef,
+    const update = deploymentWrite('update', {
       requestObject: workloadObject('Deployment', podSpec()),
       responseObject: workloadObject('Deployment', privilegedSpec),
-    };
+    });
     expect(fired(update)).toEqual(['privileged-container']);
     expect(findings(update)[0]?.summary).toBe('jane updated Deployment default/web with privileged container(s) web.');
     expect(fired({ ...update, requestObject: workloadObject('Deployment', privilegedSpec), responseObject: workloadObject('Deployment', podSpec()) })).toEqual([]);
   });
 
   it('a strategic-merge patch without responseObject is judged by the patch itself', () => {
-    const patch = {
-      ...base,
+    const patch = deploymentWrite('patch', {
       level: 'Request',
-      verb: 'patch',
-      responseStatus: { code: 200 },
-      requestURI: deploymentPath,
-      objectRef: deploymentRef,
       requestObject: { spec: { template: { spec: { containers: [{ name: 'web', securityContext: { privileged: true } }], hostPID: true } } } },
-    };
+    });
     expect(fired(patch)).toEqual(['host-namespace', 'privileged-container']);
     expect(evidenceOf(patch, 'privileged-container')).toEqual({ containers: [{ name: 'web', kind: 'container', image: '' }] });
   });
 
   it('a JSON patch without responseObject is judged by what its operations add', () => {
-    const patch = {
-      ...base,
+    const patch = deploymentWrite('patch', {
       level: 'Request',
-      verb: 'patch',
-      responseStatus: { code: 200 },
-      requestURI: deploymentPath,
-      objectRef: deploymentRef,
       requestObject: [
         { op: 'add', path: '/spec/template/spec/containers/0/securityContext', value: { capabilities: { add: ['SYS_ADMIN'] } } },
         { op: 'add', path: '/spec/template/spec/volumes/-', value: { name: 'root', hostPath: { path: '/' } } },
       ],
-    };
+    });
     expect(fired(patch)).toEqual(['dangerous-capability', 'sensitive-host-mount']);
   });
 
@@ -848,7 +832,7 @@ describe('Falco k8s_audit traces (../shared/corpus/falco-k8s-audit, outcomes fro
   });
 
   it('Pod Created in Kube Namespace: deliberately not raised for the replicaset-controller that Falco flags', () => {
-    // SPEC §5.1 limits workload-in-system-namespace to non-system identities; in both traces the creator is
+    // workload-in-system-namespace reports non-system identities only (README "Detection rules"); in both traces the creator is
     // system:serviceaccount:kube-system:replicaset-controller carrying out a ReplicaSet. The same creation by
     // the traces' human user (minikube-user) is flagged, as Falco flags it.
     for (const file of ['create_pod_kube_system_namespace.json', 'create_pod_kube_public_namespace.json']) {

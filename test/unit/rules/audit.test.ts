@@ -1,13 +1,17 @@
-// Client-chosen audit IDs: kube-apiserver copies a client's Audit-ID header into auditID, so a client can reuse
-// one ID for several requests (a decoy before the real one) or send one far too long to fit an event.
-// audit-id-reused, audit-id-anomalous and oversized-event say so; the oversized event is analysed from its
-// metadata instead of being dropped whole.
+// Audit-integrity rules. Client-chosen audit IDs: kube-apiserver copies a client's Audit-ID header into
+// auditID, so a client can reuse one ID for several requests (a decoy before the real one) or send one far
+// too long to fit an event. audit-id-reused, audit-id-anomalous and oversized-event say so; the oversized
+// event is analysed from its metadata instead of being dropped whole. The other events follow the Kubernetes
+// documentation (Events, the audit docs for the stateful audit-silence).
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '#shared/contracts';
 import { createEngine } from '#shared/engine';
 import { auditEventOf, envelopeOf, eventList } from '#shared/testing';
-import { getJson, postEvents, pipelineForSuite, type Pipeline } from '../helpers/pipeline.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { getJson, postEvents, pipelineForSuite, type Pipeline } from '../../helpers/pipeline.js';
+import { waitFor } from '../../helpers/wait-for.js';
+import { access, apiRequest, eventAt, fire, NAMESPACE_CONTROLLER, statefulEngine } from './helpers.js';
+
+const { fired, findingOf } = access;
 
 const id = '5e1a6d4c-2f0b-4c3e-9a7d-1b2c3d4e5f60';
 const harmless = auditEventOf({ auditID: id, verb: 'get', requestURI: '/api/v1/namespaces/default/configmaps/settings', objectRef: { resource: 'configmaps', namespace: 'default', name: 'settings', apiVersion: 'v1' }, requestReceivedTimestamp: '2026-12-01T10:00:00.000000Z', stageTimestamp: '2026-12-01T10:00:00.010000Z' });
@@ -22,31 +26,28 @@ const escalation = auditEventOf({
   requestReceivedTimestamp: '2026-12-01T10:00:01.000000Z',
   stageTimestamp: '2026-12-01T10:00:01.020000Z',
 });
-const fired = (findings: Finding[]) => findings.map((f) => f.ruleId);
+const ruleIds = (findings: Finding[]) => findings.map((f) => f.ruleId);
 
-describe('audit-id-reused', () => {
-  it('fires when a second request arrives under the ID of the first, naming both; the real request keeps its own findings', () => {
-    const engine = createEngine();
-    expect(fired(engine.analyze(envelopeOf(harmless)).findings)).not.toContain('audit-id-reused');
-    const second = engine.analyze(envelopeOf(escalation)).findings;
-    const reused = second.find((f) => f.ruleId === 'audit-id-reused');
-    expect(reused?.severity).toBe('high');
-    expect(reused?.evidence).toMatchObject({ first: { verb: 'get', requestUri: '/api/v1/namespaces/default/configmaps/settings' }, again: { verb: 'create', requestUri: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings' } });
-    expect(fired(second)).toContain('cluster-admin-binding');
+describe('audit-events-deleted', () => {
+  it('fires on a core Event deleted and on events.k8s.io Events deleted as a collection', () => {
+    const one = apiRequest({ verb: 'delete', uri: '/api/v1/namespaces/shop/events/web-7f9c.17a2b' });
+    expect(findingOf(one, 'audit-events-deleted')).toMatchObject({ severity: 'medium', category: 'audit', summary: 'jane@example.com deleted Event web-7f9c.17a2b in namespace shop.' });
+    const all = apiRequest({ verb: 'delete', uri: '/apis/events.k8s.io/v1/namespaces/shop/events' });
+    expect(findingOf(all, 'audit-events-deleted')?.evidence).toMatchObject({ verb: 'deletecollection', apiGroup: 'events.k8s.io' });
   });
 
-  it('does not fire on the stages of one request, nor on a redelivered event', () => {
-    const engine = createEngine();
-    const started = { ...(harmless as object), stage: 'ResponseStarted' };
-    const all = [harmless, started, harmless, started].flatMap((e) => engine.analyze(envelopeOf(e)).findings);
-    expect(fired(all)).not.toContain('audit-id-reused');
+  it('ignores the namespace controller, reads, other resources and failures', () => {
+    expect(fired(apiRequest({ verb: 'delete', uri: '/api/v1/namespaces/shop/events', user: NAMESPACE_CONTROLLER }))).toEqual([]);
+    expect(fired(apiRequest({ verb: 'list', uri: '/api/v1/namespaces/shop/events' }))).toEqual([]);
+    expect(fired(apiRequest({ verb: 'delete', uri: '/api/v1/namespaces/shop/pods/web' }))).toEqual([]);
+    expect(fired(apiRequest({ verb: 'delete', uri: '/api/v1/namespaces/shop/events/x', code: 404 }))).toEqual([]);
   });
 });
 
 describe('audit-id-anomalous', () => {
   it('fires on an ID longer than 128 characters or made of unusual characters, not on UUIDs', () => {
     const engine = createEngine();
-    expect(fired(engine.analyze(envelopeOf(auditEventOf({ auditID: id }))).findings)).not.toContain('audit-id-anomalous');
+    expect(ruleIds(engine.analyze(envelopeOf(auditEventOf({ auditID: id }))).findings)).not.toContain('audit-id-anomalous');
     const long = engine.analyze(envelopeOf(auditEventOf({ auditID: 'a'.repeat(300) }))).findings.find((f) => f.ruleId === 'audit-id-anomalous');
     expect(long?.evidence).toMatchObject({ auditIdLength: 300, unusualCharacters: false });
     const odd = engine.analyze(envelopeOf(auditEventOf({ auditID: 'hide me\nplease' }))).findings.find((f) => f.ruleId === 'audit-id-anomalous');
@@ -54,7 +55,27 @@ describe('audit-id-anomalous', () => {
   });
 });
 
-describe('an event too large to keep whole (embedded pipeline)', () => {
+describe('audit-id-reused', () => {
+  it('fires when a second request arrives under the ID of the first, naming both; the real request keeps its own findings', () => {
+    const engine = createEngine();
+    expect(ruleIds(engine.analyze(envelopeOf(harmless)).findings)).not.toContain('audit-id-reused');
+    const second = engine.analyze(envelopeOf(escalation)).findings;
+    const reused = second.find((f) => f.ruleId === 'audit-id-reused');
+    expect(reused?.severity).toBe('high');
+    expect(reused?.evidence).toMatchObject({ first: { verb: 'get', requestUri: '/api/v1/namespaces/default/configmaps/settings' }, again: { verb: 'create', requestUri: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings' } });
+    expect(ruleIds(second)).toContain('cluster-admin-binding');
+  });
+
+  it('does not fire on the stages of one request, nor on a redelivered event', () => {
+    const engine = createEngine();
+    const started = { ...(harmless as object), stage: 'ResponseStarted' };
+    const all = [harmless, started, harmless, started].flatMap((e) => engine.analyze(envelopeOf(e)).findings);
+    expect(ruleIds(all)).not.toContain('audit-id-reused');
+  });
+});
+
+// An event too large to keep whole, through the embedded pipeline.
+describe('oversized-event', () => {
   let p: Pipeline;
   pipelineForSuite((started) => (p = started));
 
@@ -79,12 +100,22 @@ describe('an event too large to keep whole (embedded pipeline)', () => {
       },
       { what: 'findings of the trimmed event' },
     );
-    expect(fired(findings)).toEqual(expect.arrayContaining(['oversized-event', 'audit-id-anomalous']));
+    expect(ruleIds(findings)).toEqual(expect.arrayContaining(['oversized-event', 'audit-id-anomalous']));
     const oversized = findings.find((f) => f.ruleId === 'oversized-event');
     expect(oversized?.evidence).toMatchObject({ verb: 'create', requestUri: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', trimmed: ['auditID'] });
     expect(oversized?.auditId).toMatch(/^kaudit-trimmed-[0-9a-f]{32}$/);
     expect(findings.find((f) => f.ruleId === 'audit-id-anomalous')?.evidence).toMatchObject({ auditIdLength: 600_001 });
     const dlq = await p.bus.readAll(p.topics.dlq);
     expect(dlq.some((m) => m.headers['kaudit-dlq-step'] === 'ingest-trim')).toBe(true);
+  });
+});
+
+describe('audit-silence', () => {
+  it('a gap longer than silenceMinutes in event time', () => {
+    const e = statefulEngine();
+    fire(e, eventAt(0));
+    expect(fire(e, eventAt(10))).not.toContain('audit-silence');
+    expect(fire(e, eventAt(40))).toContain('audit-silence');
+    expect(fire(e, eventAt(41))).not.toContain('audit-silence');
   });
 });
