@@ -13,9 +13,9 @@ import { silentLogger } from '#shared/logging';
 import { openDatabase } from '#shared/storage';
 import { auditEventOf, envelopeOf, repoRoot } from '#shared/testing';
 import { createSink } from '../../services/store/src/sink.js';
-import { kafkaBrokerList, kafkaBrokers, uniqueName, waitFor } from '../kafka/index.js';
+import { kafkaBrokerList, uniqueName, waitFor } from '../kafka/index.js';
 import { freePort } from '../helpers/free-port.js';
-import { startServiceProcess } from '../helpers/service-process.js';
+import { kafkaServiceEnv, startServiceProcess } from '../helpers/service-process.js';
 
 const main = path.join(repoRoot, 'dist', 'services', 'analyzer', 'src', 'main.js');
 const total = 6000;
@@ -44,15 +44,7 @@ describe('analyzer killed mid-stream', () => {
     const bus = createKafkaBus({ brokers: kafkaBrokerList(), clientId: uniqueName('ak'), topics: all, partitions: 3, compactedTopics: [topics.state], logger: silentLogger() });
     await bus.start();
     const port = await freePort();
-    const env = {
-      PATH: process.env.PATH,
-      KAFKA_BROKERS: kafkaBrokers(),
-      KAUDIT_TOPIC_PREFIX: prefix,
-      KAUDIT_TOPIC_PARTITIONS: '3',
-      KAUDIT_ANALYZER_PORT: String(port),
-      KAUDIT_REDACTION_KEY: 'analyzer-kill-test-redaction-key-0123456789',
-      KAUDIT_LOG_LEVEL: 'warn',
-    };
+    const env = kafkaServiceEnv(prefix, { KAUDIT_ANALYZER_PORT: String(port), KAUDIT_REDACTION_KEY: 'analyzer-kill-test-redaction-key-0123456789' });
     const start = () => startServiceProcess(main, env, port, children);
     const produced = async (topic: string) => (await bus.readAll(topic)).length;
 

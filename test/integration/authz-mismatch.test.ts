@@ -30,57 +30,43 @@ const snapshot = {
   ],
 };
 
-const event = (auditID: string, over: Record<string, unknown>) => ({
+const dave = { username: 'dave', groups: ['devs', 'system:authenticated'] };
+/** dave's `verb` of `requestURI` at level Metadata, allowed (200) with an empty reason; `over` replaces any field. */
+const request = (auditID: string, verb: string, requestURI: string, objectRef: Record<string, unknown>, over: Record<string, unknown> = {}) => ({
   kind: 'Event',
   apiVersion: 'audit.k8s.io/v1',
   level: 'Metadata',
   auditID,
   stage: 'ResponseComplete',
+  requestURI,
+  verb,
+  user: dave,
   sourceIPs: ['10.1.2.3'],
   userAgent: 'kubectl/v1.31.0 (linux/amd64) kubernetes/abc',
+  objectRef,
+  responseStatus: { code: 200 },
+  annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': '' },
   requestReceivedTimestamp: '2026-11-27T09:00:00.000000Z',
   stageTimestamp: '2026-11-27T09:00:00.010000Z',
   ...over,
 });
-const dave = { username: 'dave', groups: ['devs', 'system:authenticated'] };
 
 const events = [
   // RBAC denies secrets to dave, yet the API server allowed it with an empty reason (e.g. AlwaysAllow).
-  event('mismatch-secrets', {
-    requestURI: '/api/v1/namespaces/default/secrets',
-    verb: 'list',
-    user: dave,
-    objectRef: { resource: 'secrets', namespace: 'default', apiVersion: 'v1' },
-    responseStatus: { code: 200 },
-    annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': '' },
-  }),
+  request('mismatch-secrets', 'list', '/api/v1/namespaces/default/secrets', { resource: 'secrets', namespace: 'default', apiVersion: 'v1' }),
   // Allowed by RBAC, and RBAC as kaudit knows it agrees.
-  event('agree-pods', {
-    requestURI: '/api/v1/namespaces/default/pods/web-1/log?container=app',
-    verb: 'get',
-    user: dave,
-    objectRef: { resource: 'pods', subresource: 'log', namespace: 'default', name: 'web-1', apiVersion: 'v1' },
-    responseStatus: { code: 200 },
+  request('agree-pods', 'get', '/api/v1/namespaces/default/pods/web-1/log?container=app', { resource: 'pods', subresource: 'log', namespace: 'default', name: 'web-1', apiVersion: 'v1' }, {
     annotations: {
       'authorization.k8s.io/decision': 'allow',
       'authorization.k8s.io/reason': 'RBAC: allowed by ClusterRoleBinding "devs-read-pods" of ClusterRole "pod-reader" to Group "devs"',
     },
   }),
   // A kubelet reading a secret of a pod bound to its node: the Node authorizer allows, RBAC would not.
-  event('node-authorizer', {
-    requestURI: '/api/v1/namespaces/default/secrets/web-tls',
-    verb: 'get',
+  request('node-authorizer', 'get', '/api/v1/namespaces/default/secrets/web-tls', { resource: 'secrets', namespace: 'default', name: 'web-tls', apiVersion: 'v1' }, {
     user: { username: 'system:node:node-1', groups: ['system:nodes', 'system:authenticated'] },
-    objectRef: { resource: 'secrets', namespace: 'default', name: 'web-tls', apiVersion: 'v1' },
-    responseStatus: { code: 200 },
-    annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': '' },
   }),
   // Denied, and RBAC agrees.
-  event('agree-forbid', {
-    requestURI: '/api/v1/namespaces/default/configmaps',
-    verb: 'create',
-    user: dave,
-    objectRef: { resource: 'configmaps', namespace: 'default', apiVersion: 'v1' },
+  request('agree-forbid', 'create', '/api/v1/namespaces/default/configmaps', { resource: 'configmaps', namespace: 'default', apiVersion: 'v1' }, {
     responseStatus: { code: 403 },
     annotations: { 'authorization.k8s.io/decision': 'forbid', 'authorization.k8s.io/reason': '' },
   }),

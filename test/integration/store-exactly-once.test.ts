@@ -11,9 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RecordMessage } from '#shared/contracts';
 import { createEngine } from '#shared/engine';
 import { envelopeOf, repoRoot } from '#shared/testing';
-import { kafkaBrokerList, kafkaBrokers, uniqueName, waitFor } from '../kafka/index.js';
+import { kafkaBrokerList, uniqueName, waitFor } from '../kafka/index.js';
 import { freePort } from '../helpers/free-port.js';
-import { startServiceProcess } from '../helpers/service-process.js';
+import { kafkaServiceEnv, startServiceProcess } from '../helpers/service-process.js';
 
 const { Kafka, logLevel } = kafkajs;
 const main = path.join(repoRoot, 'dist', 'services', 'store', 'src', 'main.js');
@@ -45,16 +45,7 @@ describe('store exactly-once sink', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-eo-'));
     const prefix = `${uniqueName('eo')}.`;
     const port = await freePort();
-    const env = {
-      PATH: process.env.PATH,
-      KAFKA_BROKERS: kafkaBrokers(),
-      KAUDIT_TOPIC_PREFIX: prefix,
-      KAUDIT_TOPIC_PARTITIONS: '3',
-      KAUDIT_DATA_DIR: dir,
-      KAUDIT_API_PORT: String(port),
-      KAUDIT_API_TOKENS: `admin:admin=${token}`,
-      KAUDIT_LOG_LEVEL: 'warn',
-    };
+    const env = kafkaServiceEnv(prefix, { KAUDIT_DATA_DIR: dir, KAUDIT_API_PORT: String(port), KAUDIT_API_TOKENS: `admin:admin=${token}` });
     const start = () => startServiceProcess(main, env, port, children);
     const storedCount = async () => {
       const r = await fetch(`http://127.0.0.1:${String(port)}/v1/events?limit=1&since=2026-11-01T00:00:00Z`, { headers: { authorization: `Bearer ${token}` } });

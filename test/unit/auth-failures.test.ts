@@ -3,7 +3,7 @@
 // (connection closed, body never read, counted as status 429) and on the query API. The window runs on an
 // injected clock.
 import { mkdtempSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -18,6 +18,7 @@ import { auditEventOf, eventList } from '#shared/testing';
 import { buildIngestApp } from '../../services/ingest/src/app.js';
 import { buildStoreApp } from '../../services/store/src/app.js';
 import { apiTokens, ingestToken } from '../helpers/pipeline.js';
+import { rawConnection } from '../helpers/raw-connection.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const minute = 60_000;
@@ -163,18 +164,12 @@ describe('ingest: failed authentications per address', () => {
     expect(wrong.status).toBe(401);
     await wrong.arrayBuffer();
     // headers of a 1 MB body and one byte of it: the answer comes without the rest
-    const socket = connect(port, '127.0.0.1');
-    sockets.push(socket);
-    let answer = '';
-    let closed = false;
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-    socket.on('error', () => undefined);
-    socket.on('close', () => (closed = true));
+    const { socket, answer, closed } = rawConnection(port, sockets);
     socket.write(`POST /v1/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\nAuthorization: Bearer ${ingestToken.token}\r\n\r\n[`);
-    await waitFor(() => closed, { what: 'the connection closed', timeoutMs: 5_000 });
-    expect(answer).toMatch(/^HTTP\/1\.1 429 /);
-    expect(answer.toLowerCase()).toContain('connection: close');
-    expect(answer.toLowerCase()).toMatch(/retry-after: \d+/);
+    await waitFor(() => closed(), { what: 'the connection closed', timeoutMs: 5_000 });
+    expect(answer()).toMatch(/^HTTP\/1\.1 429 /);
+    expect(answer().toLowerCase()).toContain('connection: close');
+    expect(answer().toLowerCase()).toMatch(/retry-after: \d+/);
   });
 
   it('takes KAUDIT_AUTH_FAILURES_PER_MINUTE through buildIngestApp (authFailuresPerMinute)', async () => {

@@ -2,7 +2,7 @@
 // and never counts against capacity, and an authenticated client that stops sending is cut off by the idle
 // and request timeouts, freeing its place. Real sockets on loopback.
 import { mkdtempSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -13,6 +13,7 @@ import { silentLogger } from '#shared/logging';
 import { auditEventOf, eventList } from '#shared/testing';
 import { buildIngestApp, defaultIngestLimits, defaultIngestTimeouts } from '../../services/ingest/src/app.js';
 import { ingestToken } from '../helpers/pipeline.js';
+import { rawConnection } from '../helpers/raw-connection.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const topics = topicNames('slow.');
@@ -36,13 +37,7 @@ async function start(overrides: Partial<Parameters<typeof buildIngestApp>[0]> = 
 
 /** Headers of a 1 MB POST and then a trickle of body bytes; `answer()` is what came back so far. */
 function trickle(port: number, authorization?: string): { answer: () => string; closed: () => boolean } {
-  const socket = connect(port, '127.0.0.1');
-  sockets.push(socket);
-  let answer = '';
-  let closed = false;
-  socket.on('data', (c: Buffer) => (answer += c.toString()));
-  socket.on('error', () => undefined);
-  socket.on('close', () => (closed = true));
+  const { socket, answer, closed } = rawConnection(port, sockets);
   socket.write(
     `POST /v1/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n${authorization ? `Authorization: ${authorization}\r\n` : ''}\r\n[`,
   );
@@ -50,7 +45,7 @@ function trickle(port: number, authorization?: string): { answer: () => string; 
     if (!socket.destroyed) socket.write(' ');
   }, 100);
   socket.on('close', () => { clearInterval(timer); });
-  return { answer: () => answer, closed: () => closed };
+  return { answer, closed };
 }
 
 async function postBatch(port: number): Promise<number> {

@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deriveAttributes, httpMethodOf, resolveRequestInfo, type AuditEventLike, type RequestInfo } from '#shared/engine/request-info';
+import { deriveAttributes, httpMethodOf, resolveRequestInfo, type AuditEventLike, type DerivedAttributes, type RequestInfo } from '#shared/engine/request-info';
 import { corpusDir, corpusLines, pantherTests } from '#shared/testing';
 
 /**
@@ -35,21 +35,12 @@ function R(
   };
 }
 
+/** Every field a non-resource request leaves empty (the type makes this the complete list). */
+const noResource: Omit<RequestInfo, 'isResourceRequest' | 'path' | 'verb'> = { apiPrefix: '', apiGroup: '', apiVersion: '', namespace: '', resource: '', subresource: '', name: '', parts: [] };
+
 /** Expected non-resource request (verb = lowercase HTTP method). */
 function N(verb: string, over: Partial<RequestInfo> = {}): Partial<RequestInfo> & Omit<RequestInfo, 'path'> {
-  return {
-    isResourceRequest: false,
-    verb,
-    apiPrefix: '',
-    apiGroup: '',
-    apiVersion: '',
-    namespace: '',
-    resource: '',
-    subresource: '',
-    name: '',
-    parts: [],
-    ...over,
-  };
+  return { isResourceRequest: false, verb, ...noResource, ...over };
 }
 
 const ns = '/api/v1/namespaces/team-a';
@@ -316,20 +307,36 @@ describe('deriveAttributes', () => {
     objectRef: { resource: 'pods', namespace: 'team-a', name: 'web-0', apiVersion: 'v1' },
     ...over,
   });
+  /** What deriveAttributes gives for `base({})` (get pod team-a/web-0), and for another request with `over`. */
+  const webPod = (over: Partial<DerivedAttributes> = {}): DerivedAttributes => ({
+    derivedVerb: 'get',
+    isResourceRequest: true,
+    apiGroup: '',
+    apiVersion: 'v1',
+    namespace: 'team-a',
+    resource: 'pods',
+    subresource: null,
+    name: 'web-0',
+    path: '/api/v1/namespaces/team-a/pods/web-0',
+    attributeMismatches: [],
+    ...over,
+  });
+  /** What deriveAttributes gives for a non-resource request: no attribute but the verb and the path. */
+  const nonResource = (derivedVerb: string, path: string): DerivedAttributes => ({
+    derivedVerb,
+    isResourceRequest: false,
+    apiGroup: null,
+    apiVersion: null,
+    namespace: null,
+    resource: null,
+    subresource: null,
+    name: null,
+    path,
+    attributeMismatches: [],
+  });
 
   it('derives the attributes and agrees with a consistent event', () => {
-    expect(deriveAttributes(base({}))).toEqual({
-      derivedVerb: 'get',
-      isResourceRequest: true,
-      apiGroup: '',
-      apiVersion: 'v1',
-      namespace: 'team-a',
-      resource: 'pods',
-      subresource: null,
-      name: 'web-0',
-      path: '/api/v1/namespaces/team-a/pods/web-0',
-      attributeMismatches: [],
-    });
+    expect(deriveAttributes(base({}))).toEqual(webPod());
   });
 
   it('flags a recorded get on a URI without a name (kube-apiserver would say list)', () => {
@@ -393,47 +400,14 @@ describe('deriveAttributes', () => {
   });
 
   it('handles non-resource requests', () => {
-    expect(deriveAttributes({ requestURI: '/apis/apps/v1', verb: 'get' })).toEqual({
-      derivedVerb: 'get',
-      isResourceRequest: false,
-      apiGroup: null,
-      apiVersion: null,
-      namespace: null,
-      resource: null,
-      subresource: null,
-      name: null,
-      path: '/apis/apps/v1',
-      attributeMismatches: [],
-    });
+    expect(deriveAttributes({ requestURI: '/apis/apps/v1', verb: 'get' })).toEqual(nonResource('get', '/apis/apps/v1'));
     expect(deriveAttributes({ requestURI: '/logs/audit.log', verb: 'post' })).toMatchObject({ derivedVerb: 'post', attributeMismatches: [] });
     expect(deriveAttributes({ requestURI: '/healthz', verb: 'get', objectRef: { resource: 'pods' } }).attributeMismatches).toEqual(['resource']);
   });
 
   it('derives nothing without a requestURI', () => {
-    expect(deriveAttributes({ verb: 'create', objectRef: { resource: 'pods', namespace: 'team-a', name: 'web-0', apiVersion: 'v1' } })).toEqual({
-      derivedVerb: 'create',
-      isResourceRequest: true,
-      apiGroup: '',
-      apiVersion: 'v1',
-      namespace: 'team-a',
-      resource: 'pods',
-      subresource: null,
-      name: 'web-0',
-      path: '',
-      attributeMismatches: [],
-    });
-    expect(deriveAttributes({})).toEqual({
-      derivedVerb: '',
-      isResourceRequest: false,
-      apiGroup: null,
-      apiVersion: null,
-      namespace: null,
-      resource: null,
-      subresource: null,
-      name: null,
-      path: '',
-      attributeMismatches: [],
-    });
+    expect(deriveAttributes({ verb: 'create', objectRef: { resource: 'pods', namespace: 'team-a', name: 'web-0', apiVersion: 'v1' } })).toEqual(webPod({ derivedVerb: 'create', path: '' }));
+    expect(deriveAttributes({})).toEqual(nonResource('', ''));
   });
 
   it('tolerates JSON that does not match the types', () => {
