@@ -1,4 +1,4 @@
-// The webhook contract (SPEC §3) through fastify's inject, on the embedded durable bus. Corpus events
+// The webhook contract (README "Webhook (ingest)") through fastify's inject, on the embedded durable bus. Corpus events
 // from ../shared/corpus (Falco's anonymous namespace trace and its malformed fixture).
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';

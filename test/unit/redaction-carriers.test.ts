@@ -1,4 +1,4 @@
-// Redact once, at ingest (SPEC §8): every shape in which an audit event carries a credential
+// Redact once, at ingest (README "Security"): every shape in which an audit event carries a credential
 // (test/helpers/credential-carriers.ts) is redacted by the redactor, and the webhook writes neither the events
 // topic nor the DLQ with any of them. Look-alikes that are no credential stay as they are.
 import { mkdtempSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Redaction before storage (SPEC §8): credential material never reaches a record, a finding, the records
+// Redaction before storage (README "Security"): credential material never reaches a record, a finding, the records
 // topic or DuckDB. Events follow the Kubernetes API (Secret, SecretList, JSON Patch, TokenRequest,
 // TokenReview) at RequestResponse level, where the audit log carries the objects.
 import { createHmac } from 'node:crypto';
