@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+export { apiRoles, type ApiRole } from './roles.js';
 export { createAuthFailures, defaultAuthFailuresPerMinute, presentedCredentials, replyTooManyFailures, type AuthFailures } from './auth-failures.js';
 
 // Authentication pieces every service shares: the bearer token of a request, constant-time token lookup,

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { apiRoles, type ApiRole } from '#shared/auth';
 import { errorMessage } from '#shared/errors';
 
 // Token lists: `<cluster>=<token>,…` for ingest, `<name>:<role>=<token>,…` for the API. Entries may be
 // separated by commas or newlines (so a file can hold one per line); `#` starts a comment line.
-export const apiRoles = ['viewer', 'analyst', 'admin'] as const;
-export type ApiRole = (typeof apiRoles)[number];
 
 export interface IngestToken {
   cluster: string;

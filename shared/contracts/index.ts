@@ -10,3 +10,4 @@ export * from './int32.js';
 export * from './json.js';
 export * from './event-items.js';
 export * from './codec.js';
+export * from './rule-catalogue.js';

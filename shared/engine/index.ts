@@ -5,6 +5,7 @@ export { builtinRules, type Rule, type RuleContext, type RuleMatch } from './rul
 export { RbacRegistry } from './rbac/index.js';
 export { rbacRequestOf } from './rbac/index.js';
 export { defaultRuleSettings, type RuleSettings, type RuleCategory } from './rules/types.js';
-export { applyTuning, loadTuning, CelLoadError, type Tuning, type TuningInput } from './tuning/index.js';
+export { applyTuning, CelLoadError, type Tuning, type TuningInput } from './tuning/index.js';
 export { RuleState, type StateChange } from './state/index.js';
 export { createRedaction, createRedactor, type Redaction, type Redactor } from './redact.js';
+export { engineFromFiles, EngineFileError, loadSnapshotFile, loadTuning, tuningFromFile, type EngineFiles } from './setup.js';

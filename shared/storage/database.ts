@@ -5,6 +5,7 @@ import { DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBTyp
 import { severityRank, type Finding, type NormalizedRecord } from '#shared/contracts';
 import { errorCodes, errorMessage, KauditError } from '#shared/errors';
 import { findingColumns, insertFromNdjsonSql, primaryKeySql, rawColumn, recordColumns, rekeyRecordsStatements, schemaStatements } from './schema.js';
+import { stagingDirOf } from './staging.js';
 
 export type SqlParams = DuckDBValue[];
 export interface ConsumerOffset {
@@ -43,9 +44,6 @@ export interface Database {
   /** a private directory for staged rows (`writeFiles`), emptied when the database is opened */
   readonly stagingDir: string;
 }
-
-/** Where a database file's rows are staged: beside it, hidden. */
-export const stagingDirOf = (file: string): string => path.join(path.dirname(file), `.${path.basename(file)}.staging`);
 
 const insertRecords = insertFromNdjsonSql('records', [...recordColumns, rawColumn]);
 const upsertOffset = 'INSERT OR REPLACE INTO consumer_offsets (group_id, topic, "partition", next_offset) VALUES ($1, $2, $3, $4)';

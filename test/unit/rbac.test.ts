@@ -17,6 +17,7 @@ import {
   type RbacRequest,
   type RbacVerdict,
 } from '#shared/engine/rbac';
+import { loadSnapshotFile } from '#shared/engine';
 import { auditEventSchema } from '#shared/contracts';
 import { corpusDir, corpusLines } from '#shared/testing';
 
@@ -436,7 +437,7 @@ describe('RbacRegistry', () => {
       const reg = new RbacRegistry();
       const early = reg.forCluster('early');
       check(early.evaluate(req({ user: 'alice', verb: 'delete', resource: 'pods', namespace: 'x' })), 'null');
-      expect(await reg.loadSnapshotFile(file)).toEqual({ loaded: SNAPSHOT_OBJECTS, skipped: 2 });
+      expect(await loadSnapshotFile(reg, file)).toEqual({ loaded: SNAPSHOT_OBJECTS, skipped: 2 });
       check(early.evaluate(req({ user: 'alice', verb: 'delete', resource: 'pods', namespace: 'x' })), 'deny'); // updated in place
       const a = reg.forCluster('a');
       const b = reg.forCluster('b');

@@ -1,13 +1,12 @@
 import { groupIds, topicNames, type Bus } from '#shared/bus';
 import { configError, type AnalyzerConfig } from '#shared/config';
-import { builtinRules, createEngine, createRedactor, loadTuning, RbacRegistry, type Tuning } from '#shared/engine';
+import { engineFromFiles, EngineFileError } from '#shared/engine';
 import type { Lifecycle } from '#shared/lifecycle';
 import type { Logger } from '#shared/logging';
 import type { Registry } from 'prom-client';
 import { createHttpApp, registerHealthRoutes } from '#shared/http';
 import type { FastifyInstance } from 'fastify';
 import { createAnalyzer, type Analyzer } from './consumer.js';
-import { errorMessage } from '#shared/errors';
 
 export async function runAnalyzer({ config, bus, logger, lifecycle, registry }: {
   config: AnalyzerConfig;
@@ -17,28 +16,23 @@ export async function runAnalyzer({ config, bus, logger, lifecycle, registry }: 
   /** where the analyzer reports (its own HTTP port in microservice mode, the API's /metrics in npm start) */
   registry?: Registry;
 }): Promise<Analyzer> {
-  const rbac = new RbacRegistry();
-  if (config.rbacSnapshot !== undefined) {
-    try {
-      const { loaded, skipped } = await rbac.loadSnapshotFile(config.rbacSnapshot);
-      logger.info({ file: config.rbacSnapshot, loaded, skipped }, 'RBAC snapshot loaded');
-    } catch (err) {
-      throw configError('KAUDIT_RBAC_SNAPSHOT', `cannot load ${config.rbacSnapshot}: ${errorMessage(err)}`);
-    }
-  }
-  let tuning: Tuning;
+  let setup: Awaited<ReturnType<typeof engineFromFiles>>;
   try {
-    tuning = loadTuning(builtinRules, config.rulesFile);
+    setup = await engineFromFiles(config);
   } catch (err) {
-    throw configError('KAUDIT_RULES_FILE', errorMessage(err));
+    if (!(err instanceof EngineFileError)) throw err;
+    if (err.setting === 'rulesFile') throw configError('KAUDIT_RULES_FILE', err.reason);
+    throw configError('KAUDIT_RBAC_SNAPSHOT', `cannot load ${err.file}: ${err.reason}`);
   }
+  const { engine, tuning, snapshot } = setup;
+  if (snapshot) logger.info({ file: config.rbacSnapshot, ...snapshot }, 'RBAC snapshot loaded');
   logger.info({ rules: tuning.rules.length, file: config.rulesFile ?? null }, 'rules loaded');
   if (config.redactionKey === undefined) {
     logger.warn('KAUDIT_REDACTION_KEY is not set: redaction markers use a random key and compare only within this process');
   }
   const analyzer = createAnalyzer({
     bus,
-    engine: createEngine({ rbac, rules: tuning.rules, settings: tuning.settings, redact: createRedactor(config.redactionKey) }),
+    engine,
     topics: topicNames(config.bus.topicPrefix),
     groupId: groupIds(config.bus.topicPrefix).analyzer,
     logger: logger.child({ component: 'analyzer' }),

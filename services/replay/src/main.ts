@@ -6,7 +6,7 @@ import { notRfc3339, parseRfc3339, severities } from '#shared/contracts';
 import { errorMessage } from '#shared/errors';
 import { createBus, topicNames, type Bus, type TopicRange } from '#shared/bus';
 import { loadReplayEnvConfig } from '#shared/config';
-import { builtinRules, loadTuning, type Tuning } from '#shared/engine';
+import { tuningFromFile } from '#shared/engine';
 import { createLogger } from '#shared/logging';
 import { openDatabase } from '#shared/storage';
 import { defaultCluster, isRawPolicy, rawPolicies, replay, type RawPolicy, type ReplayProgress, type ReplaySource, type ReplaySummary } from './replay.js';
@@ -187,14 +187,8 @@ async function main(): Promise<number> {
     process.stdout.write(usage);
     return 0;
   }
-  let tuning: Tuning | undefined;
-  if (args.rules !== undefined) {
-    try {
-      tuning = loadTuning(builtinRules, args.rules);
-    } catch (err) {
-      throw new Error(`cannot load rules file ${args.rules}: ${errorMessage(err)}`, { cause: err });
-    }
-  }
+  // the rules file first: a bad one fails before any reading
+  const tuning = args.rules === undefined ? undefined : tuningFromFile(args.rules);
   const bar = process.stderr.isTTY ? progressBar() : undefined;
   let bus: Bus | undefined;
   let range: TopicRange | undefined;

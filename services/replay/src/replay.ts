@@ -1,20 +1,17 @@
 // Replay (README "Forensic replay"): audit logs from files → one engine, in event-time order → the store's DuckDB schema.
 // Deterministic (envelopes carry the event's own time as receivedAt, so time-based rules see event time)
 // and idempotent (rows are keyed; `db.write` is INSERT OR IGNORE).
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { once } from 'node:events';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { auditEventParser, decode, defaultEventLimits, eventLimitViolation, notRfc3339, parseRfc3339, type AuditEvent, type EventLimits } from '#shared/contracts';
-import { builtinRules, createEngine, createRedactor, eventTime, RbacRegistry, type EventTime, type Tuning } from '#shared/engine';
-import { findingLine, recordLine, type Database } from '#shared/storage';
+import { engineFromFiles, eventTime, type EventTime, type Tuning } from '#shared/engine';
+import { findingLine, recordLine, Staged, type Database } from '#shared/storage';
 import { expandPaths, readFile, stdinPath, type InputFormat } from './sources/read-files.js';
 import type { MalformedLine, ReplaySource } from './sources/types.js';
 import { cmp, merged, reordered, sortKey, type Pending } from './order.js';
 
 export type { ReplaySource } from './sources/types.js';
-import { errorMessage } from '#shared/errors';
 
 export const defaultCluster = 'replay';
 /**
@@ -108,54 +105,6 @@ function increment(map: Record<string, number>, key: string): void {
   map[key] = (map[key] ?? 0) + 1;
 }
 
-/**
- * Lines to one NDJSON file, written about a mebibyte at a time: one write (and one UTF-8 conversion) per
- * chunk costs far less than one per line. Backpressure: `add` returns a promise when the stream is full.
- */
-class LineFile {
-  readonly file: string;
-  lines = 0;
-  private readonly stream: WriteStream;
-  private pending: string[] = [];
-  private pendingChars = 0;
-  constructor(file: string) {
-    this.file = file;
-    // Large buffers: waiting for 'drain' every 16 KiB (the default) costs more than the writes.
-    this.stream = createWriteStream(file, { highWaterMark: 4 * 1024 * 1024, mode: 0o600 });
-  }
-  add(line: string): Promise<void> | undefined {
-    this.lines++;
-    this.pending.push(line);
-    this.pendingChars += line.length;
-    return this.pendingChars >= 1024 * 1024 ? this.flush() : undefined;
-  }
-  private flush(): Promise<void> | undefined {
-    if (this.pending.length === 0) return undefined;
-    const chunk = `${this.pending.join('\n')}\n`;
-    this.pending = [];
-    this.pendingChars = 0;
-    return this.stream.write(chunk) ? undefined : once(this.stream, 'drain').then(() => undefined);
-  }
-  async close(): Promise<void> {
-    await this.flush();
-    this.stream.end();
-    await once(this.stream, 'close');
-  }
-}
-
-/** NDJSON staging files for one bulk load. */
-class Staged {
-  readonly records: LineFile;
-  readonly findings: LineFile;
-  constructor(recordsFile: string, findingsFile: string) {
-    this.records = new LineFile(recordsFile);
-    this.findings = new LineFile(findingsFile);
-  }
-  async close(): Promise<void> {
-    await Promise.all([this.records.close(), this.findings.close()]);
-  }
-}
-
 /** Input files (directories expanded) as replay sources. */
 export async function fileSources(inputs: readonly string[], opts: { format: InputFormat; stdin?: Readable | undefined }): Promise<ReplaySource[]> {
   const files = await expandPaths(inputs);
@@ -198,14 +147,7 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   };
 
   // Settings first: a bad snapshot fails before any reading.
-  const rbac = new RbacRegistry();
-  if (options.rbacSnapshot !== undefined) {
-    try {
-      await rbac.loadSnapshotFile(options.rbacSnapshot);
-    } catch (err) {
-      throw new Error(`cannot load RBAC snapshot ${options.rbacSnapshot}: ${errorMessage(err)}`, { cause: err });
-    }
-  }
+  const { engine } = await engineFromFiles({ tuning, rbacSnapshot: options.rbacSnapshot, redactionKey: options.redactionKey });
   const sources = [...(options.inputs ? await fileSources(options.inputs, { format, stdin: options.stdin }) : []), ...(options.sources ?? [])];
   const sizes = sources.map((s) => s.size);
   const totalBytes = sizes.every((n) => n !== undefined) ? sizes.reduce((a: number, b) => a + b, 0) : undefined;
@@ -267,12 +209,6 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
 
   // 2. One engine, in event-time order. Rows are staged on disk and bulk-loaded; a load runs while the
   //    next batch is analysed.
-  const engine = createEngine({
-    rbac,
-    rules: tuning?.rules ?? builtinRules,
-    ...(tuning ? { settings: tuning.settings } : {}),
-    redact: createRedactor(options.redactionKey),
-  });
   const findingsByRule: Record<string, number> = {};
   const findingsBySeverity: Record<string, number> = {};
   const written = { records: 0, findings: 0 };

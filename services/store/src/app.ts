@@ -12,7 +12,8 @@ import { createHttpApp, registerHealthRoutes, replyHttpError, type HttpsOptions 
 import { createMetricsRegistry } from '#shared/metrics';
 import type { Logger } from '#shared/logging';
 import type { Database } from '#shared/storage';
-import { builtinRules, loadTuning, type Tuning } from '#shared/engine';
+import { tuningFromFile } from '#shared/engine';
+import type { RuleCatalogueEntry } from '#shared/contracts';
 import { ruleRoutes } from './routes/rules.js';
 import { createAuth } from './auth.js';
 import { BadParameter } from './queries/findings.js';
@@ -29,7 +30,7 @@ export interface StoreAppDeps {
   db: Database;
   tokens: ApiToken[];
   /** The rule catalogue with effective severity and enabled state. */
-  rules?: Tuning['catalogue'];
+  rules?: readonly RuleCatalogueEntry[];
   logger: Logger;
   isReady: () => boolean;
   /** consumers of this process stuck on a failing batch (readiness names them) */
@@ -70,7 +71,7 @@ export async function buildStoreApp({
   logger,
   isReady,
   stalled = () => [],
-  rules = loadTuning(builtinRules, undefined).catalogue,
+  rules = tuningFromFile(undefined).catalogue,
   rateLimitPerMinute = defaultRateLimitPerMinute,
   https,
   registry = createMetricsRegistry('store'),

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import { apiRoles, type ApiRole, type ApiToken } from '#shared/config';
-import { bearerToken, createAuthFailures, presentedCredentials, replyTooManyFailures, tokenLookup, type AuthFailures } from '#shared/auth';
+import type { ApiToken } from '#shared/config';
+import { apiRoles, bearerToken, createAuthFailures, presentedCredentials, replyTooManyFailures, tokenLookup, type ApiRole, type AuthFailures } from '#shared/auth';
 
 declare module 'fastify' {
   interface FastifyRequest {

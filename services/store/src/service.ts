@@ -4,13 +4,12 @@ import type { StoreConfig } from '#shared/config';
 import type { Lifecycle } from '#shared/lifecycle';
 import type { Logger } from '#shared/logging';
 import { configError } from '#shared/config';
-import { builtinRules, loadTuning, type Tuning } from '#shared/engine';
+import { EngineFileError, tuningFromFile, type Tuning } from '#shared/engine';
 import { openDatabase, startRetention } from '#shared/storage';
 import { createConsumerMetrics, createMetricsRegistry } from '#shared/metrics';
 import type { Registry } from 'prom-client';
 import { buildStoreApp } from './app.js';
 import { createSink } from './sink.js';
-import { errorMessage } from '#shared/errors';
 
 export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [], moreStalled = () => [] }: {
   config: StoreConfig;
@@ -25,9 +24,9 @@ export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [
   const registry = createMetricsRegistry('store');
   let tuning: Tuning;
   try {
-    tuning = loadTuning(builtinRules, config.rulesFile);
+    tuning = tuningFromFile(config.rulesFile);
   } catch (err) {
-    throw configError('KAUDIT_RULES_FILE', errorMessage(err));
+    throw err instanceof EngineFileError ? configError('KAUDIT_RULES_FILE', err.reason) : err;
   }
   const db = await openDatabase(config.dbFile);
   lifecycle.onShutdown('close', 'duckdb', () => db.close());

@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { RbacModel } from './model.js';
 
 /**
@@ -32,18 +30,6 @@ export class RbacRegistry {
     // In place, so callers holding a cluster's model see the snapshot too.
     for (const model of this.models.values()) model.loadSnapshot(json);
     return result;
-  }
-
-  /** Reads a JSON (or YAML) snapshot file and loads it for every cluster. */
-  async loadSnapshotFile(path: string): Promise<{ loaded: number; skipped: number }> {
-    const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
-    let json: unknown;
-    try {
-      json = JSON.parse(text) as unknown;
-    } catch {
-      json = parseYaml(text) as unknown;
-    }
-    return this.loadSnapshot(json);
   }
 
   clusters(): string[] {

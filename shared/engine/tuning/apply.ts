@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import type { NormalizedRecord } from '#shared/contracts';
+import type { NormalizedRecord, RuleCatalogueEntry } from '#shared/contracts';
 import { defaultRuleSettings, type Rule, type RuleContext, type RuleSettings } from '../rules/types.js';
 import { CelLoadError, compileCel, type CelProgram } from './cel.js';
 import { tuningSchema, type CustomRuleSpec, type TuningFile } from './schema.js';
-import { errorMessage } from '#shared/errors';
 
 export interface RuleErrors {
   /** Runtime CEL errors per rule id (a type error in an expression counts as "no match"). */
@@ -15,7 +12,7 @@ export interface Tuning {
   settings: RuleSettings;
   rules: Rule[];
   /** The whole catalogue with effective severity and enabled state (GET /v1/rules). */
-  catalogue: { id: string; title: string; severity: Rule['severity']; defaultSeverity: Rule['severity']; category: string; mitre: string[]; enabled: boolean; custom: boolean; exceptions: number }[];
+  catalogue: RuleCatalogueEntry[];
   errors: RuleErrors;
 }
 
@@ -106,16 +103,4 @@ export function applyTuning(builtins: readonly Rule[], doc: unknown): Tuning {
     catalogue.push({ id: spec.id, title: spec.title, severity: tuned.severity, defaultSeverity: spec.severity, category: spec.category, mitre: spec.mitre, enabled, custom: true, exceptions: spec.exceptions.length + (o?.exceptions.length ?? 0) });
   }
   return { settings, rules, catalogue, errors };
-}
-
-/** Reads and applies a YAML tuning file; `undefined` gives the defaults. */
-export function loadTuning(builtins: readonly Rule[], file: string | undefined): Tuning {
-  if (file === undefined) return applyTuning(builtins, {});
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(file, 'utf8')) as unknown;
-  } catch (err) {
-    throw new CelLoadError(file, errorMessage(err));
-  }
-  return applyTuning(builtins, doc);
 }

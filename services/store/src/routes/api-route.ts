@@ -1,7 +1,7 @@
 import type { ContextConfigDefault, FastifyInstance, FastifySchema, onRequestHookHandler, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault, RouteGenericInterface, RouteHandlerMethod } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import type { ApiRole } from '#shared/config';
+import type { ApiRole } from '#shared/auth';
 import { errorBodySchema } from '#shared/http';
 import type { Database } from '#shared/storage';
 
