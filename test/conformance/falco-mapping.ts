@@ -82,7 +82,7 @@ export const falcoRules: Readonly<Record<string, FalcoMapping>> = {
   'Pod Created in Kube Namespace': {
     priority: 'WARNING',
     ours: ['workload-in-system-namespace'],
-    note: 'SPEC §5.1: only non-system identities are reported (see the documented exceptions below); pod templates in kube-system/kube-public count too',
+    note: 'kaudit reports only non-system identities are reported (see the documented exceptions below); pod templates in kube-system/kube-public count too',
   },
   'Service Account Created in Kube Namespace': {
     priority: 'WARNING',
@@ -153,7 +153,7 @@ export const falcoExceptions: readonly FalcoException[] = [
     cases: ['create_pod_in_kube_system_namespace', 'create_pod_in_kube_public_namespace'],
     oursFires: false,
     reason:
-      'SPEC §5.1 limits workload-in-system-namespace to non-system identities: in both traces the pod is created by system:serviceaccount:kube-system:replicaset-controller carrying out a ReplicaSet, which is the control plane doing its job (the same creation by a person is reported)',
+      'kaudit limits workload-in-system-namespace to non-system identities: in both traces the pod is created by system:serviceaccount:kube-system:replicaset-controller carrying out a ReplicaSet, which is the control plane doing its job (the same creation by a person is reported)',
   },
 ];
 

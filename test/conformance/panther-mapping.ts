@@ -285,7 +285,7 @@ export interface KnownDisagreement {
   reason: string;
 }
 
-const SPEC_CHANGES = 'SPEC §5.1 covers changes too, not only creation: a role, binding, webhook or Ingress widened later is as dangerous as one created so';
+const CHANGES_TOO = 'kaudit’s rules cover changes too, not only creation: a role, binding, webhook or Ingress widened later is as dangerous as one created so';
 const NOT_CONTROL_PLANE =
   'a kube-system service account that is not a control-plane component gets no pass: a compromised operator in kube-system is the threat (known operators belong in the tuning file as exceptions)';
 const ANY_ADDRESS =
@@ -298,35 +298,35 @@ const peerQuirk = (reason: string): KnownDisagreement => ({ category: 'peer-quir
 
 /** Every Panther test (`<source_file> | <test name>`) on which kaudit's mapped rules disagree, and why. */
 export const knownDisagreements: Readonly<Record<string, KnownDisagreement>> = {
-  'aws_eks_rules/anonymous_api_access.yml | Anonymous API Access Web Scanner Allowed': oursStricter('/version is served to everyone by the default ClusterRoleBinding system:public-info-viewer; SPEC exempts /healthz, /livez, /readyz and /version from anonymous-request-allowed'),
+  'aws_eks_rules/anonymous_api_access.yml | Anonymous API Access Web Scanner Allowed': oursStricter('/version is served to everyone by the default ClusterRoleBinding system:public-info-viewer; kaudit exempts /healthz, /livez, /readyz and /version from anonymous-request-allowed'),
   'aws_eks_rules/anonymous_api_access.yml | ELB Health Check from Public IP': oursStricter('/healthz is public by design (system:public-info-viewer) and exempt whatever the source address; Panther exempts health checks from private IPs only'),
   'aws_eks_rules/anonymous_api_access.yml | Anonymous API Access Web Scanner Denied': oursStricter('the request was denied (decision forbid, 403): anonymous-request-allowed reports what got through; denied anonymous probing is counted by anonymous-scan (20 rejections from one IP in 5 minutes)'),
   'aws_eks_rules/source_ip_multiple_403.yml | 403 and Private IP': theirsNarrower(ANY_ADDRESS),
-  'kubernetes_rules/k8s_admission_controller_created.yml | Webhook Update (Not Create)': theirsNarrower(SPEC_CHANGES),
+  'kubernetes_rules/k8s_admission_controller_created.yml | Webhook Update (Not Create)': theirsNarrower(CHANGES_TOO),
   'kubernetes_rules/k8s_clusterrolebinding_privileged.yml | AKS ClusterRoleBinding to system:masters': oursStricter('system:masters is a group, not a ClusterRole: a roleRef to it names no role and grants nothing (membership of the group is what bypasses RBAC, and that is system-masters-used)'),
   'kubernetes_rules/k8s_clusterrolebinding_privileged.yml | EKS ClusterRoleBinding to controller-manager role': oursStricter('cluster-admin-binding is about cluster-admin only (the rule id is the contract); bindings to other powerful roles are judged by what the role grants'),
-  'kubernetes_rules/k8s_clusterrolebinding_privileged.yml | RoleBinding (not ClusterRoleBinding)': theirsNarrower('SPEC: RoleBinding or ClusterRoleBinding; a RoleBinding to cluster-admin gives full control of the namespace, its Secrets included'),
+  'kubernetes_rules/k8s_clusterrolebinding_privileged.yml | RoleBinding (not ClusterRoleBinding)': theirsNarrower('kaudit: RoleBinding or ClusterRoleBinding; a RoleBinding to cluster-admin gives full control of the namespace, its Secrets included'),
   'kubernetes_rules/k8s_clusterrolebinding_privileged.yml | System principal creating binding (excluded)': theirsNarrower(NOT_CONTROL_PLANE),
   'kubernetes_rules/k8s_ingress_without_tls.yml | System namespace (excluded)': theirsNarrower('no namespace exemption: a plain-HTTP Ingress in kube-system exposes system services, which is worse, not better'),
-  'kubernetes_rules/k8s_ingress_without_tls.yml | Updating existing ingress (not creating)': theirsNarrower(SPEC_CHANGES),
-  'kubernetes_rules/k8s_kubectl_cp_operation.yml | EKS kubectl cp TO pod (not exfiltration)': theirsNarrower('kubectl cp runs tar in the container in both directions; copying into a running pod plants tools or binaries, and SPEC’s kubectl-cp pattern reports both'),
+  'kubernetes_rules/k8s_ingress_without_tls.yml | Updating existing ingress (not creating)': theirsNarrower(CHANGES_TOO),
+  'kubernetes_rules/k8s_kubectl_cp_operation.yml | EKS kubectl cp TO pod (not exfiltration)': theirsNarrower('kubectl cp runs tar in the container in both directions; copying into a running pod plants tools or binaries, and kaudit’s kubectl-cp pattern reports both'),
   'kubernetes_rules/k8s_kubectl_cp_operation.yml | EKS regular tar archive creation': theirsNarrower('tar through exec is reported whatever its flags: packing data inside a pod is the usual first step of exfiltration, and an audit event cannot tell a backup from staging'),
   'kubernetes_rules/k8s_kubectl_cp_operation.yml | EKS system namespace (excluded)': theirsNarrower('no namespace or identity exemption: a kube-system service account running tar through exec is nothing the control plane does'),
   'kubernetes_rules/k8s_multiple_403_public_ip.yml | 403 from Private IP (Excluded)': theirsNarrower(ANY_ADDRESS),
   'kubernetes_rules/k8s_multiple_403_public_ip.yml | No Source IP': peerQuirk('an event with neither user nor sourceIPs: kube-apiserver records both on every request, and answers 403 only to an authenticated user (kaudit counts it under the empty username)'),
-  'kubernetes_rules/k8s_pod_created_in_system_namespace.yml | EKS pod created in kube-node-lease': oursStricter('SPEC’s system namespaces are kube-system and kube-public (lists.systemNamespaces); kube-node-lease holds only node Leases, and a site that wants it watched adds it to the list'),
-  'kubernetes_rules/k8s_pod_created_in_system_namespace.yml | Deployment creating pod (not direct pod creation)': theirsNarrower('SPEC covers pod templates too: a Deployment a user creates in kube-system runs its pods there just the same'),
+  'kubernetes_rules/k8s_pod_created_in_system_namespace.yml | EKS pod created in kube-node-lease': oursStricter('kaudit’s system namespaces are kube-system and kube-public (lists.systemNamespaces); kube-node-lease holds only node Leases, and a site that wants it watched adds it to the list'),
+  'kubernetes_rules/k8s_pod_created_in_system_namespace.yml | Deployment creating pod (not direct pod creation)': theirsNarrower('kaudit covers pod templates too: a Deployment a user creates in kube-system runs its pods there just the same'),
   'kubernetes_rules/k8s_pod_host_ipc.yml | System Namespace with HostIPC (Excluded)': theirsNarrower('no namespace or creator exemption: a pod sharing the node’s IPC namespace is as dangerous in kube-system; known system images are exempted by lists.trustedImages instead'),
   'kubernetes_rules/k8s_pod_hostpath_volume.yml | AKS Pod With HostPath': oursStricter('/mnt/data is not a path that exposes the node (root filesystem, /etc, /proc, /root, runtime sockets, kubelet and control-plane state); any-hostPath is Pod Security Baseline’s business (pod-security-violation)'),
   'kubernetes_rules/k8s_privileged_pod_created.yml | Privileged Pod in System Namespace (Excluded)': theirsNarrower('the pod runs privileged whoever creates it (Falco’s own privileged-pod traces are created by the replicaset-controller too); known system images are exempted by lists.trustedImages'),
   'kubernetes_rules/k8s_role_node_proxy_permissions.yml | AKS ClusterRole with nodes/* permission': oursStricter('Kubernetes RBAC has no `resource/*` wildcard (ResourceMatches: `*`, exact, `*/subresource`): `nodes/*` does not grant nodes/proxy; the role’s `*` verbs are reported by rbac-wildcard'),
   'kubernetes_rules/k8s_role_node_proxy_permissions.yml | System principal creating role (excluded)': theirsNarrower(NOT_CONTROL_PLANE),
-  'kubernetes_rules/k8s_role_node_proxy_permissions.yml | Updating existing role (not creating)': theirsNarrower(SPEC_CHANGES),
+  'kubernetes_rules/k8s_role_node_proxy_permissions.yml | Updating existing role (not creating)': theirsNarrower(CHANGES_TOO),
   'kubernetes_rules/k8s_role_pod_exec.yml | System principal creating role (excluded)': theirsNarrower(NOT_CONTROL_PLANE),
-  'kubernetes_rules/k8s_role_pod_exec.yml | Updating existing role (not creating)': theirsNarrower(SPEC_CHANGES),
-  'kubernetes_rules/k8s_role_wildcard.yml | ClusterRole with wildcard apiGroups only (not resources or verbs)': theirsNarrower('SPEC: `*` in verbs, resources or apiGroups; apiGroups `*` grants the resource in every API group, present and future (CRDs included)'),
+  'kubernetes_rules/k8s_role_pod_exec.yml | Updating existing role (not creating)': theirsNarrower(CHANGES_TOO),
+  'kubernetes_rules/k8s_role_wildcard.yml | ClusterRole with wildcard apiGroups only (not resources or verbs)': theirsNarrower('kaudit: `*` in verbs, resources or apiGroups; apiGroups `*` grants the resource in every API group, present and future (CRDs included)'),
   'kubernetes_rules/k8s_role_wildcard.yml | System principal creating role (excluded)': theirsNarrower(NOT_CONTROL_PLANE),
-  'kubernetes_rules/k8s_role_wildcard.yml | Updating existing role (not creating)': theirsNarrower(SPEC_CHANGES),
+  'kubernetes_rules/k8s_role_wildcard.yml | Updating existing role (not creating)': theirsNarrower(CHANGES_TOO),
   'kubernetes_rules/k8s_secret_access_denied.yml | EKS failed secret get (404 Not Found)': oursStricter('a 404 means the caller was allowed to look and the Secret does not exist; forbidden-burst counts denials (403), not misses'),
   'kubernetes_rules/k8s_secret_access_denied.yml | AKS failed secret get (401 Unauthorized)': peerQuirk('a 401 means authentication failed, so kube-apiserver records no username (its failed-authentication audit event has an empty user); this one names compromised-user@example.com'),
   'kubernetes_rules/k8s_secret_access_denied.yml | System service account failed get (excluded)': theirsNarrower('forbidden-burst exempts no identity: a kube-system service account denied again and again is probing or broken, either worth seeing'),
@@ -335,8 +335,8 @@ export const knownDisagreements: Readonly<Record<string, KnownDisagreement>> = {
   'kubernetes_rules/k8s_secret_enumeration.yml | User Lists Secrets': oursStricter('a list in one application namespace: secrets-enumeration covers all namespaces and kube-system, secret-read-burst counts distinct Secrets read by name, and a namespaced list is neither'),
   'kubernetes_rules/k8s_secret_enumeration.yml | User Watches Secrets': oursStricter('a watch in one application namespace: secrets-enumeration covers all namespaces and kube-system, secret-read-burst counts distinct Secrets read by name, and a namespaced watch is neither'),
   'kubernetes_rules/k8s_secret_enumeration.yml | User Gets Secret - Access Denied': oursStricter('a denied get reads nothing: secret-read-burst counts Secrets actually read; the denial is forbidden-burst’s to count'),
-  'kubernetes_rules/k8s_secrets_dump_all_namespaces.yml | Kube-state-metrics listing secrets (excluded)': theirsNarrower('SPEC: any non-control-plane identity; kube-state-metrics reading every Secret in the cluster is an over-grant worth seeing once (a tuning-file exception silences it)'),
-  'kubernetes_rules/k8s_serviceaccount_token_created.yml | System principal in user namespace (alert)': oursStricter('SPEC: token-minted exempts the control plane, and kube-controller-manager mints tokens for its controllers by design'),
+  'kubernetes_rules/k8s_secrets_dump_all_namespaces.yml | Kube-state-metrics listing secrets (excluded)': theirsNarrower('kaudit: any non-control-plane identity; kube-state-metrics reading every Secret in the cluster is an over-grant worth seeing once (a tuning-file exception silences it)'),
+  'kubernetes_rules/k8s_serviceaccount_token_created.yml | System principal in user namespace (alert)': oursStricter('kaudit: token-minted exempts the control plane, and kube-controller-manager mints tokens for its controllers by design'),
   'kubernetes_rules/k8s_steal_serviceaccount_token.yml | System principal in system namespace (excluded)': theirsNarrower('no identity exemption for reading a token through exec: no control-plane component execs into pods, so kube-proxy’s service account doing it is an intruder using a stolen identity'),
-  'kubernetes_rules/k8s_system_role_modified.yml | System:coredns modified (excluded - expected)': theirsNarrower('SPEC: any system: ClusterRole; kubeadm upgrades patch system:coredns as an admin, which a tuning-file exception expresses without blinding the rule for everyone'),
+  'kubernetes_rules/k8s_system_role_modified.yml | System:coredns modified (excluded - expected)': theirsNarrower('kaudit: any system: ClusterRole; kubeadm upgrades patch system:coredns as an admin, which a tuning-file exception expresses without blinding the rule for everyone'),
 };

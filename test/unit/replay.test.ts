@@ -1,4 +1,4 @@
-// Replay (SPEC §7) over ../shared/corpus: Falco traces and the audit2rbac capture as JSON lines, a gzipped
+// Replay (README "Forensic replay") over ../shared/corpus: Falco traces and the audit2rbac capture as JSON lines, a gzipped
 // copy, the BOM-prefixed pretty-printed AKS Event, the Azure records batch, an EventList written here and
 // malformed lines, into real DuckDB files. The CLI is run from its built entry (dist/, built by
 // `npm run build` before the tests).

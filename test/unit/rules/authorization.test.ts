@@ -152,7 +152,7 @@ describe('rbac-wildcard', () => {
     }
   });
 
-  it('counts `*` in apiGroups (SPEC) and `*/subresource` as wildcards, in Roles too', () => {
+  it('counts `*` in apiGroups (as the rule defines it) and `*/subresource` as wildcards, in Roles too', () => {
     expect(fired(createRole('dev', 'r', [{ apiGroups: ['*'], resources: ['deployments'], verbs: ['get'] }]))).toEqual(['rbac-wildcard']);
     expect(fired(createClusterRole('scalers', [{ apiGroups: ['apps'], resources: ['*/scale'], verbs: ['update'] }]))).toEqual(['rbac-wildcard']);
   });
@@ -265,7 +265,7 @@ describe('system-role-modified', () => {
     expect(fired(update('system:serviceaccount:kube-system:kube-addon-manager'))).toEqual([]);
     expect(fired(update('jane@example.com', 409))).toEqual([]);
     expect(fired(apiRequest({ verb: 'get', uri: `${RBAC_V1}/clusterroles/system:node` }))).toEqual([]);
-    // A namespaced Role is not in scope (SPEC: ClusterRole/ClusterRoleBinding).
+    // A namespaced Role is not in scope (the rule covers ClusterRole/ClusterRoleBinding).
     expect(fired(apiRequest({ verb: 'delete', uri: `${RBAC_V1}/namespaces/kube-system/roles/system:controller:bootstrap-signer` }))).toEqual([]);
   });
 });
@@ -367,30 +367,30 @@ const pantherEquivalents: Readonly<Record<string, AccessRule>> = {
 };
 
 // Where kaudit's verdict differs from Panther's ExpectedResult: kaudit's is asserted, for this reason.
-const SPEC_CHANGES = 'SPEC §5.1 covers changes too, not only creation: a role, binding or webhook widened later is as dangerous as one created so';
+const CHANGES_TOO = 'kaudit’s rules cover changes too, not only creation: a role, binding or webhook widened later is as dangerous as one created so';
 const NOT_CONTROL_PLANE =
   'a kube-system service account that is not a known control-plane controller gets no pass: a compromised operator or Tiller-style pod in kube-system is the threat (exceptions belong in the tuning file)';
 const disagreements: Readonly<Record<string, string>> = {
-  'k8s_admission_controller_created.yml|Webhook Update (Not Create)': SPEC_CHANGES,
+  'k8s_admission_controller_created.yml|Webhook Update (Not Create)': CHANGES_TOO,
   'k8s_clusterrolebinding_privileged.yml|AKS ClusterRoleBinding to system:masters':
     'system:masters is a group, not a ClusterRole: a roleRef to it grants nothing (group membership is what bypasses RBAC, and that is system-masters-used)',
   'k8s_clusterrolebinding_privileged.yml|EKS ClusterRoleBinding to controller-manager role':
     'the rule id is the contract: cluster-admin only; bindings to other powerful roles are left to the RBAC verdict (Panther lists several privileged roles)',
   'k8s_clusterrolebinding_privileged.yml|RoleBinding (not ClusterRoleBinding)':
-    'SPEC: RoleBinding or ClusterRoleBinding: a RoleBinding to cluster-admin gives full control of the namespace, its Secrets included',
+    'kaudit: RoleBinding or ClusterRoleBinding: a RoleBinding to cluster-admin gives full control of the namespace, its Secrets included',
   'k8s_clusterrolebinding_privileged.yml|System principal creating binding (excluded)': NOT_CONTROL_PLANE,
   'k8s_ingress_without_tls.yml|System namespace (excluded)': 'no namespace exemption: a plain-HTTP Ingress in kube-system exposes system services, which is worse, not better',
-  'k8s_ingress_without_tls.yml|Updating existing ingress (not creating)': SPEC_CHANGES,
+  'k8s_ingress_without_tls.yml|Updating existing ingress (not creating)': CHANGES_TOO,
   'k8s_role_node_proxy_permissions.yml|AKS ClusterRole with nodes/* permission':
     'Kubernetes RBAC has no `resource/*` wildcard (ResourceMatches: `*`, exact, `*/sub`): `nodes/*` does not grant nodes/proxy; its `*` verbs are reported by rbac-wildcard',
   'k8s_role_node_proxy_permissions.yml|System principal creating role (excluded)': NOT_CONTROL_PLANE,
-  'k8s_role_node_proxy_permissions.yml|Updating existing role (not creating)': SPEC_CHANGES,
+  'k8s_role_node_proxy_permissions.yml|Updating existing role (not creating)': CHANGES_TOO,
   'k8s_role_pod_exec.yml|System principal creating role (excluded)': NOT_CONTROL_PLANE,
-  'k8s_role_pod_exec.yml|Updating existing role (not creating)': SPEC_CHANGES,
+  'k8s_role_pod_exec.yml|Updating existing role (not creating)': CHANGES_TOO,
   'k8s_role_wildcard.yml|ClusterRole with wildcard apiGroups only (not resources or verbs)':
-    'SPEC: `*` in verbs, resources or apiGroups; apiGroups `*` also grants the resource in every future API group and CRD',
+    'kaudit: `*` in verbs, resources or apiGroups; apiGroups `*` also grants the resource in every future API group and CRD',
   'k8s_role_wildcard.yml|System principal creating role (excluded)': NOT_CONTROL_PLANE,
-  'k8s_role_wildcard.yml|Updating existing role (not creating)': SPEC_CHANGES,
+  'k8s_role_wildcard.yml|Updating existing role (not creating)': CHANGES_TOO,
   // Kubernetes.BulkSecretAccess has a threshold of 15: its per-event true marks one namespaced read to be
   // counted, which is the stateful secret-read-burst's job; secrets-enumeration is one cluster-wide or
   // kube-system list/watch.
@@ -399,9 +399,9 @@ const disagreements: Readonly<Record<string, string>> = {
   'k8s_secret_enumeration.yml|User Watches Secrets': 'a watch in one application namespace (production): counted by secret-read-burst, not enumeration',
   'k8s_secret_enumeration.yml|User Gets Secret - Access Denied': 'a single denied get: failed requests enumerate nothing (forbidden-burst counts denials)',
   'k8s_secrets_dump_all_namespaces.yml|Kube-state-metrics listing secrets (excluded)':
-    'SPEC: any non-control-plane identity; kube-state-metrics reading every Secret cluster-wide is an over-grant worth seeing once (tune it out by exception)',
+    'kaudit: any non-control-plane identity; kube-state-metrics reading every Secret cluster-wide is an over-grant worth seeing once (tune it out by exception)',
   'k8s_system_role_modified.yml|System:coredns modified (excluded - expected)':
-    'SPEC: any `system:*` ClusterRole; kubeadm upgrades patch system:coredns as an admin, which an exception in the tuning file expresses without blinding the rule for everyone',
+    'kaudit: any `system:*` ClusterRole; kubeadm upgrades patch system:coredns as an admin, which an exception in the tuning file expresses without blinding the rule for everyone',
 };
 
 const nativeFormats = new Set(['k8s_audit_event', 'azure_diagnostics_wrapped_string']);

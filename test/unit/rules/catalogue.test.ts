@@ -35,7 +35,7 @@ describe('one file per rule', () => {
 });
 
 describe('the authentication, credential and CSR rules', () => {
-  it('registers every rule once, with the severity SPEC §5.1 gives it', () => {
+  it('registers every rule once, with the severity the README’s rule table gives it', () => {
     const severities: Record<IdentityRule, string> = {
       'anonymous-kubelet-access': 'critical',
       'anonymous-binding-created': 'critical',

@@ -125,7 +125,7 @@ describe('token-minted', () => {
   it('Kubernetes.ServiceAccount.TokenCreated ↔ token-minted: 8 of 9 agree', () => {
     const cases = pantherCases(['kubernetes_rules/k8s_serviceaccount_token_created.yml']);
     expect(cases).toHaveLength(9);
-    // Panther alerts on system:kube-controller-manager minting a token outside kube-system; SPEC's
+    // Panther alerts on system:kube-controller-manager minting a token outside kube-system; kaudit's
     // token-minted exempts the control plane, which mints tokens for its own controllers legitimately.
     const disagree = new Set(['System principal in user namespace (alert)']);
     let agree = 0;

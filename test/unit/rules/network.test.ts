@@ -20,7 +20,7 @@ describe('plaintext-proxy', () => {
     expect(everyRuleFired(event)).toEqual(['plaintext-proxy']);
   });
   it('fires on proxying to the kubelet read-only port, also via the deprecated /proxy/ prefix', () => {
-    // SPEC lists the read-only port under anonymous-kubelet-access too: both rules fire
+    // The README lists the read-only port under anonymous-kubelet-access too: both rules fire
     expect(everyRuleFired({ ...plainRequest, verb: 'get', requestURI: '/api/v1/nodes/node-1:10255/proxy/pods' })).toEqual(expect.arrayContaining(['plaintext-proxy', 'anonymous-kubelet-access']));
     expect(everyRuleFired({ ...plainRequest, verb: 'get', requestURI: '/api/v1/proxy/nodes/node-1:10255/stats' })).toContain('plaintext-proxy');
   });

@@ -114,7 +114,7 @@ function objectWrite(verb: string, requestURI: string, objectRef: Spec, extra: S
 }
 
 describe('the workload family', () => {
-  it('is registered in builtinRules with the SPEC ids and severities', () => {
+  it('is registered in builtinRules with the catalogue’s ids and severities', () => {
     const ids = createEngine().rules.map((r) => r.id);
     for (const id of workloadIds) expect(ids).toContain(id);
     const severity = Object.fromEntries(workloadRules.map((r) => [r.id, r.severity]));
