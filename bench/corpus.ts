@@ -1,11 +1,19 @@
 // The corpus mix for benchmarks: every native audit event in ../shared/corpus (Falco traces, the
 // audit2rbac capture, Panther's native-Event tests, the AKS sample), as envelopes. Read, never copied.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { auditEventSchema, eventDigestOfJson, type Envelope } from '#shared/contracts';
 
-export const corpusDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'corpus');
+/** The repository: the nearest folder above this file with a package.json (from `bench/` or `dist/bench/`). */
+function repoRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+export const corpusDir = path.resolve(repoRoot(path.dirname(fileURLToPath(import.meta.url))), '..', 'shared', 'corpus');
 
 function lines(file: string): unknown[] {
   return readFileSync(file, 'utf8')

@@ -22,6 +22,8 @@ export interface StoreBenchOptions {
   /** ART indexes on findings(user), findings(rule_id), records(user). */
   indexes?: boolean;
   runs?: number;
+  /** batches of 5,000 records the sink writes while queries run (default 20) */
+  sinkBatches?: number;
 }
 
 interface Latency {
@@ -75,11 +77,11 @@ const userName = (u: string) =>
 function recordsSql(order: 'time' | 'random'): string {
   // $1 start (VARCHAR timestamp), $2 span µs, $3 N, $4 verbs, $5 resources, $6 agents
   const offset = order === 'time' ? `CAST(i * ($2 // $3) AS BIGINT)` : `CAST((h >> 3) % $2 AS BIGINT)`;
-  return `INSERT INTO records (cluster, audit_id, stage, level, event_time, received_at, verb, request_uri, derived_verb,
+  return `INSERT INTO records (cluster, audit_id, stage, event_digest, level, event_time, received_at, verb, request_uri, derived_verb,
       is_resource_request, api_group, api_version, namespace, resource, name, attribute_mismatches, "user", user_uid, "groups",
       identity_kind, credential_kind, credential_id, source_ips, client_ip, user_agent, user_agent_product, response_code,
       decision, decision_reason, authorizer, transport_tls, annotations)
-    SELECT 'cluster-' || (u % ${String(clusters)}), 'a-' || i, 'ResponseComplete', 'Metadata', t, t + INTERVAL 1 SECOND, verb,
+    SELECT 'cluster-' || (u % ${String(clusters)}), 'a-' || i, 'ResponseComplete', md5(i::VARCHAR), 'Metadata', t, t + INTERVAL 1 SECOND, verb,
       '/api/v1/namespaces/ns-' || ns || '/' || resource, verb, true, '', 'v1', 'ns-' || ns, resource, 'obj-' || ((h >> 30) % 5000), []::VARCHAR[], usr,
       'uid-' || u, ['system:authenticated'], CASE WHEN u % 10 < 6 THEN 'serviceaccount' WHEN u % 10 < 8 THEN 'node' ELSE 'user' END,
       CASE WHEN u % 10 < 6 THEN 'sa-bound-token' WHEN u % 10 < 8 THEN 'x509' ELSE 'oidc-or-token' END,
@@ -130,7 +132,7 @@ function sinkBatches(batches: number, size: number, now: number): { records: Rec
   return out;
 }
 
-export async function benchStore({ records = 10_000_000, findings = 1_000_000, order = 'time', indexes = false, runs = 30 }: StoreBenchOptions = {}): Promise<object> {
+export async function benchStore({ records = 10_000_000, findings = 1_000_000, order = 'time', indexes = false, runs = 30, sinkBatches: sinkBatchCount = 20 }: StoreBenchOptions = {}): Promise<object> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kaudit-bench-store-'));
   const db: Database = await openDatabase(path.join(dir, 'store.duckdb'));
   try {
@@ -226,9 +228,9 @@ export async function benchStore({ records = 10_000_000, findings = 1_000_000, o
       ),
     );
 
-    // The sink: 20 batches of 5,000 records (with raw events and their findings) while queries run.
+    // The sink: 20 batches (sinkBatches) of 5,000 records (with raw events and their findings) while queries run.
     phase(`queries done: ${JSON.stringify(figures)}; sink`);
-    const batches = sinkBatches(20, 5000, now);
+    const batches = sinkBatches(sinkBatchCount, 5000, now);
     const sinkState = { querying: true, queries: 0, error: undefined as string | undefined };
     const loop = (async () => {
       for (let k = 0; sinkState.querying; k++) {

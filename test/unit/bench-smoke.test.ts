@@ -1,0 +1,21 @@
+// The benchmarks at a small size, so a schema or API change that breaks one fails here rather than on the
+// next `npm run bench`. Figures are not judged (speed goals live in the benchmarks themselves).
+import { describe, expect, it } from 'vitest';
+import { benchReplay } from '../../bench/replay.js';
+import { benchStore } from '../../bench/store.js';
+
+describe('benchmarks at a small size', () => {
+  it('store: builds the tables the schema defines, runs every query and the sink beside them', async () => {
+    const figures = (await benchStore({ records: 2_000, findings: 200, runs: 2, sinkBatches: 2 })) as Record<string, unknown>;
+    expect(figures).toMatchObject({ records: 2_000, findings: 200 });
+    expect(figures).not.toHaveProperty('sinkError');
+    expect(figures.sinkRowsWritten).toBe(10_000);
+    expect(figures.findingsNoFilter).toMatchObject({ p50Ms: expect.any(Number) as unknown });
+  }, 60_000);
+
+  it('replay: replays a generated file and finds what the catalogue finds in it', async () => {
+    const figures = await benchReplay({ events: 2_000 });
+    expect(figures).toMatchObject({ events: 2_000, raw: 'all' });
+    expect(figures.findings).toBeGreaterThan(0);
+  }, 60_000);
+});
