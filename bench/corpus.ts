@@ -6,14 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { auditEventSchema, eventDigestOfJson, type Envelope } from '#shared/contracts';
 
 /** The repository: the nearest folder above this file with a package.json (from `bench/` or `dist/bench/`). */
-function repoRoot(from: string): string {
+export function repoRootOf(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'package.json'))) return dir;
     if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
   }
 }
 
-export const corpusDir = path.resolve(repoRoot(path.dirname(fileURLToPath(import.meta.url))), '..', 'shared', 'corpus');
+export const corpusDir = path.resolve(repoRootOf(path.dirname(fileURLToPath(import.meta.url))), '..', 'shared', 'corpus');
 
 function lines(file: string): unknown[] {
   return readFileSync(file, 'utf8')

@@ -8,6 +8,7 @@ import { benchPipelineLatency } from './pipeline-latency.js';
 import { benchReplay } from './replay.js';
 import { isRawPolicy, rawPolicies } from '../services/replay/src/replay.js';
 import { benchStore } from './store.js';
+import { benchSustained } from './sustained.js';
 
 const only = process.argv[2];
 const print = (name: string, figures: object) => {
@@ -49,4 +50,11 @@ if (!only || only === 'disk') {
 if (!only || only === 'startup') {
   const [updates, keys] = process.argv.slice(3);
   print('startup', await benchStartup({ ...(updates ? { updates: Number(updates) } : {}), ...(keys ? { keys: Number(keys) } : {}) }));
+}
+// `npm run bench -- sustained [seconds] [events per second] [senders]`: default 60 s at 10,000 events/s, 8 senders
+// (0 events/s: as fast as the webhook acknowledges). KAUDIT_BENCH_NODE_ARGS: node options for npm start's process
+// (`--cpu-prof --cpu-prof-dir=/tmp/prof` for a profile).
+if (!only || only === 'sustained') {
+  const [seconds, rate, senders] = process.argv.slice(3);
+  print('sustained', await benchSustained({ ...(seconds ? { seconds: Number(seconds) } : {}), ...(rate ? { rate: Number(rate) } : {}), ...(senders ? { senders: Number(senders) } : {}), nodeArgs: (process.env.KAUDIT_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '') }));
 }
