@@ -73,6 +73,8 @@ function consumed(metrics: string, component: string, topic: RegExp, outcomes: R
 const storedRecords = (metrics: string) => consumed(metrics, 'store', /records$/, /^(stored|duplicate)$/);
 /** Events the analyzer has analysed. */
 const analyzedEvents = (metrics: string) => consumed(metrics, 'analyzer', /events$/, /^analyzed$/);
+/** The event loop's longest delay since the previous read (prom-client resets the histogram on each read), ms. */
+const loopMaxMs = (metrics: string) => Math.round(Number(/^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(metrics)?.[1] ?? 0) * 1000);
 
 /**
  * Event templates: the corpus mix, each serialized once with its auditID as a placeholder, so a batch is
@@ -150,7 +152,8 @@ export async function benchSustained({ seconds = 60, rate = 10_000, senders = 8,
 
     // Every second: rows stored, RSS, disk. Every 100 ms: rows stored (for the lag).
     const stored: { at: number; n: number }[] = [];
-    const samples: { s: number; acked: number; analyzed: number; stored: number; rssMiB: number; diskMiB: number }[] = [];
+    const samples: { s: number; acked: number; analyzed: number; stored: number; loopMaxMs: number; rssMiB: number; diskMiB: number }[] = [];
+    const loopDelays: number[] = [];
     const run = { sampling: true };
     const sampler = (async () => {
       let lastFull = 0;
@@ -159,9 +162,11 @@ export async function benchSustained({ seconds = 60, rate = 10_000, senders = 8,
         const at = performance.now();
         const n = storedRecords(text);
         stored.push({ at, n });
+        const loop = loopMaxMs(text);
+        loopDelays.push(loop);
         if (at - lastFull >= 1000) {
           lastFull = at;
-          samples.push({ s: Math.round((at - t0) / 1000), acked: ackedEvents, analyzed: analyzedEvents(text), stored: n, rssMiB: rssMiB(pid), diskMiB: Math.round(dirBytes(dataDir) / 2 ** 20) });
+          samples.push({ s: Math.round((at - t0) / 1000), acked: ackedEvents, analyzed: analyzedEvents(text), stored: n, loopMaxMs: Math.max(...loopDelays.slice(-10)), rssMiB: rssMiB(pid), diskMiB: Math.round(dirBytes(dataDir) / 2 ** 20) });
         }
         await sleep(100);
       }
@@ -200,10 +205,11 @@ export async function benchSustained({ seconds = 60, rate = 10_000, senders = 8,
       drainAfterSendMs: doneAt === undefined ? null : Math.round(doneAt - t0 - sentMs),
       lagP50Ms: pct(lags, 50),
       lagP99Ms: pct(lags, 99),
+      eventLoopDelayMaxMs: { p50: pct(loopDelays, 50), p99: pct(loopDelays, 99) },
       rssMiB: { first: rss[0] ?? 0, max: Math.max(0, ...rss), last: rss.at(-1) ?? 0 },
       diskMiBLast: samples.at(-1)?.diskMiB ?? 0,
-      samples: samples.filter((_, i) => i % Math.max(1, Math.round(samples.length / 12)) === 0).map((s) => [s.s, s.acked, s.analyzed, s.stored, s.rssMiB, s.diskMiB]),
-      samplesAre: ['s', 'acked', 'analyzed', 'stored', 'rssMiB', 'diskMiB'],
+      samples: samples.filter((_, i) => i % Math.max(1, Math.round(samples.length / 12)) === 0).map((s) => [s.s, s.acked, s.analyzed, s.stored, s.loopMaxMs, s.rssMiB, s.diskMiB]),
+      samplesAre: ['s', 'acked', 'analyzed', 'stored', 'loopMaxMs', 'rssMiB', 'diskMiB'],
     };
   } finally {
     child.kill('SIGTERM');
