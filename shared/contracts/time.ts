@@ -12,8 +12,10 @@ export function parseRfc3339(value: string): Date | undefined {
 export const notRfc3339 = (name: string, value: string): string => `${name} must be an RFC 3339 time (e.g. 2026-11-01T00:00:00Z), got ${JSON.stringify(value)}`;
 
 // RFC 3339 as audit events carry it (`2026-11-27T10:00:00.123456Z`, or with an offset), checked to be a real
-// time: `2026-13-45T99:99:99Z` and `2026-02-30T00:00:00Z` have the shape and are no time.
-const rfc3339Shape = /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?([Zz]|[+-]\d\d:\d\d)$/;
+// time: `2026-13-45T99:99:99Z` and `2026-02-30T00:00:00Z` have the shape and are no time. Exports of SIEMs
+// (Panther's `2022-11-29 00:09:04.38`) write UTC with a space and no zone: read as UTC, never as the host's
+// local time, so an event means the same instant on every machine.
+const rfc3339Shape = /^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?([Zz]|[+-]\d\d:\d\d)?$/;
 const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
 /** Years DuckDB's TIMESTAMP and every client keep without surprise. */
 const minYear = 1;
@@ -21,8 +23,9 @@ const maxYear = 9999;
 
 /**
  * An audit timestamp as a millisecond UTC ISO string, or undefined when it is absent or no real time: an
- * RFC 3339 shape is checked field by field (month, day of that month, hour, minute, second, offset), any
- * other text must be one Date.parse reads; either way the year must lie in 1…9999.
+ * RFC 3339 shape (`T` or a space between date and time; no zone is UTC) is checked field by field (month,
+ * day of that month, hour, minute, second, offset), any other text must be one Date.parse reads; either
+ * way the year must lie in 1…9999.
  */
 export function auditTime(value: string | null | undefined): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
@@ -37,7 +40,8 @@ export function auditTime(value: string | null | undefined): string | undefined 
       return `${value.slice(0, 10)}T${value.slice(11, 19)}.${(m[7] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
     }
   }
-  const t = Date.parse(value);
+  // an offset: Date.parse reads it (with a space too); any other text must be a time it reads
+  const t = Date.parse(m ? `${value.slice(0, 10)}T${value.slice(11)}` : value);
   if (Number.isNaN(t)) return undefined;
   const year = new Date(t).getUTCFullYear();
   return year < minYear || year > maxYear ? undefined : new Date(t).toISOString();

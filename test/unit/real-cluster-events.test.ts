@@ -42,6 +42,21 @@ describe('auditTime', () => {
     expect(auditTime('2026-11-27T11:00:00.5+01:00')).toBe('2026-11-27T10:00:00.500Z');
     expect(auditTime('2024-02-29T00:00:00Z')).toBe('2024-02-29T00:00:00.000Z');
   });
+  it('reads a time without a zone (a SIEM export: `2022-11-29 00:09:04.38`) as UTC, whatever the host’s time zone', () => {
+    const tz = process.env.TZ;
+    try {
+      for (const zone of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
+        process.env.TZ = zone;
+        expect(auditTime('2022-11-29 00:09:04.38'), zone).toBe('2022-11-29T00:09:04.380Z');
+        expect(auditTime('2022-11-29T00:09:04'), zone).toBe('2022-11-29T00:09:04.000Z');
+        expect(auditTime('2022-11-29 01:09:04+01:00'), zone).toBe('2022-11-29T00:09:04.000Z');
+      }
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+    expect(auditTime('2022-02-30 00:00:00')).toBeUndefined();
+  });
   it('refuses shapes that are no time, and years outside 1…9999', () => {
     for (const bad of ['2026-13-45T99:99:99Z', '2026-02-30T00:00:00Z', '2025-02-29T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T00:60:00Z', '0000-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', '2026-01-01T00:00:00+25:00', 'yesterday', '', null, undefined]) {
       expect(auditTime(bad), String(bad)).toBeUndefined();
