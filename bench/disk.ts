@@ -10,15 +10,7 @@ import { allTopics, createEmbeddedBus, topicNames, type OutMessage } from '#shar
 import { silentLogger } from '#shared/logging';
 import { sampleEvent } from '#shared/samples';
 import { startLoopback } from '../services/standalone/src/loopback.js';
-
-function bytesUnder(dir: string): number {
-  let n = 0;
-  for (const d of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, d.name);
-    n += d.isDirectory() ? bytesUnder(p) : statSync(p).size;
-  }
-  return n;
-}
+import { bytesUnder } from './measure.js';
 
 const mib = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
 

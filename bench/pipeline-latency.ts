@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createLogger, silentLogger } from '#shared/logging';
 import { sampleEvent } from '#shared/samples';
 import { startLoopback } from '../services/standalone/src/loopback.js';
+import { percentile } from './measure.js';
 
 export interface LatencyFigures {
   batches: number;
@@ -16,10 +17,7 @@ export interface LatencyFigures {
   findingsVisibleP95Ms: number;
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0) * 10) / 10;
-};
+const pct = (xs: number[], p: number) => Math.round(percentile(xs, p) * 10) / 10;
 
 export async function benchPipelineLatency({ batches = 30, eventsPerBatch = 100, brokers }: { batches?: number; eventsPerBatch?: number; brokers?: string[] } = {}): Promise<LatencyFigures> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-bench-'));

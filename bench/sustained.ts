@@ -2,13 +2,14 @@
 // (kube-apiserver's webhook batch) at a target rate; every second the bench reads the store's /metrics (rows
 // stored), the process's RSS and the data directory's size. End to end = webhook 200 → rows queryable.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loopbackEnv } from '../services/standalone/src/loopback.js';
 import { corpusEvents, repoRootOf } from './corpus.js';
+import { bytesUnder, percentile, sleep } from './measure.js';
 
 export interface SustainedOptions {
   /** how long the senders send (default 60 s) */
@@ -33,25 +34,7 @@ const freePort = () =>
     });
   });
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0);
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function dirBytes(dir: string): number {
-  let n = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    try {
-      n += e.isDirectory() ? dirBytes(p) : statSync(p).size;
-    } catch {
-      // removed while walking (a compacted segment, a staged file)
-    }
-  }
-  return n;
-}
+const pct = (xs: number[], p: number) => Math.round(percentile(xs, p));
 
 const rssMiB = (pid: number) => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'));
@@ -166,7 +149,7 @@ export async function benchSustained({ seconds = 60, rate = 10_000, senders = 8,
         loopDelays.push(loop);
         if (at - lastFull >= 1000) {
           lastFull = at;
-          samples.push({ s: Math.round((at - t0) / 1000), acked: ackedEvents, analyzed: analyzedEvents(text), stored: n, loopMaxMs: Math.max(...loopDelays.slice(-10)), rssMiB: rssMiB(pid), diskMiB: Math.round(dirBytes(dataDir) / 2 ** 20) });
+          samples.push({ s: Math.round((at - t0) / 1000), acked: ackedEvents, analyzed: analyzedEvents(text), stored: n, loopMaxMs: Math.max(...loopDelays.slice(-10)), rssMiB: rssMiB(pid), diskMiB: Math.round(bytesUnder(dataDir) / 2 ** 20) });
         }
         await sleep(100);
       }
