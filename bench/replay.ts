@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
-import { findingColumns, openDatabase, rawColumn, recordColumns, sqlDirectoryLiteral, type Column } from '#shared/storage';
+import { findingColumns, openDatabase, rawColumn, recordColumns, sqlDirectoryLiteral } from '#shared/storage';
 import { defaultBatchSize, replay, type RawPolicy } from '../services/replay/src/replay.js';
 import { corpusEvents } from './corpus.js';
 
@@ -44,8 +44,8 @@ async function writeInput(file: string, n: number): Promise<void> {
 }
 
 /**
- * DuckDB's load of the replayed rows on its own: the rows exported in the staging format (NDJSON with the
- * contract's field names) and loaded into a fresh file as replay loads them, in transactions of
+ * DuckDB's load of the replayed rows on its own: the rows exported in the staging format (NDJSON record
+ * messages and findings) and loaded into a fresh file as replay loads them, in transactions of
  * `defaultBatchSize` records (and a like share of the findings).
  */
 async function dbLoadAlone(dir: string, replayed: string): Promise<number> {
@@ -54,14 +54,17 @@ async function dbLoadAlone(dir: string, replayed: string): Promise<number> {
   const records = await count('records');
   const findings = await count('findings');
   const batches = Math.max(1, Math.ceil(records / defaultBatchSize));
-  const exported = (table: string, columns: Column[], file: string, size: number, batch: number) =>
-    `COPY (SELECT ${columns.map((c) => `"${c.name}" AS "${c.field}"`).join(', ')} FROM ${table} ORDER BY rowid ` +
+  // the staging format: record messages ({"record": {…}, "event": raw}) and findings, with the contract's field names
+  const recordSelect = `struct_pack(${recordColumns.map((c) => `"${c.field}" := "${c.name}"`).join(', ')}) AS "record", "${rawColumn.name}" AS "event"`;
+  const findingSelect = findingColumns.map((c) => `"${c.name}" AS "${c.field}"`).join(', ');
+  const exported = (table: string, select: string, file: string, size: number, batch: number) =>
+    `COPY (SELECT ${select} FROM ${table} ORDER BY rowid ` +
     `LIMIT ${String(size)} OFFSET ${String(size * batch)}) TO ${sqlDirectoryLiteral(file)} (FORMAT json)`;
   const staged: { records: string; findings: string }[] = [];
   for (let b = 0; b < batches; b++) {
     const files = { records: path.join(dir, `alone-records-${String(b)}.ndjson`), findings: path.join(dir, `alone-findings-${String(b)}.ndjson`) };
-    await from.execute(exported('records', [...recordColumns, rawColumn], files.records, defaultBatchSize, b));
-    await from.execute(exported('findings', findingColumns, files.findings, Math.ceil(findings / batches), b));
+    await from.execute(exported('records', recordSelect, files.records, defaultBatchSize, b));
+    await from.execute(exported('findings', findingSelect, files.findings, Math.ceil(findings / batches), b));
     staged.push(files);
   }
   await from.close();

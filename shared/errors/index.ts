@@ -8,6 +8,8 @@ export const errorCodes = {
   /** the database refused the rows themselves (a value its columns cannot hold): retrying cannot help */
   storageRefused: 'STORAGE_REFUSED',
   badRequest: 'BAD_REQUEST',
+  /** a service's worker thread stopped or failed a request: the batch is retried (on a new thread) */
+  thread: 'THREAD_FAILED',
 } as const;
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];
 

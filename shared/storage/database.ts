@@ -2,9 +2,9 @@ import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
-import { severityRank, type Finding, type NormalizedRecord } from '#shared/contracts';
+import type { Finding, NormalizedRecord } from '#shared/contracts';
 import { errorCodes, errorMessage, KauditError } from '#shared/errors';
-import { findingColumns, insertFromNdjsonSql, primaryKeySql, rawColumn, recordColumns, rekeyRecordsStatements, schemaStatements } from './schema.js';
+import { insertFindingMessagesSql, insertRecordMessagesSql, primaryKeySql, rekeyRecordsStatements, schemaStatements } from './schema.js';
 import { stagingDirOf } from './staging.js';
 
 export type SqlParams = DuckDBValue[];
@@ -22,12 +22,17 @@ export interface StoredRecord {
   event: Record<string, unknown> | null;
 }
 
+/** A row already as its staged line: a message's own bytes that `stagedAsIs` accepts. */
+export interface StagedLine {
+  line: Buffer;
+}
+
 export interface Database {
   /**
    * Writes records and findings in one transaction; rows already present are left as they are. With
    * `offset`, the consumer position after this batch is stored in the same transaction (exactly-once).
    */
-  write(batch: { records: readonly StoredRecord[]; findings: readonly Finding[]; offset?: ConsumerOffset }): Promise<{ records: number; findings: number }>;
+  write(batch: { records: readonly (StoredRecord | StagedLine)[]; findings: readonly (Finding | StagedLine)[]; offset?: ConsumerOffset }): Promise<{ records: number; findings: number }>;
   /**
    * Loads staged NDJSON files (lines from `recordLine` / `findingLine`) in one transaction, rows already
    * present left as they are. For bulk loads (replay): DuckDB writes a large insert (a row group, 122,880
@@ -45,10 +50,10 @@ export interface Database {
   readonly stagingDir: string;
 }
 
-const insertRecords = insertFromNdjsonSql('records', [...recordColumns, rawColumn]);
+const insertRecords = insertRecordMessagesSql();
 const upsertOffset = 'INSERT OR REPLACE INTO consumer_offsets (group_id, topic, "partition", next_offset) VALUES ($1, $2, $3, $4)';
 const selectOffset = 'SELECT next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2 AND "partition" = $3';
-const insertFindings = insertFromNdjsonSql('findings', findingColumns);
+const insertFindings = insertFindingMessagesSql();
 
 /** DuckDB's errors about the data itself (its casts and constraints), as opposed to I/O or memory. */
 const refusedData = /^(Conversion|Invalid Input|Out of Range|Constraint|Mismatch Type) Error/;
@@ -69,24 +74,37 @@ function wellFormed(json: string): string {
 }
 
 /**
- * One `records` row as a staged NDJSON line (no newline). `rawText`: the raw event's JSON text when the
- * caller has it already (replay's JSON lines), so the event is not serialised again; text with surrogate
- * escapes is serialised again all the same, so that only lone ones are replaced.
+ * One `records` row as a staged NDJSON line (no newline): a record message, `{"record":…,"event":…}`.
+ * `rawText`: the raw event's JSON text when the caller has it already (replay's JSON lines), so the event is
+ * not serialised again; text with surrogate escapes is serialised again all the same, so that only lone
+ * ones are replaced.
  */
 export function recordLine(m: StoredRecord, rawText?: string): string {
-  // a record always has its key fields, so it is never `{}`
-  const record = wellFormed(JSON.stringify(m.record)).slice(0, -1);
   const raw = rawText !== undefined && !(rawText.includes('\\u') && anySurrogateEscape.test(rawText)) ? rawText : wellFormed(JSON.stringify(m.event));
-  return `${record},"raw":${raw}}`;
+  return `{"record":${wellFormed(JSON.stringify(m.record))},"event":${raw}}`;
 }
-/** One `findings` row as a staged NDJSON line (no newline). */
+/** One `findings` row as a staged NDJSON line (no newline): the finding's JSON. */
 export function findingLine(f: Finding): string {
-  const finding = wellFormed(JSON.stringify(f));
-  return `${finding.slice(0, -1)},"severityRank":${String(severityRank(f.severity))}}`;
+  return wellFormed(JSON.stringify(f));
 }
 
-function ndjson<T>(rows: readonly T[], line: (row: T) => string): string {
-  return rows.map((row) => line(row)).join('\n') + '\n';
+/**
+ * Whether a message's bytes, as received, can be a staged line: one line (JSON whitespace may hold a newline)
+ * without a lone surrogate's escape. Such bytes are staged without being parsed and written again.
+ */
+export function stagedAsIs(bytes: Buffer): boolean {
+  if (bytes.includes(0x0a) || bytes.includes(0x0d)) return false;
+  return !bytes.includes('\\u') || !anySurrogateEscape.test(bytes.toString('utf8'));
+}
+
+const newline = Buffer.from('\n');
+
+function ndjson<T>(rows: readonly (T | StagedLine)[], line: (row: T) => string): Buffer {
+  const parts: Buffer[] = [];
+  for (const row of rows) {
+    parts.push(typeof row === 'object' && row !== null && 'line' in row && Buffer.isBuffer(row.line) ? row.line : Buffer.from(line(row as T)), newline);
+  }
+  return Buffer.concat(parts);
 }
 
 /**

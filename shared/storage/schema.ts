@@ -1,6 +1,8 @@
 // The DuckDB schema shared by the store and replay (so the query API can serve a replayed file).
 // Columns are the contract's field names in snake_case. Column names and types are constants here,
 // never user input.
+import { severities, severityRank } from '#shared/contracts';
+
 export interface Column {
   name: string;
   type: string;
@@ -111,12 +113,30 @@ export function createTableSql(table: string, columns: Column[], key: string[]):
 }
 
 /** `INSERT OR IGNORE … SELECT … FROM read_json($1)`: a redelivered row changes nothing. */
-export function insertFromNdjsonSql(table: string, columns: Column[]): string {
-  const spec = columns.map((col) => `${q(col.field)}: '${col.type.replace(' NOT NULL', '')}'`).join(', ');
-  const select = columns.map((col) => q(col.field)).join(', ');
+const spec = (columns: readonly Column[]) => columns.map((col) => `${q(col.field)}: '${col.type.replace(' NOT NULL', '')}'`).join(', ');
+const structOf = (columns: readonly Column[]) => `STRUCT(${columns.map((col) => `${q(col.field)} ${col.type.replace(' NOT NULL', '')}`).join(', ')})`;
+
+/**
+ * Staged `records` lines are record messages as the analyzer writes them, `{"record": …, "event": …}`, so
+ * the store can stage the bytes it received: DuckDB reads the record's fields out of its struct and keeps
+ * the event as the raw column.
+ */
+export function insertRecordMessagesSql(): string {
+  const select = [...recordColumns.map((col) => `"record".${q(col.field)}`), '"event"'].join(', ');
   return (
-    `INSERT OR IGNORE INTO ${q(table)} (${columns.map((col) => q(col.name)).join(', ')}) ` +
-    `SELECT ${select} FROM read_json($1, format = 'newline_delimited', columns = {${spec}})`
+    `INSERT OR IGNORE INTO "records" (${[...recordColumns, rawColumn].map((col) => q(col.name)).join(', ')}) ` +
+    `SELECT ${select} FROM read_json($1, format = 'newline_delimited', columns = {"record": '${structOf(recordColumns)}', "event": 'JSON'})`
+  );
+}
+
+/** Staged `findings` lines are findings as the analyzer writes them; the severity's rank is DuckDB's to add. */
+export function insertFindingMessagesSql(): string {
+  const read = findingColumns.filter((col) => col.name !== 'severity_rank');
+  const rank = `CASE ${q('severity')} ${severities.map((sev) => `WHEN '${sev}' THEN ${String(severityRank(sev))}`).join(' ')} END`;
+  const select = findingColumns.map((col) => (col.name === 'severity_rank' ? rank : q(col.field))).join(', ');
+  return (
+    `INSERT OR IGNORE INTO "findings" (${findingColumns.map((col) => q(col.name)).join(', ')}) ` +
+    `SELECT ${select} FROM read_json($1, format = 'newline_delimited', columns = {${spec(read)}})`
   );
 }
 

@@ -30,7 +30,7 @@ describe('the message codec', () => {
     expect(direct.ok ? '' : direct.reason).toMatch(/^not an audit event: stage: .*; sourceIPs: /);
     // the analyzer reads an envelope around it: the same issues, under `event.`
     const processMessage = createProcessMessage({ engine: createEngine() });
-    const result = processMessage({ topic: 't', partition: 0, offset: '0', key: 'k', headers: {}, value: Buffer.from(JSON.stringify({ ...envelopeOf(auditEventOf({})), event: bad })) });
+    const result = processMessage({ value: Buffer.from(JSON.stringify({ ...envelopeOf(auditEventOf({})), event: bad })) });
     const reason = result.kind === 'dlq' ? result.reason : '';
     expect(result.kind === 'dlq' ? result.step : '').toBe('analyzer-parse');
     expect(reason).toMatch(/^not an event envelope: event\.stage: .*; event\.sourceIPs: /);

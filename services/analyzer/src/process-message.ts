@@ -7,7 +7,7 @@ import { errorMessage } from '#shared/errors';
 export type StepResult = BusStepResult<{ record: RecordMessage; findings: Finding[] }>;
 
 export function createProcessMessage({ engine }: { engine: Engine }) {
-  return function processMessage(message: InMessage): StepResult {
+  return function processMessage(message: Pick<InMessage, 'value'>): StepResult {
     const envelope = decodeJson(envelopeParser, message.value, 'an event envelope');
     if (!envelope.ok) return { kind: 'dlq', step: 'analyzer-parse', reason: envelope.reason };
     try {

@@ -1,12 +1,13 @@
 import { groupIds, topicNames, type Bus } from '#shared/bus';
 import { configError, type AnalyzerConfig } from '#shared/config';
-import { engineFromFiles, EngineFileError } from '#shared/engine';
+import { EngineFileError } from '#shared/engine';
 import type { Lifecycle } from '#shared/lifecycle';
 import type { Logger } from '#shared/logging';
 import type { Registry } from 'prom-client';
 import { createHttpApp, registerHealthRoutes } from '#shared/http';
 import type { FastifyInstance } from 'fastify';
-import { createAnalyzer, type Analyzer } from './consumer.js';
+import { createAnalyzer, stateEntries, type Analyzer } from './consumer.js';
+import { startEngineThread } from './engine-thread.js';
 
 export async function runAnalyzer({ config, bus, logger, lifecycle, registry }: {
   config: AnalyzerConfig;
@@ -16,26 +17,28 @@ export async function runAnalyzer({ config, bus, logger, lifecycle, registry }: 
   /** where the analyzer reports (its own HTTP port in microservice mode, the API's /metrics in npm start) */
   registry?: Registry;
 }): Promise<Analyzer> {
-  let setup: Awaited<ReturnType<typeof engineFromFiles>>;
+  const topics = topicNames(config.bus.topicPrefix);
+  const log = logger.child({ component: 'analyzer' });
+  let runner: Awaited<ReturnType<typeof startEngineThread>>;
   try {
-    setup = await engineFromFiles(config);
+    runner = await startEngineThread({ files: config, state: async () => stateEntries(await bus.readAll(topics.state)), logger: log });
   } catch (err) {
     if (!(err instanceof EngineFileError)) throw err;
     if (err.setting === 'rulesFile') throw configError('KAUDIT_RULES_FILE', err.reason);
     throw configError('KAUDIT_RBAC_SNAPSHOT', `cannot load ${err.file}: ${err.reason}`);
   }
-  const { engine, tuning, snapshot } = setup;
+  const { rules, snapshot } = runner.loaded;
   if (snapshot) logger.info({ file: config.rbacSnapshot, ...snapshot }, 'RBAC snapshot loaded');
-  logger.info({ rules: tuning.rules.length, file: config.rulesFile ?? null }, 'rules loaded');
+  logger.info({ rules, file: config.rulesFile ?? null }, 'rules loaded');
   if (config.redactionKey === undefined) {
     logger.warn('KAUDIT_REDACTION_KEY is not set: redaction markers use a random key and compare only within this process');
   }
   const analyzer = createAnalyzer({
     bus,
-    engine,
-    topics: topicNames(config.bus.topicPrefix),
+    engine: runner,
+    topics,
     groupId: groupIds(config.bus.topicPrefix).analyzer,
-    logger: logger.child({ component: 'analyzer' }),
+    logger: log,
     ...(registry ? { registry } : {}),
   });
   lifecycle.onShutdown('drain', 'analyzer', () => analyzer.stop());

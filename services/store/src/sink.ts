@@ -3,7 +3,7 @@ import { dlqMessage, type Batch, type Bus, type InMessage, type OutMessage, type
 import { KauditError, errorCodes } from '#shared/errors';
 import { reportingFailures, type ConsumerMetrics } from '#shared/metrics';
 import type { Logger } from '#shared/logging';
-import type { Database } from '#shared/storage';
+import { stagedAsIs, type Database, type StagedLine } from '#shared/storage';
 
 export interface Sink {
   start(): Promise<void>;
@@ -31,8 +31,12 @@ export function createSink({ bus, db, topics, groupId, logger, now = () => new D
     value: RecordMessage | Finding;
     message: InMessage;
   }
+  // A message is staged as the bytes it came in when they can be (stagedAsIs): checked, not written again.
+  const staged = (r: Row): StagedLine | undefined => (stagedAsIs(r.message.value) ? { line: r.message.value } : undefined);
   const rowsOf = (rows: readonly Row[], isRecords: boolean) =>
-    isRecords ? { records: rows.map((r) => r.value as RecordMessage), findings: [] } : { records: [], findings: rows.map((r) => r.value as Finding) };
+    isRecords
+      ? { records: rows.map((r) => staged(r) ?? (r.value as RecordMessage)), findings: [] }
+      : { records: [], findings: rows.map((r) => staged(r) ?? (r.value as Finding)) };
 
   /**
    * Writes rows the database refused as a whole (a value a column cannot hold): halves, down to the rows it
