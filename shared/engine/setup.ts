@@ -25,6 +25,19 @@ export class EngineFileError extends Error {
   }
 }
 
+/**
+ * An engine built on a worker thread reports a file it could not load across the thread: as an error whose
+ * `details` (a structured clone) name the setting and the file, made an EngineFileError again on the other
+ * side (`engineFileErrorFrom`).
+ */
+function engineFileErrorAcross(err: unknown): unknown {
+  return err instanceof EngineFileError ? Object.assign(new Error(err.reason), { details: { setting: err.setting, file: err.file } }) : err;
+}
+export function engineFileErrorFrom(what: string, reason: string, details: unknown): Error {
+  const d = details as { setting?: 'rulesFile' | 'rbacSnapshot'; file?: string } | undefined;
+  return d?.setting === undefined ? new Error(`${what}: ${reason}`) : new EngineFileError(d.setting, d.file ?? '', reason);
+}
+
 /** Reads and applies a YAML tuning file to `builtins`; `undefined` gives the defaults. */
 export function loadTuning(builtins: readonly Rule[], file: string | undefined): Tuning {
   if (file === undefined) return applyTuning(builtins, {});
@@ -83,4 +96,20 @@ export async function engineFromFiles(files: EngineFiles): Promise<{ engine: Eng
   const tuning = files.tuning ?? tuningFromFile(files.rulesFile);
   const engine = createEngine({ rbac, rules: tuning.rules, settings: tuning.settings, redact: createRedactor(files.redactionKey) });
   return { engine, tuning, snapshot };
+}
+
+/** What a worker thread is given to build its engine (a structured clone: the key arrives as bytes). */
+export interface EngineFilesAcross {
+  rulesFile: string | undefined;
+  rbacSnapshot: string | undefined;
+  redactionKey: Uint8Array;
+}
+
+/** `engineFromFiles` on a worker thread: a file it cannot load is thrown in the form that crosses back. */
+export async function engineFromFilesAcross(files: EngineFilesAcross): ReturnType<typeof engineFromFiles> {
+  try {
+    return await engineFromFiles({ rulesFile: files.rulesFile, rbacSnapshot: files.rbacSnapshot, redactionKey: Buffer.from(files.redactionKey) });
+  } catch (err) {
+    throw engineFileErrorAcross(err);
+  }
 }

@@ -155,3 +155,5 @@ export function serveThread(setup: ThreadSetup<never, unknown, unknown>): void {
     );
   });
 }
+
+export { bufferList, pack, packValues, unpacked, type Packed } from './packed.js';

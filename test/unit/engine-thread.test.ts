@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { engineFromFiles, EngineFileError } from '#shared/engine';
 import { silentLogger } from '#shared/logging';
 import { corpusNativeEvents, envelopeOf } from '#shared/testing';
-import { packValues, unpacked, type BatchAnalysis, type Packed } from '../../services/analyzer/src/analyze-batch.js';
+import { packValues, unpacked, type Packed } from '#shared/threads';
+import type { BatchAnalysis } from '../../services/analyzer/src/analyze-batch.js';
 import { engineOnThisThread, startEngineThread, type EngineRunner } from '../../services/analyzer/src/engine-thread.js';
 
 const noState = () => Promise.resolve({ keys: [], values: packValues([]) });

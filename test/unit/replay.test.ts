@@ -3,12 +3,14 @@
 // malformed lines, into real DuckDB files. The CLI is run from its built entry (dist/, built by
 // `npm run build` before the tests).
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tuningFromFile } from '#shared/engine';
 import { openDatabase, type Database } from '#shared/storage';
 import { auditEventOf, corpusDir, corpusLines, eventList, repoRoot } from '#shared/testing';
 import { replay, type ReplaySummary } from '../../services/replay/src/replay.js';
@@ -146,6 +148,20 @@ describe('replay', () => {
     expect(await findingsJson(b)).toBe(fa);
     const recordsOf = (db: Database) => db.query('SELECT * FROM records ORDER BY cluster, audit_id, stage');
     expect(JSON.stringify(await recordsOf(b))).toBe(JSON.stringify(await recordsOf(a)));
+  });
+
+  it('analyses on its engine thread exactly as on this thread (rules given as a tuning object)', async () => {
+    const files = [...falcoTraces.map(falco), audit2rbac, azureBatch, aksEvent];
+    const redactionKey = randomBytes(32);
+    const threaded = await freshDb('thread');
+    const here = await freshDb('this-thread');
+    const st = await replay({ inputs: files, db: threaded, redactionKey, batchSize: 50 });
+    const sh = await replay({ inputs: files, db: here, redactionKey, tuning: tuningFromFile(undefined) });
+    expect(sh.findingsByRule).toEqual(st.findingsByRule);
+    expect(sh.written).toEqual(st.written);
+    expect(await findingsJson(here)).toBe(await findingsJson(threaded));
+    const recordsOf = (db: Database) => db.query('SELECT * FROM records ORDER BY cluster, audit_id, stage');
+    expect(JSON.stringify(await recordsOf(here))).toBe(JSON.stringify(await recordsOf(threaded)));
   });
 
   it('is idempotent: replaying into the same file twice adds nothing', async () => {

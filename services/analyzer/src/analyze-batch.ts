@@ -1,15 +1,10 @@
 import type { Engine } from '#shared/engine';
+import { bufferList, pack, unpacked, type Packed } from '#shared/threads';
 import { createProcessMessage } from './process-message.js';
 
 // One batch of the `events` topic through the engine: message values in, the outputs' JSON bytes out. The
 // same function runs in the analysis thread and, for an engine built in code (tests), on the caller's
 // thread. Outputs are packed into one buffer per kind so a thread hands them over without copying.
-
-/** Values laid end to end: value i is `bytes[ends[i-1] ?? 0 .. ends[i]]`. */
-export interface Packed {
-  bytes: Uint8Array;
-  ends: number[];
-}
 
 export interface BatchAnalysis {
   /** one record per analysed message; `from[i]` is the index of the message it came from */
@@ -20,47 +15,8 @@ export interface BatchAnalysis {
   state: Packed & { keys: string[] };
 }
 
-export function pack(texts: readonly string[]): Packed {
-  const ends: number[] = new Array<number>(texts.length);
-  let total = 0;
-  for (let i = 0; i < texts.length; i++) {
-    total += Buffer.byteLength(texts[i] ?? '');
-    ends[i] = total;
-  }
-  // never from Buffer's shared pool: the buffer is handed to another thread whole
-  const bytes = Buffer.allocUnsafeSlow(total);
-  let at = 0;
-  for (let i = 0; i < texts.length; i++) at += bytes.write(texts[i] ?? '', at);
-  return { bytes, ends };
-}
-
-/** Value `i` of a packed list, as a Buffer over the same memory. */
-export function unpacked(p: Packed, i: number): Buffer {
-  const start = i === 0 ? 0 : (p.ends[i - 1] ?? 0);
-  return Buffer.from(p.bytes.buffer, p.bytes.byteOffset + start, (p.ends[i] ?? start) - start);
-}
-
-/** Message values laid end to end (what a batch sends to the analysis thread). */
-export function packValues(values: readonly Uint8Array[]): Packed {
-  const ends: number[] = new Array<number>(values.length);
-  let total = 0;
-  for (let i = 0; i < values.length; i++) {
-    total += values[i]?.length ?? 0;
-    ends[i] = total;
-  }
-  const bytes = Buffer.allocUnsafeSlow(total);
-  let at = 0;
-  for (const v of values) {
-    bytes.set(v, at);
-    at += v.length;
-  }
-  return { bytes, ends };
-}
-
 /** The buffers a BatchAnalysis holds, for a thread's transfer list. */
-export function transferables(a: BatchAnalysis): ArrayBuffer[] {
-  return [a.records.bytes, a.findings.bytes, a.state.bytes].map((b) => b.buffer as ArrayBuffer).filter((b, i, all) => all.indexOf(b) === i && b.byteLength > 0);
-}
+export const transferables = (a: BatchAnalysis): ArrayBuffer[] => bufferList(a.records, a.findings, a.state);
 
 export function createBatchAnalysis(engine: Engine): (input: Packed) => BatchAnalysis {
   const processMessage = createProcessMessage({ engine });

@@ -3,7 +3,8 @@ import type { Engine } from '#shared/engine';
 import { createConsumerMetrics, reportingFailures } from '#shared/metrics';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '#shared/logging';
-import { packValues, unpacked, type BatchAnalysis } from './analyze-batch.js';
+import { packValues, unpacked } from '#shared/threads';
+import type { BatchAnalysis } from './analyze-batch.js';
 import { engineOnThisThread, type EngineRunner, type StateEntries } from './engine-thread.js';
 
 /** messages per request to the engine: small enough that writing one chunk overlaps analysing the next */

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { EngineFileError, type Engine, type EngineFiles } from '#shared/engine';
+import { engineFileErrorFrom, type Engine, type EngineFiles, type EngineFilesAcross } from '#shared/engine';
 import type { Logger } from '#shared/logging';
 import { startThread } from '#shared/threads';
-import { createBatchAnalysis, restoreState, type BatchAnalysis, type Packed } from './analyze-batch.js';
+import type { Packed } from '#shared/threads';
+import { createBatchAnalysis, restoreState, type BatchAnalysis } from './analyze-batch.js';
 
 // Where the analyzer's engine runs: on a thread of its own (the services), so the event loop that reads
 // and writes the bus, and in `npm start` also serves the webhook and the store, is never blocked by a
@@ -33,12 +34,6 @@ export function engineOnThisThread(engine: Engine): EngineRunner {
   };
 }
 
-/** What the analysis thread is started with (a structured clone: the key arrives as a Uint8Array). */
-export interface ThreadFiles {
-  rulesFile: string | undefined;
-  rbacSnapshot: string | undefined;
-  redactionKey: Uint8Array;
-}
 export type EngineRequest = { kind: 'analyze'; input: Packed } | ({ kind: 'restore' } & StateEntries);
 export type EngineReply = { kind: 'analyzed'; result: BatchAnalysis } | { kind: 'restored'; result: Restored };
 export interface EngineLoaded {
@@ -58,15 +53,12 @@ export async function startEngineThread({ files, state, logger }: {
   logger: Logger;
 }): Promise<EngineRunner & { loaded: EngineLoaded }> {
   // one key for every thread this process starts, so markers stay comparable after a restart
-  const data: ThreadFiles = { rulesFile: files.rulesFile, rbacSnapshot: files.rbacSnapshot, redactionKey: files.redactionKey ?? randomBytes(32) };
+  const data: EngineFilesAcross = { rulesFile: files.rulesFile, rbacSnapshot: files.rbacSnapshot, redactionKey: files.redactionKey ?? randomBytes(32) };
   const thread = await startThread<EngineRequest, EngineReply, EngineLoaded>({
     near: import.meta.url,
     file: 'engine-worker',
     data,
-    failed: (reason, details) => {
-      const d = details as { setting?: 'rulesFile' | 'rbacSnapshot'; file?: string } | undefined;
-      return d?.setting === undefined ? new Error(`analysis thread: ${reason}`) : new EngineFileError(d.setting, d.file ?? '', reason);
-    },
+    failed: (reason, details) => engineFileErrorFrom('analysis thread', reason, details),
     restarted: async (call) => {
       const reply = await call({ kind: 'restore', ...(await state()) });
       if (reply.kind === 'restored') logger.info({ restored: reply.result.restored, keys: reply.result.size }, 'analysis thread restarted; rule state restored');

@@ -1,21 +1,12 @@
 // The analysis thread: builds the engine from its files once, then analyses batches and restores state as
 // the analyzer asks, one request at a time and in order (the engine's state depends on the order).
-import { engineFromFiles, EngineFileError } from '#shared/engine';
+import { engineFromFilesAcross, type EngineFilesAcross } from '#shared/engine';
 import { serveThread, type ThreadSetup } from '#shared/threads';
 import { createBatchAnalysis, restoreState, transferables } from './analyze-batch.js';
-import type { EngineLoaded, EngineReply, EngineRequest, ThreadFiles } from './engine-thread.js';
+import type { EngineLoaded, EngineReply, EngineRequest } from './engine-thread.js';
 
 const setup: ThreadSetup<EngineRequest, EngineReply, EngineLoaded> = async (data) => {
-  const files = data as ThreadFiles;
-  let loaded: Awaited<ReturnType<typeof engineFromFiles>>;
-  try {
-    loaded = await engineFromFiles({ rulesFile: files.rulesFile, rbacSnapshot: files.rbacSnapshot, redactionKey: Buffer.from(files.redactionKey) });
-  } catch (err) {
-    // which file failed goes back with the reason (startEngineThread makes it an EngineFileError again)
-    if (err instanceof EngineFileError) throw Object.assign(new Error(err.reason), { details: { setting: err.setting, file: err.file } });
-    throw err;
-  }
-  const { engine, tuning, snapshot } = loaded;
+  const { engine, tuning, snapshot } = await engineFromFilesAcross(data as EngineFilesAcross);
   const analyse = createBatchAnalysis(engine);
   return {
     info: { rules: tuning.rules.length, snapshot },

@@ -212,6 +212,7 @@ async function main(): Promise<number> {
       since: args.since,
       until: args.until,
       tuning,
+      rulesFile: args.rules,
       rbacSnapshot: args.rbacSnapshot,
       format: args.format,
       raw: args.raw,

@@ -6,7 +6,10 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { auditEventParser, decode, defaultEventLimits, eventLimitViolation, notRfc3339, parseRfc3339, type AuditEvent, type EventLimits } from '#shared/contracts';
 import { engineFromFiles, eventTime, type EventTime, type Tuning } from '#shared/engine';
-import { findingLine, recordLine, Staged, type Database } from '#shared/storage';
+import { Staged, type Database } from '#shared/storage';
+import { pack, unpacked } from '#shared/threads';
+import { rawPolicies, type ChunkOutput, type RawPolicy } from './analyze-chunk.js';
+import { chunksOnThisThread, startReplayThread, type ChunkRunner } from './engine-thread.js';
 import { expandPaths, readFile, stdinPath, type InputFormat } from './sources/read-files.js';
 import type { MalformedLine, ReplaySource } from './sources/types.js';
 import { cmp, merged, reordered, sortKey, type Pending } from './order.js';
@@ -26,10 +29,11 @@ export const defaultBatchSize = 125_000;
  * completes, so a log is nearly in stageTimestamp order already). Memory is bounded by it, per input.
  */
 export const defaultReorderWindow = 10_000;
-/** Which raw events are stored beside their records: all, those with a finding, or none. */
-export const rawPolicies = ['all', 'findings', 'none'] as const;
-export type RawPolicy = (typeof rawPolicies)[number];
+export { rawPolicies, type RawPolicy } from './analyze-chunk.js';
 export const isRawPolicy = (x: string): x is RawPolicy => (rawPolicies as readonly string[]).includes(x);
+/** events per request to the engine thread, and requests sent ahead of the one being staged */
+const chunkEvents = 500;
+const chunksAhead = 4;
 /** How many malformed lines the summary lists, the first by file and line (all are counted). */
 export const malformedKept = 100;
 
@@ -54,7 +58,10 @@ export interface ReplayOptions {
   since?: string | undefined;
   /** first event time excluded (RFC 3339) */
   until?: string | undefined;
+  /** the rules loaded from `rulesFile`, or built in code: the engine then runs on this thread */
   tuning?: Tuning | undefined;
+  /** the tuning file: read by the engine's own thread (replay's command line loads it first as `tuning`, to fail early) */
+  rulesFile?: string | undefined;
   /** a RBAC snapshot file (JSON or YAML), loaded for the replayed cluster */
   rbacSnapshot?: string | undefined;
   format?: InputFormat;
@@ -125,7 +132,22 @@ export async function fileSources(inputs: readonly string[], opts: { format: Inp
  * Memory stays flat as the input grows: per input the reorder window, plus one batch being written.
  */
 export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
-  const { db, cluster = defaultCluster, tuning, format = 'auto', raw = 'all', limits = defaultEventLimits, batchSize = defaultBatchSize, onProgress, progressEvery = 1_000 } = options;
+  const { tuning, raw = 'all' } = options;
+  // Settings before any reading: a bad snapshot fails first. The engine runs on a thread of its own unless
+  // it was given rules that exist only here (a tuning object without its file).
+  const runner =
+    tuning !== undefined && options.rulesFile === undefined
+      ? chunksOnThisThread((await engineFromFiles({ tuning, rbacSnapshot: options.rbacSnapshot, redactionKey: options.redactionKey })).engine, raw)
+      : await startReplayThread({ rulesFile: options.rulesFile, rbacSnapshot: options.rbacSnapshot, redactionKey: options.redactionKey }, raw);
+  try {
+    return await replayWith(runner, options);
+  } finally {
+    await runner.close();
+  }
+}
+
+async function replayWith(runner: ChunkRunner, options: ReplayOptions): Promise<ReplaySummary> {
+  const { db, cluster = defaultCluster, format = 'auto', limits = defaultEventLimits, batchSize = defaultBatchSize, onProgress, progressEvery = 1_000 } = options;
   const window = options.reorderWindow ?? defaultReorderWindow;
   const since = isoOption('since', options.since);
   const until = isoOption('until', options.until);
@@ -146,8 +168,6 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
     bytes += n;
   };
 
-  // Settings first: a bad snapshot fails before any reading.
-  const { engine } = await engineFromFiles({ tuning, rbacSnapshot: options.rbacSnapshot, redactionKey: options.redactionKey });
   const sources = [...(options.inputs ? await fileSources(options.inputs, { format, stdin: options.stdin }) : []), ...(options.sources ?? [])];
   const sizes = sources.map((s) => s.size);
   const totalBytes = sizes.every((n) => n !== undefined) ? sizes.reduce((a: number, b) => a + b, 0) : undefined;
@@ -239,29 +259,54 @@ export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
   let done = 0;
   let firstTime: string | undefined;
   let lastTime: string | undefined;
+  // Chunks go to the engine as they fill, a few ahead of the one being staged, and are staged in order.
+  const inFlight: { times: string[]; output: Promise<ChunkOutput> }[] = [];
+  let chunk: Pending[] = [];
+  const send = () => {
+    if (chunk.length === 0) return;
+    const sent = chunk;
+    chunk = [];
+    // the line as read when it was just this event and was taken as it is; else the event as validated
+    const texts = pack(sent.map((p) => p.text ?? JSON.stringify(p.event)));
+    const output = runner.analyze({ texts, envelopes: sent.map((p) => ({ cluster: p.cluster, receivedAt: p.receivedAt ?? p.time, tls: p.tls })) });
+    output.catch(() => undefined);
+    inFlight.push({ times: sent.map((p) => p.time), output });
+  };
+  const stageOldest = async () => {
+    const next = inFlight.shift();
+    if (next === undefined) return;
+    const out = await next.output;
+    for (let i = 0; i < out.records.ends.length; i++) {
+      // awaited only when a buffer is full: an await per row would cost more than the write
+      const drained = staged.records.add(unpacked(out.records, i).toString('utf8'));
+      if (drained) await drained;
+    }
+    for (let i = 0; i < out.findings.ends.length; i++) {
+      const drained = staged.findings.add(unpacked(out.findings, i).toString('utf8'));
+      if (drained) await drained;
+      increment(findingsByRule, out.rule[i] ?? '');
+      increment(findingsBySeverity, out.severity[i] ?? '');
+    }
+    firstTime ??= next.times[0];
+    lastTime = next.times.at(-1) ?? lastTime;
+    const before = done;
+    done += next.times.length;
+    if (staged.records.lines >= batchSize) await load();
+    if (Math.floor(done / progressEvery) > Math.floor(before / progressEvery)) onProgress?.({ events: done, bytes, totalBytes, elapsedMs: Date.now() - started });
+  };
   try {
     for await (const p of ordered) {
-      const analysis = engine.analyze({ cluster: p.cluster, receivedAt: p.receivedAt ?? p.time, transport: { tls: p.tls }, event: p.event });
-      const keep = raw === 'all' || (raw === 'findings' && analysis.findings.length > 0);
-      // awaited only when a buffer is full: an await per row would cost more than the write
-      // the line as read stands for the raw event unless redaction changed the event
-      const rawText = keep && analysis.event === p.event ? p.text : undefined;
-      const drained = staged.records.add(recordLine({ record: analysis.record, event: keep ? analysis.event : null }, rawText));
-      if (drained) await drained;
-      for (const f of analysis.findings) {
-        const drainedF = staged.findings.add(findingLine(f));
-        if (drainedF) await drainedF;
-        increment(findingsByRule, f.ruleId);
-        increment(findingsBySeverity, f.severity);
-      }
-      firstTime ??= p.time;
-      lastTime = p.time;
-      if (staged.records.lines >= batchSize) await load();
-      if (++done % progressEvery === 0) onProgress?.({ events: done, bytes, totalBytes, elapsedMs: Date.now() - started });
+      chunk.push(p);
+      if (chunk.length < chunkEvents) continue;
+      send();
+      if (inFlight.length >= chunksAhead) await stageOldest();
     }
+    send();
+    while (inFlight.length > 0) await stageOldest();
     await load();
     await loading;
   } finally {
+    await Promise.all(inFlight.splice(0).map((f) => f.output.catch(() => undefined)));
     await staged.close().catch(() => undefined);
     await loading.catch(() => undefined);
     await rm(stagingDir, { recursive: true, force: true });
