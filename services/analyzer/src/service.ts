@@ -19,31 +19,41 @@ export async function runAnalyzer({ config, bus, logger, lifecycle, registry }: 
 }): Promise<Analyzer> {
   const topics = topicNames(config.bus.topicPrefix);
   const log = logger.child({ component: 'analyzer' });
-  let runner: Awaited<ReturnType<typeof startEngineThread>>;
-  try {
-    runner = await startEngineThread({ files: config, state: async () => stateEntries(await bus.readAll(topics.state)), logger: log });
-  } catch (err) {
-    if (!(err instanceof EngineFileError)) throw err;
-    if (err.setting === 'rulesFile') throw configError('KAUDIT_RULES_FILE', err.reason);
-    throw configError('KAUDIT_RBAC_SNAPSHOT', `cannot load ${err.file}: ${err.reason}`);
-  }
-  const { rules, snapshot } = runner.loaded;
-  if (snapshot) logger.info({ file: config.rbacSnapshot, ...snapshot }, 'RBAC snapshot loaded');
-  logger.info({ rules, file: config.rulesFile ?? null }, 'rules loaded');
-  if (config.redactionKey === undefined) {
-    logger.warn('KAUDIT_REDACTION_KEY is not set: redaction markers use a random key and compare only within this process');
-  }
-  const analyzer = createAnalyzer({
-    bus,
-    engine: runner,
-    topics,
-    groupId: groupIds(config.bus.topicPrefix).analyzer,
-    logger: log,
-    ...(registry ? { registry } : {}),
+  let analyzer: Analyzer | undefined;
+  const start = async (): Promise<Analyzer> => {
+    let runner: Awaited<ReturnType<typeof startEngineThread>>;
+    try {
+      runner = await startEngineThread({ files: config, state: async () => stateEntries(await bus.readAll(topics.state)), logger: log });
+    } catch (err) {
+      if (!(err instanceof EngineFileError)) throw err;
+      if (err.setting === 'rulesFile') throw configError('KAUDIT_RULES_FILE', err.reason);
+      throw configError('KAUDIT_RBAC_SNAPSHOT', `cannot load ${err.file}: ${err.reason}`);
+    }
+    const { rules, snapshot } = runner.loaded;
+    if (snapshot) logger.info({ file: config.rbacSnapshot, ...snapshot }, 'RBAC snapshot loaded');
+    logger.info({ rules, file: config.rulesFile ?? null }, 'rules loaded');
+    if (config.redactionKey === undefined) {
+      logger.warn('KAUDIT_REDACTION_KEY is not set: redaction markers use a random key and compare only within this process');
+    }
+    analyzer = createAnalyzer({
+      bus,
+      engine: runner,
+      topics,
+      groupId: groupIds(config.bus.topicPrefix).analyzer,
+      logger: log,
+      ...(registry ? { registry } : {}),
+    });
+    await analyzer.start();
+    return analyzer;
+  };
+  const started = start();
+  // Registered before the engine's thread is up (it takes a moment): a signal meanwhile still drains the
+  // analyzer, once it has started, before the bus is closed.
+  lifecycle.onShutdown('drain', 'analyzer', async () => {
+    await started.catch(() => undefined);
+    await analyzer?.stop();
   });
-  lifecycle.onShutdown('drain', 'analyzer', () => analyzer.stop());
-  await analyzer.start();
-  return analyzer;
+  return started;
 }
 
 /** The analyzer's own HTTP port in microservice mode: liveness, readiness (bus connected) and metrics. */
