@@ -261,6 +261,20 @@ describe('replay', () => {
     expect(raw.get('secret-1')).toMatch(/\[redacted hmac:[0-9a-f]{12}\]/);
   });
 
+  it('analyses and stores an event as validation returned it, not its line, when the two differ (an own __proto__ key)', async () => {
+    const file = path.join(tmp, 'proto-key.jsonl');
+    const event = auditEventOf({ auditID: 'proto-1', user: { username: 'system:anonymous', groups: ['system:unauthenticated'] } });
+    writeFileSync(file, `${JSON.stringify(event).slice(0, -1)},"__proto__":{"polluted":true}}\n`);
+    const db = await freshDb('proto-key');
+    const summary = await replay({ inputs: [file], db });
+    expect(summary.events).toBe(1);
+    const rows = await db.query('SELECT raw::VARCHAR AS raw FROM records');
+    expect(rows).toHaveLength(1);
+    expect(String(rows[0]?.raw)).not.toContain('polluted');
+    expect(JSON.parse(String(rows[0]?.raw))).toEqual(event);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('stores lines with surrogate escapes: a lone one as U+FFFD, a pair as its character', async () => {
     const file = path.join(tmp, 'surrogates.jsonl');
     const line = (id: string, agent: string) => `{"auditID":"${id}","verb":"get","requestURI":"/api","userAgent":"${agent}","stageTimestamp":"2026-11-01T10:00:00.000000Z"}`;

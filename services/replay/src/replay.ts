@@ -202,7 +202,8 @@ async function replayWith(runner: ChunkRunner, options: ReplayOptions): Promise<
         continue;
       }
       const event = parsed.value;
-      const rest = { cluster: itemCluster ?? cluster, tls: tls ?? true, receivedAt, source: source.name, line, index, text };
+      // the line's text stands for the event only when validation returned the very value parsed from it
+      const rest = { cluster: itemCluster ?? cluster, tls: tls ?? true, receivedAt, source: source.name, line, index, text: event === item ? text : undefined };
       const fallback = receivedAt ?? lastOwn;
       const time = eventTime(event, fallback ?? source.modifiedAt ?? new Date().toISOString());
       if (time.inferred && fallback === undefined && leading.length < window) {
