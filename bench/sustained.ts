@@ -80,7 +80,14 @@ export async function benchSustained({ seconds = 60, rate = 10_000, senders = 8,
     ingestToken,
     apiTokens: [apiToken],
     redactionKey: 'bench-redaction-key-0123456789abcdef',
-    env: { KAUDIT_INGEST_PORT: String(ingestPort), KAUDIT_API_PORT: String(apiPort), KAUDIT_API_RATE_LIMIT: '1000000', KAUDIT_LOG_LEVEL: 'warn' },
+    env: {
+      KAUDIT_INGEST_PORT: String(ingestPort),
+      KAUDIT_API_PORT: String(apiPort),
+      KAUDIT_API_RATE_LIMIT: '1000000',
+      KAUDIT_LOG_LEVEL: 'warn',
+      // with KAFKA_BROKERS the same process runs on Kafka, on topics of its own
+      ...(process.env.KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS, KAUDIT_TOPIC_PREFIX: `bench${String(Date.now())}.` } : {}),
+    },
   });
   // the built process (`npm run build`), whether this runs from dist/bench or from source
   const main = path.join(repoRootOf(path.dirname(fileURLToPath(import.meta.url))), 'dist', 'services', 'standalone', 'src', 'main.js');
