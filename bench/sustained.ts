@@ -41,6 +41,20 @@ const rssMiB = (pid: number) => {
   return m ? Math.round(Number(m[1]) / 1024) : 0;
 };
 
+const clockTicks = 100; // USER_HZ on Linux
+/** CPU seconds (user + system) of the whole process and of its main thread, from /proc. */
+function cpuSeconds(pid: number): { process: number; main: number } {
+  const ticks = (stat: string) => {
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / clockTicks;
+  };
+  try {
+    return { process: ticks(readFileSync(`/proc/${String(pid)}/stat`, 'utf8')), main: ticks(readFileSync(`/proc/${String(pid)}/task/${String(pid)}/stat`, 'utf8')) };
+  } catch {
+    return { process: 0, main: 0 };
+  }
+}
+
 /** Messages a consumer has handled with one of `outcomes`, from the consumer metrics. */
 function consumed(metrics: string, component: string, topic: RegExp, outcomes: RegExp): number {
   let n = 0;
@@ -113,6 +127,7 @@ export async function benchSustained({ seconds = 60, rate = 10_000, senders = 8,
     };
 
     const t0 = performance.now();
+    const cpuAtStart = cpuSeconds(pid);
     const acked: { at: number; through: number }[] = []; // cumulative events acknowledged, in ack order
     let ackedEvents = 0;
     let shed = 0;
@@ -167,6 +182,7 @@ export async function benchSustained({ seconds = 60, rate = 10_000, senders = 8,
     // Drain: until every acknowledged event is stored (or two minutes pass).
     const drainUntil = performance.now() + 120_000;
     while ((stored.at(-1)?.n ?? 0) < ackedEvents && performance.now() < drainUntil) await sleep(100);
+    const cpuAtEnd = cpuSeconds(pid);
     run.sampling = false;
     await sampler;
     const last = stored.at(-1)?.n ?? 0;
@@ -197,6 +213,11 @@ export async function benchSustained({ seconds = 60, rate = 10_000, senders = 8,
       lagP99Ms: pct(lags, 99),
       eventLoopDelayMaxMs: { p50: pct(loopDelays, 50), p99: pct(loopDelays, 99) },
       rssMiB: { first: rss[0] ?? 0, max: Math.max(0, ...rss), last: rss.at(-1) ?? 0 },
+      // from the first batch until everything is stored: what one event costs the machine, and on which thread
+      cpuSecondsPerMillionEvents: {
+        process: Math.round(((cpuAtEnd.process - cpuAtStart.process) / Math.max(1, last)) * 1e6),
+        mainThread: Math.round(((cpuAtEnd.main - cpuAtStart.main) / Math.max(1, last)) * 1e6),
+      },
       diskMiBLast: samples.at(-1)?.diskMiB ?? 0,
       samples: samples.filter((_, i) => i % Math.max(1, Math.round(samples.length / 12)) === 0).map((s) => [s.s, s.acked, s.analyzed, s.stored, s.loopMaxMs, s.rssMiB, s.diskMiB]),
       samplesAre: ['s', 'acked', 'analyzed', 'stored', 'loopMaxMs', 'rssMiB', 'diskMiB'],
