@@ -10,7 +10,7 @@ import { errorCodes, errorMessage, KauditError } from '#shared/errors';
  * `dist/`, or, when the caller itself runs from source (tests, `tsx`), the `.ts` through tsx's loader
  * with the `source` condition that maps `#shared/*` to source.
  */
-export function moduleWorker(near: string, file: string, data: unknown): Worker {
+function moduleWorker(near: string, file: string, data: unknown): Worker {
   if (!near.endsWith('.ts')) return new Worker(new URL(`./${file}.js`, near), { workerData: data });
   const source = new URL(`./${file}.ts`, near).href;
   const shim = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`;

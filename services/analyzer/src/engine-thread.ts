@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { engineFileErrorFrom, type Engine, type EngineFiles, type EngineFilesAcross } from '#shared/engine';
 import type { Logger } from '#shared/logging';
-import { startThread } from '#shared/threads';
-import type { Packed } from '#shared/threads';
+import { startThread, type Packed } from '#shared/threads';
 import { createBatchAnalysis, restoreState, type BatchAnalysis } from './analyze-batch.js';
 
 // Where the analyzer's engine runs: on a thread of its own (the services), so the event loop that reads
