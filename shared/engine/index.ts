@@ -8,4 +8,4 @@ export { defaultRuleSettings, type RuleSettings, type RuleCategory } from './rul
 export { applyTuning, CelLoadError, type Tuning, type TuningInput } from './tuning/index.js';
 export { RuleState, type StateChange } from './state/index.js';
 export { createRedaction, createRedactor, type Redaction, type Redactor } from './redact.js';
-export { engineFileErrorFrom, engineFromFiles, engineFromFilesAcross, EngineFileError, loadSnapshotFile, loadTuning, tuningFromFile, type EngineFiles, type EngineFilesAcross } from './setup.js';
+export { engineFileErrorFrom, engineFilesAcross, engineFromFiles, engineFromFilesAcross, EngineFileError, loadSnapshotFile, loadTuning, tuningFromFile, type EngineFiles, type EngineFilesAcross } from './setup.js';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
@@ -103,6 +104,14 @@ export interface EngineFilesAcross {
   rulesFile: string | undefined;
   rbacSnapshot: string | undefined;
   redactionKey: Uint8Array;
+}
+
+/**
+ * The files for an engine on a worker thread. Without a redaction key, one random key is drawn here, once
+ * for every thread the caller starts, so markers stay comparable after a thread is restarted.
+ */
+export function engineFilesAcross(files: EngineFiles): EngineFilesAcross {
+  return { rulesFile: files.rulesFile, rbacSnapshot: files.rbacSnapshot, redactionKey: files.redactionKey ?? randomBytes(32) };
 }
 
 /** `engineFromFiles` on a worker thread: a file it cannot load is thrown in the form that crosses back. */

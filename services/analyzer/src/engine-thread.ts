@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { engineFileErrorFrom, type Engine, type EngineFiles, type EngineFilesAcross } from '#shared/engine';
+import { engineFileErrorFrom, engineFilesAcross, type Engine, type EngineFiles } from '#shared/engine';
 import type { Logger } from '#shared/logging';
 import { startThread, type Packed } from '#shared/threads';
 import { createBatchAnalysis, restoreState, type BatchAnalysis } from './analyze-batch.js';
@@ -51,8 +50,7 @@ export async function startEngineThread({ files, state, logger }: {
   state: () => Promise<StateEntries>;
   logger: Logger;
 }): Promise<EngineRunner & { loaded: EngineLoaded }> {
-  // one key for every thread this process starts, so markers stay comparable after a restart
-  const data: EngineFilesAcross = { rulesFile: files.rulesFile, rbacSnapshot: files.rbacSnapshot, redactionKey: files.redactionKey ?? randomBytes(32) };
+  const data = engineFilesAcross(files);
   const thread = await startThread<EngineRequest, EngineReply, EngineLoaded>({
     near: import.meta.url,
     file: 'engine-worker',

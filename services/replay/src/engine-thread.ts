@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { engineFileErrorFrom, type Engine, type EngineFilesAcross } from '#shared/engine';
+import { engineFileErrorFrom, engineFilesAcross, type Engine, type EngineFiles, type EngineFilesAcross } from '#shared/engine';
 import { startThread } from '#shared/threads';
 import { createChunkAnalysis, type ChunkInput, type ChunkOutput, type RawPolicy } from './analyze-chunk.js';
 
@@ -21,8 +20,8 @@ export function chunksOnThisThread(engine: Engine, raw: RawPolicy): ChunkRunner 
 export type ReplayThreadData = EngineFilesAcross & { raw: RawPolicy };
 
 /** Rejects with an EngineFileError when the rules file or the snapshot cannot be loaded. */
-export async function startReplayThread(files: { rulesFile?: string | undefined; rbacSnapshot?: string | undefined; redactionKey?: Buffer | undefined }, raw: RawPolicy): Promise<ChunkRunner> {
-  const data: ReplayThreadData = { rulesFile: files.rulesFile, rbacSnapshot: files.rbacSnapshot, redactionKey: files.redactionKey ?? randomBytes(32), raw };
+export async function startReplayThread(files: EngineFiles, raw: RawPolicy): Promise<ChunkRunner> {
+  const data: ReplayThreadData = { ...engineFilesAcross(files), raw };
   const thread = await startThread<ChunkInput, ChunkOutput, null>({
     near: import.meta.url,
     file: 'replay-worker',
