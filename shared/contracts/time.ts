@@ -16,7 +16,9 @@ export const notRfc3339 = (name: string, value: string): string => `${name} must
 // (Panther's `2022-11-29 00:09:04.38`) write UTC with a space and no zone: read as UTC, never as the host's
 // local time, so an event means the same instant on every machine.
 const rfc3339Shape = /^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?([Zz]|[+-]\d\d:\d\d)?$/;
-const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+const monthDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** Days in a month (1–12) of the proleptic Gregorian calendar, as Date.UTC counts them. */
+const daysIn = (year: number, month: number) => (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : (monthDays[month - 1] ?? 0));
 /** Years DuckDB's TIMESTAMP and every client keep without surprise. */
 const minYear = 1;
 const maxYear = 9999;
@@ -31,7 +33,14 @@ export function auditTime(value: string | null | undefined): string | undefined 
   if (value === undefined || value === null || value === '') return undefined;
   const m = rfc3339Shape.exec(value);
   if (m) {
-    const [year, month, dayOfMonth, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+    // (the groups are digits by the pattern; Number of each without an intermediate array: this runs for
+    // every time field of every event)
+    const year = Number(m[1]);
+    const month = Number(m[2]);
+    const dayOfMonth = Number(m[3]);
+    const hour = Number(m[4]);
+    const minute = Number(m[5]);
+    const second = Number(m[6]);
     const zone = m[8] ?? 'Z';
     if (month < 1 || month > 12 || dayOfMonth < 1 || dayOfMonth > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
     if (zone.length > 1 && (Number(zone.slice(1, 3)) > 23 || Number(zone.slice(4, 6)) > 59)) return undefined;

@@ -61,10 +61,17 @@ function cleanExtra(extra: Record<string, string[] | null> | null | undefined): 
  */
 export const maxFutureSkewMs = 5 * 60_000;
 
+/** The receive time of the last envelope: ingest gives one to every event of a batch, so it is read once. */
+let lastReceived = { text: '', ms: Number.NaN, iso: '' };
+function receiveTime(receivedAt: string): { ms: number; iso: string } {
+  if (receivedAt !== lastReceived.text) lastReceived = { text: receivedAt, ms: Date.parse(receivedAt), iso: new Date(receivedAt).toISOString() };
+  return lastReceived;
+}
+
 export function normalize(envelope: Envelope, digest = envelope.eventDigest ?? eventDigest(envelope.event)): NormalizedRecord {
   const { event, cluster, receivedAt, transport } = envelope;
   const time = eventTime(event, receivedAt);
-  const received = Date.parse(receivedAt);
+  const { ms: received, iso: receivedIso } = receiveTime(receivedAt);
   const future = !time.inferred && Date.parse(time.time) - received > maxFutureSkewMs;
   const user = event.user ?? undefined;
   const annotations = event.annotations ?? {};
@@ -83,7 +90,7 @@ export function normalize(envelope: Envelope, digest = envelope.eventDigest ?? e
     eventTimeInferred: time.inferred,
     claimedEventTime: future ? time.time : null,
     invalidTimestamps: time.invalid,
-    receivedAt: new Date(receivedAt).toISOString(),
+    receivedAt: receivedIso,
     verb: event.verb ?? '',
     requestUri: event.requestURI ?? '',
     derivedVerb: derived.derivedVerb,

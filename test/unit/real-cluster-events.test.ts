@@ -62,6 +62,19 @@ describe('auditTime', () => {
       expect(auditTime(bad), String(bad)).toBeUndefined();
     }
   });
+  it('knows the Gregorian calendar’s days of each month, as Date does, leap centuries included', () => {
+    for (const year of [1, 4, 100, 400, 1900, 1996, 2000, 2023, 2024, 2100, 2400, 9999]) {
+      for (let month = 1; month <= 12; month++) {
+        for (const day of [28, 29, 30, 31]) {
+          const text = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day)}T00:00:00Z`;
+          const d = new Date(0);
+          d.setUTCFullYear(year, month - 1, day);
+          const real = d.getUTCMonth() === month - 1;
+          expect(auditTime(text), text).toBe(real ? `${text.slice(0, 19)}.000Z` : undefined);
+        }
+      }
+    }
+  });
 });
 
 describe('events as kube-apiserver writes them', () => {
@@ -77,6 +90,17 @@ describe('events as kube-apiserver writes them', () => {
     expect(record.eventTime).toBe('2026-12-01T08:00:00.000Z');
     expect(record.eventTimeInferred).toBe(true);
     expect(record.invalidTimestamps).toEqual([]);
+  });
+
+  it('gives each envelope its own receive time, whichever came before it', () => {
+    const event = goZeroEvent({ stageTimestamp: null, requestReceivedTimestamp: null });
+    const parsed = auditEventParser.safeParse(event);
+    if (!parsed.success) throw new Error('the event should be valid');
+    for (const receivedAt of ['2026-12-01T08:00:00Z', '2026-12-01T08:00:00Z', '2026-12-01T09:30:00.5+01:00', '2026-12-01T08:00:00Z']) {
+      const record = normalize({ ...envelopeOf(event), receivedAt, event: parsed.data });
+      expect(record.receivedAt, receivedAt).toBe(new Date(receivedAt).toISOString());
+      expect(record.eventTime, receivedAt).toBe(new Date(receivedAt).toISOString());
+    }
   });
 
   it('flags a timestamp that is no time and takes the next one, or the receive time', () => {
