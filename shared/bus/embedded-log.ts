@@ -33,7 +33,7 @@ export interface ReadResult {
 }
 
 export class TopicLog {
-  private pending: { data: Buffer[]; done: (err?: Error) => void }[] = [];
+  private pending: { data: Buffer; done: (err?: Error) => void }[] = [];
   private writing = false;
   private listeners = new Set<() => void>();
   /** segments replaced or deleted: closed a while later, so readers that hold them can finish */
@@ -121,7 +121,7 @@ export class TopicLog {
 
   append(messages: StoredMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
-    const data = messages.map(encode);
+    const data = encode(...messages);
     return new Promise((resolve, reject) => {
       this.pending.push({
         data,
@@ -142,13 +142,15 @@ export class TopicLog {
       while (this.pending.length > 0) {
         const group = this.pending;
         this.pending = [];
-        const buf = Buffer.concat(group.flatMap((g) => g.data));
+        const buffers = group.map((g) => g.data);
+        const length = buffers.reduce((n, b) => n + b.length, 0);
         try {
-          if (this.active.size > 0 && this.active.size + buf.length > this.segmentBytes) await this.roll();
+          if (this.active.size > 0 && this.active.size + length > this.segmentBytes) await this.roll();
           const active = this.active;
-          await active.fh.write(buf, 0, buf.length, active.size);
+          const { bytesWritten } = await active.fh.writev(buffers, active.size);
+          if (bytesWritten !== length) throw new Error(`short write to ${active.file}: ${String(bytesWritten)} of ${String(length)} bytes`);
           await active.fh.datasync();
-          active.size += buf.length;
+          active.size += length;
           active.lastWrite = Date.now();
           for (const g of group) g.done();
         } catch (err) {

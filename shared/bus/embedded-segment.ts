@@ -8,19 +8,29 @@ const recordHeader = 8;
 export const segmentName = (base: number) => `${String(base).padStart(20, '0')}.seg`;
 export const legacyName = (base: number) => `${String(base).padStart(20, '0')}.jsonl`;
 
-export function encode(m: StoredMessage): Buffer {
-  const key = Buffer.from(m.key, 'utf8');
-  const headers = m.headers && Object.keys(m.headers).length > 0 ? Buffer.from(JSON.stringify(m.headers), 'utf8') : Buffer.alloc(0);
-  const payload = Buffer.allocUnsafe(2 + key.length + 4 + headers.length + m.value.length);
-  let at = payload.writeUInt16BE(key.length, 0);
-  at += key.copy(payload, at);
-  at = payload.writeUInt32BE(headers.length, at);
-  at += headers.copy(payload, at);
-  m.value.copy(payload, at);
-  const head = Buffer.allocUnsafe(recordHeader);
-  head.writeUInt32BE(payload.length, 0);
-  head.writeUInt32BE(crc32(payload), 4);
-  return Buffer.concat([head, payload]);
+/** The records of `messages`, encoded one after the other into one buffer (each value copied once). */
+export function encode(...messages: readonly StoredMessage[]): Buffer {
+  const headers = messages.map((m) => (m.headers && Object.keys(m.headers).length > 0 ? JSON.stringify(m.headers) : ''));
+  let size = 0;
+  for (const [i, m] of messages.entries()) size += recordHeader + 2 + Buffer.byteLength(m.key) + 4 + Buffer.byteLength(headers[i] ?? '') + m.value.length;
+  // not from the pool: the buffer outlives this call (it waits for the group commit)
+  const out = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const [i, m] of messages.entries()) {
+    const start = at;
+    at += recordHeader;
+    const keyAt = at + 2;
+    const keyLength = out.write(m.key, keyAt, 'utf8');
+    out.writeUInt16BE(keyLength, at);
+    at = keyAt + keyLength;
+    const headersLength = out.write(headers[i] ?? '', at + 4, 'utf8');
+    out.writeUInt32BE(headersLength, at);
+    at += 4 + headersLength;
+    at += m.value.copy(out, at);
+    out.writeUInt32BE(at - start - recordHeader, start);
+    out.writeUInt32BE(crc32(out.subarray(start + recordHeader, at)), start + 4);
+  }
+  return out;
 }
 
 export function decode(payload: Buffer): StoredMessage {

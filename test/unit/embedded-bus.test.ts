@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, stat
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createEmbeddedBus, type Bus, type InMessage } from '#shared/bus';
+import { createEmbeddedBus, type Bus, type InMessage, type OutMessage } from '#shared/bus';
 import { silentLogger } from '#shared/logging';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -51,6 +51,24 @@ describe('embedded bus', () => {
     expect(second.map((m) => m.value.toString())).toEqual(['v4']);
     // a new group starts at the beginning
     expect((await collect(bus, 'g2', 4)).map((m) => m.key)).toEqual(['k1', 'k2', 'k3', 'k4']);
+    await bus.close();
+  });
+
+  it('gives back each message of a batch byte for byte: multi-byte keys, headers or none, empty and binary values', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-bus-'));
+    let bus = await open(dir);
+    const sent: OutMessage[] = [
+      { key: 'cluster/ünïcødé-👤', value: Buffer.from('{"a":"é"}'), headers: { 'x-ü': 'ÿ' } },
+      { key: '', value: Buffer.alloc(0) },
+      { key: 'k', value: Buffer.from([0, 255, 10, 13, 0x80]), headers: {} },
+      { key: 'big', value: Buffer.alloc(70_000, 'x') },
+    ];
+    // two produce calls at once: written together by one group commit
+    await Promise.all([bus.produce('a', sent.slice(0, 2)), bus.produce('a', sent.slice(2))]);
+    await bus.close();
+    bus = await open(dir);
+    const got = await collect(bus, 'g', sent.length);
+    expect(got.map((m) => ({ key: m.key, value: m.value.toString('hex'), headers: m.headers }))).toEqual(sent.map((m) => ({ key: m.key, value: m.value.toString('hex'), headers: m.headers ?? {} })));
     await bus.close();
   });
 
