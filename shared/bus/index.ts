@@ -8,7 +8,7 @@ import type { Bus } from './types.js';
 export * from './types.js';
 export * from './topics.js';
 export { createEmbeddedBus, type EmbeddedBusOptions, type TopicPolicy } from './embedded.js';
-export { createKafkaBus } from './kafka/index.js';
+export { createKafkaBus, connectionOptions } from './kafka/index.js';
 
 export function createBus({ config, clientId, logger }: { config: BusConfig; clientId: string; logger: Logger }): Bus {
   const topics = topicNames(config.topicPrefix);
@@ -23,6 +23,7 @@ export function createBus({ config, clientId, logger }: { config: BusConfig; cli
         compactedTopics: [topics.state],
         // the events (every request's objects) are kept only this long
         retentionMs: { [topics.events]: config.eventsRetentionHours * 3_600_000 },
+        connection: config.connection,
       })
     : createEmbeddedBus({
         dir: config.dir,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { errorCodes, errorMessage, KauditError } from '#shared/errors';
+import { kafkaConnection, kafkaConnectionEnv, type KafkaConnection } from './kafka-connection.js';
 import { parseApiTokens, parseIngestTokens, valueOrFile, type ApiToken, type IngestToken } from './token-lists.js';
 
 // Every environment variable kaudit reads, validated once. Names are part of the contract (README).
@@ -26,6 +27,8 @@ export const envSchema = z.object({
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.split(',').map((b) => b.trim())))
     .refine((v) => v === undefined || v.every((b) => /^[^\s:]+:\d+$/.test(b)), 'expected host:port,host:port'),
+  /** TLS and SASL to the brokers (kafka-connection.ts) */
+  ...kafkaConnectionEnv.shape,
   KAUDIT_TOPIC_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]*$/, 'only letters, digits, dot, underscore and dash')
@@ -68,7 +71,7 @@ export interface CommonConfig {
   bus: BusConfig;
 }
 export type BusConfig =
-  | { kind: 'kafka'; brokers: string[]; topicPrefix: string; partitions: number; eventsRetentionHours: number }
+  | { kind: 'kafka'; brokers: string[]; topicPrefix: string; partitions: number; eventsRetentionHours: number; connection?: KafkaConnection | undefined }
   | { kind: 'embedded'; dir: string; topicPrefix: string; retention?: EmbeddedRetention };
 /** What the embedded bus keeps of a topic's consumed messages (absent: everything, as tests and tools open it). */
 export interface EmbeddedRetention {
@@ -94,6 +97,10 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
 
 export function commonConfig(env: Env): CommonConfig {
   const dataDir = path.resolve(env.KAUDIT_DATA_DIR);
+  const connection = kafkaConnection(env);
+  if (connection !== undefined && env.KAFKA_BROKERS === undefined) {
+    throw configError(connection.sasl ? 'KAFKA_SASL_MECHANISM' : 'KAFKA_TLS', 'is set, but KAFKA_BROKERS is not (without it kaudit runs on the embedded bus)');
+  }
   const bus: BusConfig = env.KAFKA_BROKERS
     ? {
         kind: 'kafka',
@@ -101,6 +108,7 @@ export function commonConfig(env: Env): CommonConfig {
         topicPrefix: env.KAUDIT_TOPIC_PREFIX,
         partitions: env.KAUDIT_TOPIC_PARTITIONS,
         eventsRetentionHours: env.KAUDIT_EVENTS_RETENTION_HOURS,
+        ...(connection === undefined ? {} : { connection }),
       }
     : {
         kind: 'embedded',

@@ -43,7 +43,10 @@ export async function startPipeline({
   bodyLimit = 16 * 1024 * 1024,
   rbacSnapshot,
   rulesFile,
+  env = {},
 }: {
+  /** more of npm start's environment (e.g. the Kafka connection's TLS and SASL) */
+  env?: Record<string, string>;
   rbacSnapshot?: string;
   rulesFile?: string;
   brokers?: string[];
@@ -68,6 +71,7 @@ export async function startPipeline({
       KAUDIT_BODY_LIMIT: String(bodyLimit),
       ...(rulesFile ? { KAUDIT_RULES_FILE: rulesFile } : {}),
       ...(rbacSnapshot ? { KAUDIT_RBAC_SNAPSHOT: rbacSnapshot } : {}),
+      ...env,
     },
   });
   return {

@@ -145,13 +145,13 @@ export interface ScriptResult {
 }
 
 /** Runs tools/kafka-broker/broker.sh; its watchdog stops the broker if this process dies. */
-export function runBrokerScript(args: string[], timeoutMs: number, label = 'kafka'): Promise<ScriptResult> {
+export function runBrokerScript(args: string[], timeoutMs: number, label = 'kafka', extraEnv: Record<string, string> = {}): Promise<ScriptResult> {
   return new Promise<ScriptResult>((resolve, reject) => {
     const child = spawn('bash', [BROKER_SCRIPT, ...args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       // the script's watchdog stops the broker if this process dies without running the teardown
-      env: { ...process.env, KAFKA_BROKER_WATCH_PID: String(process.pid) },
+      env: { ...process.env, ...extraEnv, KAFKA_BROKER_WATCH_PID: String(process.pid) },
     });
     let stdout = '';
     let stderr = '';

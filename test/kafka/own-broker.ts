@@ -4,6 +4,7 @@
 // Without Java or Maven this throws (with broker.sh's explanation): a fault test must not silently skip.
 // This is test code: reading process.env here is intended.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runBrokerScript as runScript, type ScriptResult } from './broker-sources.js';
@@ -17,6 +18,18 @@ export interface OwnBroker {
   resume(): Promise<void>;
   /** stops the broker (running or halted) and deletes its files; safe to call more than once */
   stop(): Promise<void>;
+  /** with `security`: broker.sh's security.env (secured listeners, the test CA, users and passwords) */
+  security?: Record<string, string>;
+}
+
+/** `NAME=value` lines. */
+function envFile(file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return out;
 }
 
 // jar download (first run only) + format + broker start; broker.sh has its own 120 s readiness limit
@@ -38,10 +51,14 @@ function failure(what: string, result: ScriptResult, extra = ''): Error {
   return new Error(`broker.sh ${what} exited with ${status}${extra}\n--- broker.sh stderr ---\n${result.stderr.trimEnd()}`);
 }
 
-export async function startOwnBroker(): Promise<OwnBroker> {
+/**
+ * `security`: the broker also opens a SASL_SSL listener (PLAIN, SCRAM-SHA-256/512) and a mutual-TLS one
+ * (broker.sh's KAFKA_BROKER_SECURITY).
+ */
+export async function startOwnBroker({ security = false }: { security?: boolean } = {}): Promise<OwnBroker> {
   const stateDir = path.join(os.tmpdir(), `kaudit-own-kafka-${String(process.pid)}-${randomBytes(4).toString('hex')}`);
 
-  const started = await runScript(['start', stateDir], START_TIMEOUT_MS, 'own-broker');
+  const started = await runScript(['start', stateDir], START_TIMEOUT_MS, 'own-broker', security ? { KAFKA_BROKER_SECURITY: '1' } : {});
   const brokers = brokersLine(started.stdout);
   if (started.code !== 0 || brokers === undefined) {
     // normally broker.sh already cleaned up after a failed start
@@ -65,6 +82,7 @@ export async function startOwnBroker(): Promise<OwnBroker> {
 
   return {
     brokers,
+    ...(security ? { security: envFile(path.join(stateDir, 'security.env')) } : {}),
     async halt() {
       await run('halt', HALT_STOP_TIMEOUT_MS);
     },

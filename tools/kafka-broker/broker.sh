@@ -17,6 +17,12 @@
 #
 # Environment (all optional):
 #   KAFKA_JAVA             java binary to use (must be >= 17)
+#   KAFKA_BROKER_SECURITY  if 1, `start` also opens a SASL_SSL listener (PLAIN, SCRAM-SHA-256 and
+#                          SCRAM-SHA-512, one user each with a random password) and an SSL listener that
+#                          requires a client certificate (mutual TLS), with a CA made for this broker, and
+#                          writes how to reach them to STATE_DIR/security.env (KAFKA_SASL_SSL_BROKERS,
+#                          KAFKA_MTLS_BROKERS, KAFKA_TEST_CA_FILE, KAFKA_TEST_CLIENT_CERT_FILE/_KEY_FILE,
+#                          KAFKA_TEST_<MECHANISM>_USERNAME/_PASSWORD); needs openssl
 #   KAFKA_BROKER_WATCH_PID if set, a small watchdog stops the broker when this process exits
 #                          (so a crashed or interrupted test run does not leave a broker behind);
 #                          it keeps watching while the broker is halted and deletes the files of a
@@ -185,11 +191,17 @@ start_once() {
       "$HERE/server.properties.tmpl" >"$WORK/server.properties"
   cp "$HERE/log4j2.properties" "$WORK/log4j2.properties"
 
+  local scram=()
+  if [ "${KAFKA_BROKER_SECURITY:-0}" = 1 ]; then
+    secure_listeners "$broker_port" "$controller_port" || return 1
+    scram=(--add-scram "SCRAM-SHA-256=[name=$SCRAM256_USER,password=$SCRAM256_PASSWORD]" --add-scram "SCRAM-SHA-512=[name=$SCRAM512_USER,password=$SCRAM512_PASSWORD]")
+  fi
+
   cid="$(cluster_id)"
   t0=$SECONDS
   if ! "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
       -Dlog4j2.configurationFile="$WORK/log4j2.properties" \
-      -cp "$LIBS/*" kafka.tools.StorageTool format -t "$cid" -c "$WORK/server.properties" \
+      -cp "$LIBS/*" kafka.tools.StorageTool format -t "$cid" -c "$WORK/server.properties" "${scram[@]}" \
       >"$WORK/logs/format.out" 2>&1 </dev/null 3>&-; then
     log "storage format failed:"
     tail -n 80 "$WORK/logs/format.out" >&2 || true
@@ -206,6 +218,87 @@ start_once() {
   log "broker ready in $((SECONDS - t0)) s"
   BROKER_PORT="$broker_port"
   return 0
+}
+
+# --- secured listeners (KAFKA_BROKER_SECURITY=1) ----------------------------------------------
+
+# A CA of this broker's own, a server certificate for 127.0.0.1/localhost and a client certificate, made
+# with openssl; the broker's key store and trust store as PKCS12 (Java reads both).
+make_tls() { # $1 = dir, $2 = store password
+  local d="$1" pw="$2" keytool
+  keytool="$(dirname "$JAVA")/keytool"
+  [ -x "$keytool" ] || { log "keytool not found next to $JAVA"; return 1; }
+  command -v openssl >/dev/null 2>&1 || { log "openssl is needed for KAFKA_BROKER_SECURITY=1"; return 1; }
+  mkdir -p "$d" && chmod 700 "$d"
+  {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3 -subj "/CN=kaudit test CA" -keyout "$d/ca.key" -out "$d/ca.pem" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$d/broker.key" -out "$d/broker.csr"
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$d/broker.ext"
+    openssl x509 -req -in "$d/broker.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 3 -extfile "$d/broker.ext" -out "$d/broker.pem"
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=kaudit-client" -keyout "$d/client.key" -out "$d/client.csr"
+    printf 'extendedKeyUsage=clientAuth\n' >"$d/client.ext"
+    openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 3 -extfile "$d/client.ext" -out "$d/client.pem"
+    openssl pkcs12 -export -in "$d/broker.pem" -inkey "$d/broker.key" -certfile "$d/ca.pem" -name broker -passout "pass:$pw" -out "$d/broker.p12"
+    "$keytool" -importcert -noprompt -alias ca -file "$d/ca.pem" -keystore "$d/trust.p12" -storetype PKCS12 -storepass "$pw"
+  } >"$WORK/logs/tls.out" 2>&1 </dev/null 3>&- || { log "making the test CA and certificates failed:"; tail -n 40 "$WORK/logs/tls.out" >&2; return 1; }
+  chmod 600 "$d"/*
+}
+
+# Adds a SASL_SSL and a mutual-TLS listener to $WORK/server.properties; sets the SCRAM users for the
+# storage format and writes STATE_DIR/security.env.
+secure_listeners() { # $1 = broker port, $2 = controller port
+  local sasl_port mtls_port pw plain_pw tls="$WORK/tls"
+  sasl_port="$(free_port)"
+  mtls_port="$(free_port)"
+  while [ "$sasl_port" = "$1" ] || [ "$sasl_port" = "$2" ]; do sasl_port="$(free_port)"; done
+  while [ "$mtls_port" = "$1" ] || [ "$mtls_port" = "$2" ] || [ "$mtls_port" = "$sasl_port" ]; do mtls_port="$(free_port)"; done
+  pw="$(openssl rand -hex 16)"
+  plain_pw="$(openssl rand -hex 16)"
+  SCRAM256_USER=kaudit-scram256
+  SCRAM256_PASSWORD="$(openssl rand -hex 16)"
+  SCRAM512_USER=kaudit-scram512
+  SCRAM512_PASSWORD="$(openssl rand -hex 16)"
+  make_tls "$tls" "$pw" || return 1
+  sed -i \
+    -e "s|^listeners=.*|listeners=PLAINTEXT://127.0.0.1:$1,CONTROLLER://127.0.0.1:$2,SASL_SSL://127.0.0.1:$sasl_port,SSL://127.0.0.1:$mtls_port|" \
+    -e "s|^advertised.listeners=.*|advertised.listeners=PLAINTEXT://127.0.0.1:$1,SASL_SSL://127.0.0.1:$sasl_port,SSL://127.0.0.1:$mtls_port|" \
+    -e "s|^listener.security.protocol.map=.*|listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL|" \
+    "$WORK/server.properties"
+  cat >>"$WORK/server.properties" <<PROPS
+
+# --- secured listeners (KAFKA_BROKER_SECURITY=1) ---
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$tls/broker.p12
+ssl.keystore.password=$pw
+ssl.key.password=$pw
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$tls/trust.p12
+ssl.truststore.password=$pw
+listener.name.ssl.ssl.client.auth=required
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_kaudit-plain="$plain_pw";
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+PROPS
+  chmod 600 "$WORK/server.properties"
+  (
+    umask 077
+    cat >"$STATE_DIR/security.env" <<ENV
+KAFKA_SASL_SSL_BROKERS=127.0.0.1:$sasl_port
+KAFKA_MTLS_BROKERS=127.0.0.1:$mtls_port
+KAFKA_TEST_CA_FILE=$tls/ca.pem
+KAFKA_TEST_CLIENT_CERT_FILE=$tls/client.pem
+KAFKA_TEST_CLIENT_KEY_FILE=$tls/client.key
+KAFKA_TEST_PLAIN_USERNAME=kaudit-plain
+KAFKA_TEST_PLAIN_PASSWORD=$plain_pw
+KAFKA_TEST_SCRAM_SHA_256_USERNAME=$SCRAM256_USER
+KAFKA_TEST_SCRAM_SHA_256_PASSWORD=$SCRAM256_PASSWORD
+KAFKA_TEST_SCRAM_SHA_512_USERNAME=$SCRAM512_USER
+KAFKA_TEST_SCRAM_SHA_512_PASSWORD=$SCRAM512_PASSWORD
+ENV
+  )
+  log "secured listeners: SASL_SSL 127.0.0.1:$sasl_port, mutual TLS 127.0.0.1:$mtls_port ($STATE_DIR/security.env)"
 }
 
 launch_broker() { # starts kafka.Kafka on $WORK/server.properties, output to $1; sets BROKER_PID

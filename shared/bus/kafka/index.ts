@@ -1,4 +1,5 @@
 import kafkajs from 'kafkajs';
+import type { KafkaConnection } from '#shared/config';
 import type { Logger } from '#shared/logging';
 import { KauditError, errorCodes, errorMessage } from '#shared/errors';
 import type { Bus, ConsumeOptions, InMessage, OutMessage, Subscription } from '../types.js';
@@ -24,6 +25,18 @@ export interface KafkaBusOptions {
   compactedTopics?: string[];
   /** retention.ms of topics kaudit creates (an existing topic keeps its own settings) */
   retentionMs?: Record<string, number>;
+  /** TLS and SASL to the brokers */
+  connection?: KafkaConnection | undefined;
+}
+
+/** kafkajs's `ssl` and `sasl` options for a connection (the TLS server name is the broker's host). */
+export function connectionOptions(connection: KafkaConnection | undefined): Pick<kafkajs.KafkaConfig, 'ssl' | 'sasl'> {
+  if (connection === undefined) return {};
+  const { tls, sasl } = connection;
+  return {
+    ...(tls === undefined ? {} : { ssl: { rejectUnauthorized: true, ...tls } }),
+    ...(sasl === undefined ? {} : { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as kafkajs.SASLOptions }),
+  };
 }
 
 export function createKafkaBus(options: KafkaBusOptions): Bus {
@@ -31,6 +44,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   const kafka = new Kafka({
     clientId,
     brokers,
+    ...connectionOptions(options.connection),
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(logger),
     connectionTimeout: 3_000,
