@@ -2,3 +2,4 @@ export * from './env.js';
 export * from './services.js';
 export * from './token-lists.js';
 export * from './kafka-connection.js';
+export * from './aks-source.js';

@@ -1,5 +1,6 @@
 import { commonConfig, dbFile, parseEnv, readApiTokens, readClientCertClusters, readIngestTokens, readMetricsToken, readRedactionKey, readTls, configError, type CommonConfig, type TlsConfig } from './env.js';
 import type { ApiToken, IngestToken } from './token-lists.js';
+import { readAksSource, type AksSourceConfig } from './aks-source.js';
 
 type RawEnv = Record<string, string | undefined>;
 
@@ -22,6 +23,8 @@ export interface IngestConfig extends CommonConfig {
   authFailuresPerMinute: number;
   /** KAUDIT_METRICS_TOKEN(_FILE): bearer token of /metrics; undefined: /metrics is open */
   metricsToken: string | undefined;
+  /** the AKS source (KAUDIT_AKS_*): an Event Hub read through its Kafka endpoint; undefined: none */
+  aks?: AksSourceConfig | undefined;
 }
 export interface AnalyzerConfig extends CommonConfig {
   /** health and metrics port (microservice mode; npm start reports the analyzer on the API port) */
@@ -89,6 +92,7 @@ export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestT
     redactionKey,
     authFailuresPerMinute: env.KAUDIT_AUTH_FAILURES_PER_MINUTE,
     metricsToken: readMetricsToken(raw),
+    aks: readAksSource(raw),
   };
 }
 

@@ -22,7 +22,9 @@
 #                          requires a client certificate (mutual TLS), with a CA made for this broker, and
 #                          writes how to reach them to STATE_DIR/security.env (KAFKA_SASL_SSL_BROKERS,
 #                          KAFKA_MTLS_BROKERS, KAFKA_TEST_CA_FILE, KAFKA_TEST_CLIENT_CERT_FILE/_KEY_FILE,
-#                          KAFKA_TEST_<MECHANISM>_USERNAME/_PASSWORD); needs openssl
+#                          KAFKA_TEST_<MECHANISM>_USERNAME/_PASSWORD, and the PLAIN user `$ConnectionString`
+#                          of Azure Event Hubs' Kafka endpoint: KAFKA_TEST_EVENTHUBS_CONNECTION_STRING);
+#                          needs openssl
 #   KAFKA_BROKER_WATCH_PID if set, a small watchdog stops the broker when this process exits
 #                          (so a crashed or interrupted test run does not leave a broker behind);
 #                          it keeps watching while the broker is halted and deletes the files of a
@@ -255,6 +257,8 @@ secure_listeners() { # $1 = broker port, $2 = controller port
   while [ "$mtls_port" = "$1" ] || [ "$mtls_port" = "$2" ] || [ "$mtls_port" = "$sasl_port" ]; do mtls_port="$(free_port)"; done
   pw="$(openssl rand -hex 16)"
   plain_pw="$(openssl rand -hex 16)"
+  # Azure Event Hubs' Kafka endpoint: PLAIN, user $ConnectionString, the connection string as the password
+  eventhubs="Endpoint=sb://kaudit-test.servicebus.windows.net/;SharedAccessKeyName=listen;SharedAccessKey=$(openssl rand -hex 16)"
   SCRAM256_USER=kaudit-scram256
   SCRAM256_PASSWORD="$(openssl rand -hex 16)"
   SCRAM512_USER=kaudit-scram512
@@ -277,7 +281,7 @@ ssl.truststore.location=$tls/trust.p12
 ssl.truststore.password=$pw
 listener.name.ssl.ssl.client.auth=required
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
-listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_kaudit-plain="$plain_pw";
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_kaudit-plain="$plain_pw" user_\$ConnectionString="$eventhubs";
 listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 PROPS
@@ -292,6 +296,7 @@ KAFKA_TEST_CLIENT_CERT_FILE=$tls/client.pem
 KAFKA_TEST_CLIENT_KEY_FILE=$tls/client.key
 KAFKA_TEST_PLAIN_USERNAME=kaudit-plain
 KAFKA_TEST_PLAIN_PASSWORD=$plain_pw
+KAFKA_TEST_EVENTHUBS_CONNECTION_STRING=$eventhubs
 KAFKA_TEST_SCRAM_SHA_256_USERNAME=$SCRAM256_USER
 KAFKA_TEST_SCRAM_SHA_256_PASSWORD=$SCRAM256_PASSWORD
 KAFKA_TEST_SCRAM_SHA_512_USERNAME=$SCRAM512_USER

@@ -5,6 +5,7 @@ import type { Lifecycle } from '#shared/lifecycle';
 import type { Logger } from '#shared/logging';
 import { createRedaction } from '#shared/engine';
 import { buildIngestApp } from './app.js';
+import { startAksSource } from './sources/aks.js';
 
 const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -32,20 +33,26 @@ export async function runIngest({ config, bus, logger, lifecycle }: {
   if (config.redactionKey === undefined) {
     logger.warn('KAUDIT_REDACTION_KEY is not set: redaction markers use a random key and compare only within this process');
   }
+  const topics = topicNames(config.bus.topicPrefix);
+  const redaction = createRedaction(config.redactionKey);
   const app = buildIngestApp({
     bus,
-    topics: topicNames(config.bus.topicPrefix),
+    topics,
     tokens: config.tokens,
     bodyLimit: config.bodyLimit,
     logger: logger.child({ component: 'ingest' }),
     https: config.tls,
     clientCertClusters: config.clientCertClusters,
     limits: config.limits,
-    redaction: createRedaction(config.redactionKey),
+    redaction,
     authFailuresPerMinute: config.authFailuresPerMinute,
     metricsToken: config.metricsToken,
   });
   lifecycle.onShutdown('stop-accepting', 'ingest-http', () => app.close());
   await app.listen({ host: config.host, port: config.port });
+  if (config.aks !== undefined) {
+    const aks = await startAksSource({ config: config.aks, bus, topics, logger: logger.child({ component: 'ingest-aks' }), redaction, limits: { maxEventBytes: config.limits.maxEventBytes, maxDepth: config.limits.maxDepth } });
+    lifecycle.onShutdown('stop-accepting', 'ingest-aks', () => aks.stop());
+  }
   return app;
 }

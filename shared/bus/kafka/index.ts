@@ -27,6 +27,11 @@ export interface KafkaBusOptions {
   retentionMs?: Record<string, number>;
   /** TLS and SASL to the brokers */
   connection?: KafkaConnection | undefined;
+  /**
+   * Only to consume topics another system writes (an ingest source): start creates no topic and connects
+   * no producer (a Listen-only credential could do neither), and produce refuses.
+   */
+  consumeOnly?: boolean;
 }
 
 /** kafkajs's `ssl` and `sasl` options for a connection (the TLS server name is the broker's host). */
@@ -97,12 +102,17 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   return {
     kind: 'kafka',
     async start() {
+      if (options.consumeOnly === true) {
+        connected = true;
+        return;
+      }
       await ensureTopics(kafka, options);
       await producer.connect();
       connected = true;
     },
     async produce(topic: string, messages: OutMessage[]) {
       if (closed) throw new KauditError(errorCodes.busClosed, 'bus is closed', { retriable: true });
+      if (options.consumeOnly === true) throw new Error(`this Kafka connection only consumes (${topic})`);
       if (messages.length === 0) return;
       let timer: NodeJS.Timeout | undefined;
       try {

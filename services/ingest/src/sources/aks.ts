@@ -1,0 +1,95 @@
+import { createKafkaBus, dlqMessage, messageKey, type Batch, type Bus, type OutMessage, type Subscription, type Topics } from '#shared/bus';
+import { aksClusterOf, type AksSourceConfig } from '#shared/config';
+import { defaultEventLimits, isObj, unwrapDocument, type EventLimits } from '#shared/contracts';
+import type { Redaction } from '#shared/engine';
+import { errorMessage } from '#shared/errors';
+import type { Logger } from '#shared/logging';
+import { acceptBatch } from '../accept-batch.js';
+
+// The AKS source: an Event Hub that an AKS cluster's diagnostic setting streams kube-audit (or
+// kube-audit-admin) to, read through Event Hubs' Kafka endpoint. A message is an Event Hubs batch of
+// diagnostic records, `{"records":[…]}`, each with the Event in `properties.log` (a JSON string). Each
+// record's event goes the webhook's way (acceptBatch: validated, redacted, enveloped, to `events`; what is
+// not an event to the DLQ with the reason), attributed to the managed cluster its resourceId names (or
+// KAUDIT_AKS_CLUSTER). The source's checkpoint is its consumer group's committed offset, committed only after
+// the batch's events and dead letters are durably on kaudit's bus: a crash repeats a batch, never skips
+// one, and a repeated event is stored once (its identity includes the event's digest).
+
+const auditCategories = new Set(['kube-audit', 'kube-audit-admin']);
+
+export interface AksSource {
+  stop(): Promise<void>;
+}
+
+export async function startAksSource({ config, bus, topics, logger, redaction, limits = defaultEventLimits, now = () => new Date() }: {
+  config: AksSourceConfig;
+  /** kaudit's own bus */
+  bus: Bus;
+  topics: Topics;
+  logger: Logger;
+  redaction: Redaction;
+  limits?: EventLimits;
+  now?: () => Date;
+}): Promise<AksSource> {
+  const hub = createKafkaBus({ brokers: config.brokers, clientId: 'kaudit-aks-source', topics: [config.topic], partitions: 1, logger, connection: config.connection, consumeOnly: true });
+  await hub.start();
+
+  async function handle(batch: Batch): Promise<void> {
+    const time = now();
+    const byCluster = new Map<string, unknown[]>();
+    const dlq: OutMessage[] = [];
+    let skipped = 0;
+    const deadLetter = (value: Buffer, reason: string, cluster?: string) => {
+      dlq.push(dlqMessage({ key: messageKey(cluster ?? 'aks', undefined), value: Buffer.from(redaction.text(value.toString('utf8'))), reason: redaction.text(reason), step: 'ingest-aks', time: time.toISOString(), sourceTopic: batch.topic, ...(cluster === undefined ? {} : { cluster }) }));
+    };
+    for (const message of batch.messages) {
+      let doc: unknown;
+      try {
+        doc = JSON.parse(message.value.toString('utf8'));
+      } catch (err) {
+        deadLetter(message.value, `not JSON: ${errorMessage(err)}`);
+        continue;
+      }
+      const records = isObj(doc) && Array.isArray(doc.records) ? (doc.records as unknown[]) : [doc];
+      for (const record of records) {
+        // the same diagnostic setting may stream other categories (kube-apiserver, guard…) to the hub
+        if (isObj(record) && typeof record.category === 'string' && !auditCategories.has(record.category)) {
+          skipped++;
+          continue;
+        }
+        const cluster = config.cluster ?? aksClusterOf(isObj(record) ? record.resourceId : undefined);
+        if (cluster === undefined) {
+          deadLetter(Buffer.from(JSON.stringify(record)), 'no cluster: the record names no managed cluster in its resourceId (set KAUDIT_AKS_CLUSTER)');
+          continue;
+        }
+        const items = byCluster.get(cluster) ?? [];
+        items.push(...unwrapDocument(record));
+        byCluster.set(cluster, items);
+      }
+    }
+    let accepted = 0;
+    let rejected = 0;
+    for (const [cluster, items] of byCluster) {
+      const outcome = await acceptBatch({ items, cluster, tls: true, bus, topics, now: time, limits, redaction });
+      accepted += outcome.accepted;
+      rejected += outcome.rejected;
+    }
+    await bus.produce(topics.dlq, dlq);
+    logger.debug({ topic: batch.topic, partition: batch.partition, messages: batch.messages.length, accepted, rejected: rejected + dlq.length, skipped }, 'AKS batch');
+  }
+
+  let subscription: Subscription;
+  try {
+    subscription = await hub.consume({ groupId: config.groupId, topics: [config.topic], handler: handle });
+  } catch (err) {
+    await hub.close().catch(() => undefined);
+    throw err;
+  }
+  logger.info({ brokers: config.brokers, topic: config.topic, groupId: config.groupId }, 'AKS source reading its event hub');
+  return {
+    async stop() {
+      await subscription.stop();
+      await hub.close();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { errorCodes, errorMessage, KauditError } from '#shared/errors';
+import type { KafkaConnection } from './kafka-connection.js';
+
+// The AKS source of ingest: an Azure Event Hub that an AKS cluster's diagnostic setting streams its
+// kube-audit (or kube-audit-admin) category to, read through Event Hubs' Kafka endpoint (SASL_SSL, PLAIN,
+// user `$ConnectionString`, the connection string as the password).
+
+export interface AksSourceConfig {
+  brokers: string[];
+  /** the event hub (its Kafka topic) */
+  topic: string;
+  /** the Kafka consumer group whose committed offsets are the source's checkpoint */
+  groupId: string;
+  connection: KafkaConnection;
+  /** every record's cluster; undefined: the managed cluster's name in the record's resourceId */
+  cluster: string | undefined;
+}
+
+type RawEnv = Record<string, string | undefined>;
+
+function invalid(variable: string, message: string): KauditError {
+  return new KauditError(errorCodes.config, `invalid configuration: ${variable}: ${message}`);
+}
+
+function text(raw: RawEnv, name: string): string | undefined {
+  const v = raw[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function fileText(variable: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw invalid(variable, `cannot read ${file}: ${errorMessage(err)}`);
+  }
+}
+
+/** The AKS source's settings (KAUDIT_AKS_*), or undefined when KAUDIT_AKS_BROKERS is not set. */
+export function readAksSource(raw: RawEnv): AksSourceConfig | undefined {
+  const brokersText = text(raw, 'KAUDIT_AKS_BROKERS');
+  const others = ['KAUDIT_AKS_TOPIC', 'KAUDIT_AKS_CONNECTION_STRING', 'KAUDIT_AKS_CONNECTION_STRING_FILE', 'KAUDIT_AKS_TLS_CA_FILE', 'KAUDIT_AKS_GROUP', 'KAUDIT_AKS_CLUSTER'].filter((n) => text(raw, n) !== undefined);
+  if (brokersText === undefined) {
+    const [first] = others;
+    if (first !== undefined) throw invalid(first, 'is set, but KAUDIT_AKS_BROKERS is not (the Event Hubs namespace’s Kafka endpoint, <namespace>.servicebus.windows.net:9093)');
+    return undefined;
+  }
+  const brokers = brokersText.split(',').map((b) => b.trim());
+  if (!brokers.every((b) => /^[^\s:]+:\d+$/.test(b))) throw invalid('KAUDIT_AKS_BROKERS', 'expected host:port,host:port');
+  const topic = text(raw, 'KAUDIT_AKS_TOPIC');
+  if (topic === undefined) throw invalid('KAUDIT_AKS_TOPIC', 'the event hub the diagnostic setting streams to is needed');
+  const direct = text(raw, 'KAUDIT_AKS_CONNECTION_STRING');
+  const file = text(raw, 'KAUDIT_AKS_CONNECTION_STRING_FILE');
+  if (direct !== undefined && file !== undefined) throw invalid('KAUDIT_AKS_CONNECTION_STRING', 'set it or KAUDIT_AKS_CONNECTION_STRING_FILE, not both');
+  const connectionString = direct ?? (file === undefined ? undefined : fileText('KAUDIT_AKS_CONNECTION_STRING_FILE', file).trim());
+  if (connectionString === undefined || connectionString === '') throw invalid('KAUDIT_AKS_CONNECTION_STRING', 'a connection string of the event hub (or its namespace) with Listen rights is needed (or KAUDIT_AKS_CONNECTION_STRING_FILE)');
+  const caFile = text(raw, 'KAUDIT_AKS_TLS_CA_FILE');
+  const ca = caFile === undefined ? undefined : fileText('KAUDIT_AKS_TLS_CA_FILE', caFile);
+  if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----')) throw invalid('KAUDIT_AKS_TLS_CA_FILE', `${caFile ?? ''} holds no PEM certificate`);
+  return {
+    brokers,
+    topic,
+    groupId: text(raw, 'KAUDIT_AKS_GROUP') ?? 'kaudit-aks',
+    connection: { tls: ca === undefined ? {} : { ca }, sasl: { mechanism: 'plain', username: '$ConnectionString', password: connectionString } },
+    cluster: text(raw, 'KAUDIT_AKS_CLUSTER'),
+  };
+}
+
+/** The managed cluster's name in a diagnostic record's resourceId (`…/MANAGEDCLUSTERS/<name>`), lower case. */
+export function aksClusterOf(resourceId: unknown): string | undefined {
+  if (typeof resourceId !== 'string') return undefined;
+  const m = /\/managedclusters\/([^/]+)\/?$/i.exec(resourceId);
+  return m?.[1]?.toLowerCase();
+}
