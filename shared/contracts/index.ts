@@ -11,3 +11,4 @@ export * from './json.js';
 export * from './event-items.js';
 export * from './codec.js';
 export * from './rule-catalogue.js';
+export * from './otlp-logs.js';

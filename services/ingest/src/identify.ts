@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { IngestToken } from '#shared/config';
 import { bearerToken, presentedCredentials, replyTooManyFailures, tokenLookup, type AuthFailures } from '#shared/auth';
+import { ingestPaths } from './routes/webhook.js';
 
 export interface Caller {
   cluster: string;
@@ -36,7 +37,7 @@ export function authenticateWebhook(
     return byToken === undefined ? undefined : { cluster: byToken.cluster };
   }
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'POST' || request.url.split('?')[0] !== '/v1/webhook') return;
+    if (request.method !== 'POST' || !ingestPaths.has(request.url.split('?')[0] ?? '')) return;
     const wait = authFailures.blockedFor(request.ip);
     if (wait !== undefined) {
       batches.inc({ status: '429' });

@@ -4,6 +4,7 @@
 // loses nothing; what ingest acknowledged (200) is on the bus.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { ingestPaths } from './routes/webhook.js';
 
 export const shedRetryAfterSeconds = 1;
 
@@ -32,7 +33,7 @@ export function shedLoad(
   };
 
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'POST' || request.url.split('?')[0] !== '/v1/webhook') return;
+    if (request.method !== 'POST' || !ingestPaths.has(request.url.split('?')[0] ?? '')) return;
     // A chunked body of unknown length may be as large as the limit allows.
     const declared = Number(request.headers['content-length']);
     const size = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, bodyLimit) : bodyLimit;
