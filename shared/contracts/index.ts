@@ -12,3 +12,4 @@ export * from './event-items.js';
 export * from './codec.js';
 export * from './rule-catalogue.js';
 export * from './otlp-logs.js';
+export * from './firehose.js';

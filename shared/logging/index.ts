@@ -7,6 +7,9 @@ const redactPaths = [
   'req.headers.authorization',
   'headers.authorization',
   'authorization',
+  // Amazon Data Firehose's access key (ingest's /v1/firehose)
+  'req.headers["x-amz-firehose-access-key"]',
+  'headers["x-amz-firehose-access-key"]',
   'token',
   '*.token',
   'tokens',

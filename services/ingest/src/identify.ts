@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { IngestToken } from '#shared/config';
 import { bearerToken, presentedCredentials, replyTooManyFailures, tokenLookup, type AuthFailures } from '#shared/auth';
-import { ingestPaths } from './routes/webhook.js';
+import { firehoseKeyHeader, firehosePath, ingestPaths } from './routes/webhook.js';
 
 export interface Caller {
   cluster: string;
@@ -32,7 +32,8 @@ export function authenticateWebhook(
       const cluster = typeof cn === 'string' ? clientCertClusters.get(cn) : undefined;
       if (cluster !== undefined) return { cluster, clientCertSubject: `CN=${String(cn)}` };
     }
-    const token = bearerToken(request.headers.authorization);
+    const firehoseKey = request.headers[firehoseKeyHeader];
+    const token = request.url.split('?')[0] === firehosePath ? (typeof firehoseKey === 'string' && firehoseKey !== '' ? firehoseKey : undefined) : bearerToken(request.headers.authorization);
     const byToken = token === undefined ? undefined : findCluster(token);
     return byToken === undefined ? undefined : { cluster: byToken.cluster };
   }
@@ -47,7 +48,7 @@ export function authenticateWebhook(
     const caller = identify(request);
     if (caller === undefined) {
       // a request without any credentials cannot be a guess: it is refused, not counted
-      if (presentedCredentials(request)) authFailures.failed(request.ip);
+      if (presentedCredentials(request) || request.headers[firehoseKeyHeader] !== undefined) authFailures.failed(request.ip);
       batches.inc({ status: '401' });
       // the body is never read: the connection closes with the answer
       return reply

@@ -6,7 +6,7 @@ import { isRetriable, errorMessage } from '#shared/errors';
 import { errorBodySchema } from '#shared/http';
 import type { Bus, Topics } from '#shared/bus';
 import type { Logger } from '#shared/logging';
-import { otlpLogItems, splitItems, type EventLimits } from '#shared/contracts';
+import { firehoseItems, otlpLogItems, splitItems, type EventLimits } from '#shared/contracts';
 import { type Redaction } from '#shared/engine';
 import { acceptBatch, type BatchOutcome } from '../accept-batch.js';
 import type { Caller } from '../identify.js';
@@ -30,8 +30,12 @@ const otlpResponseSchema = z.object({
 
 export const retryAfterSeconds = 5;
 
+/** Amazon Data Firehose's HTTP endpoint delivery: authenticated by its access-key header, not a bearer token. */
+export const firehosePath = '/v1/firehose';
+export const firehoseKeyHeader = 'x-amz-firehose-access-key';
+
 /** The routes that receive audit events: authenticated and load-shed (identify.ts, shed-load.ts). */
-export const ingestPaths: ReadonlySet<string> = new Set(['/v1/webhook', '/v1/logs']);
+export const ingestPaths: ReadonlySet<string> = new Set(['/v1/webhook', '/v1/logs', firehosePath]);
 
 export function webhookRoutes(
   app: FastifyInstance,
@@ -70,34 +74,38 @@ export function webhookRoutes(
    * not what the route takes), bounded, then accepted: the outcome once every event is durably on the bus,
    * or the reply already sent (a 4xx, or 503 with Retry-After when the bus did not acknowledge).
    */
-  async function receive(request: FastifyRequest, reply: FastifyReply, split: (value: unknown) => unknown[] | string): Promise<BatchOutcome | undefined> {
+  async function receive(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    split: (value: unknown) => unknown[] | string,
+    errorBody: (error: string, message: string) => object = (error, message) => ({ error, message }),
+  ): Promise<BatchOutcome | undefined> {
     const started = process.hrtime.bigint();
     const identity = callerOf(request);
     const raw = request.body;
     if (!Buffer.isBuffer(raw)) {
-      await reply.code(400).send({ error: 'bad_request', message: 'request body is required' });
+      await reply.code(400).send(errorBody('bad_request', 'request body is required'));
       return undefined;
     }
     const decoded = decodeBody(raw, request.headers['content-encoding'], bodyLimit);
     if (!decoded.ok) {
       batches.inc({ status: String(decoded.status) });
-      await reply.code(decoded.status).send({ error: 'bad_request', message: decoded.message });
+      await reply.code(decoded.status).send(errorBody('bad_request', decoded.message));
       return undefined;
     }
     const items = split(decoded.value);
     if (typeof items === 'string') {
       batches.inc({ status: '400' });
-      await reply.code(400).send({ error: 'bad_request', message: items });
+      await reply.code(400).send(errorBody('bad_request', items));
       return undefined;
     }
     // Bounded before any item is looked at: a body of millions of tiny items would otherwise tie the
     // webhook up validating and dead-lettering each one.
     if (items.length > maxBatchEvents) {
       batches.inc({ status: '413' });
-      await reply.code(413).send({
-        error: 'payload_too_large',
-        message: `the batch holds ${String(items.length)} items, more than the limit of ${String(maxBatchEvents)} (KAUDIT_MAX_BATCH_EVENTS; kube-apiserver sends at most --audit-webhook-batch-max-size, 400 by default)`,
-      });
+      await reply
+        .code(413)
+        .send(errorBody('payload_too_large', `the batch holds ${String(items.length)} items, more than the limit of ${String(maxBatchEvents)} (KAUDIT_MAX_BATCH_EVENTS; kube-apiserver sends at most --audit-webhook-batch-max-size, 400 by default)`));
       return undefined;
     }
     try {
@@ -124,7 +132,7 @@ export function webhookRoutes(
       await reply
         .code(503)
         .header('retry-after', String(retryAfterSeconds))
-        .send({ error: 'unavailable', message: 'the event bus did not acknowledge the batch; retry later' });
+        .send(errorBody('unavailable', 'the event bus did not acknowledge the batch; retry later'));
       return undefined;
     }
   }
@@ -174,6 +182,40 @@ export function webhookRoutes(
       const outcome = await receive(request, reply, (value) => otlpLogItems(value) ?? 'not an OTLP ExportLogsServiceRequest: expected an object with resourceLogs[]');
       if (outcome === undefined) return reply;
       return outcome.rejected === 0 ? {} : { partialSuccess: { rejectedLogRecords: String(outcome.rejected), errorMessage: outcome.errors[0]?.reason ?? 'not an audit event' } };
+    },
+  );
+
+  // Firehose expects {requestId, timestamp} back, with errorMessage when it failed (it retries then).
+  const firehoseBody = z.object({ requestId: z.string(), timestamp: z.number().int(), errorMessage: z.string().optional() });
+  app.withTypeProvider<ZodTypeProvider>().post(
+    firehosePath,
+    {
+      bodyLimit,
+      schema: {
+        summary: 'Receive an EKS audit log from Amazon Data Firehose (HTTP endpoint delivery)',
+        description:
+          'Body: a Firehose delivery request whose records hold CloudWatch Logs subscription payloads (gzipped, or ' +
+          'decompressed, or the extracted messages) of the cluster’s audit log group. Authenticated by the ' +
+          'X-Amz-Firehose-Access-Key header (the cluster’s ingest token). Answers 200 only after every event is durably on the bus.',
+        response: { 200: firehoseBody, 400: firehoseBody, 401: errorBodySchema, 413: firehoseBody, 415: firehoseBody, 503: firehoseBody },
+      },
+    },
+    async (request, reply) => {
+      const header = request.headers['x-amz-firehose-request-id'];
+      let requestId = typeof header === 'string' ? header : '';
+      const outcome = await receive(
+        request,
+        reply,
+        (value) => {
+          const delivery = firehoseItems(value);
+          if (typeof delivery === 'string') return delivery;
+          requestId = delivery.requestId;
+          return delivery.items;
+        },
+        (_error, message) => ({ requestId, timestamp: Date.now(), errorMessage: message }),
+      );
+      if (outcome === undefined) return reply;
+      return { requestId, timestamp: Date.now() };
     },
   );
 }
