@@ -10,7 +10,10 @@ import { Counter } from 'prom-client';
 import { createRedaction, type Redaction } from '#shared/engine';
 import { authenticateWebhook } from './identify.js';
 import { shedLoad } from './shed-load.js';
-import { webhookRoutes } from './routes/webhook.js';
+import { firehoseRoute } from './routes/firehose.js';
+import { otlpLogsRoute } from './routes/otlp-logs.js';
+import { createReceiver } from './routes/receive.js';
+import { webhookRoute } from './routes/webhook.js';
 
 export interface IngestAppDeps {
   bus: Bus;
@@ -115,6 +118,9 @@ export function buildIngestApp({
   // authentication first: only callers that authenticated count against capacity
   const callerOf = authenticateWebhook(app, { tokens, clientCertClusters, batches, authFailures });
   shedLoad(app, { ...limits, bodyLimit, registry });
-  webhookRoutes(app, { bus, topics, callerOf, batches, bodyLimit, logger, registry, now, eventLimits: limits, maxBatchEvents: limits.maxBatchEvents, redaction });
+  const receive = createReceiver({ bus, topics, callerOf, batches, bodyLimit, logger, registry, now, eventLimits: limits, maxBatchEvents: limits.maxBatchEvents, redaction });
+  webhookRoute(app, { receive, bodyLimit });
+  otlpLogsRoute(app, { receive, bodyLimit, batches });
+  firehoseRoute(app, { receive, bodyLimit });
   return app;
 }

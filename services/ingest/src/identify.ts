@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { IngestToken } from '#shared/config';
 import { bearerToken, presentedCredentials, replyTooManyFailures, tokenLookup, type AuthFailures } from '#shared/auth';
-import { firehoseKeyHeader, firehosePath, ingestPaths } from './routes/webhook.js';
+import { firehoseKeyHeader, firehosePath, ingestPaths } from './routes/paths.js';
 
 export interface Caller {
   cluster: string;

@@ -4,7 +4,7 @@
 // loses nothing; what ingest acknowledged (200) is on the bus.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { ingestPaths } from './routes/webhook.js';
+import { ingestPaths } from './routes/paths.js';
 
 export const shedRetryAfterSeconds = 1;
 
