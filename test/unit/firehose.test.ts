@@ -7,10 +7,10 @@
 // create_cluster_role_wildcard_verbs.json, attach_cluster_admin_role.json): the same findings as through the webhook.
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { firehoseItems, type Finding } from '#shared/contracts';
-import { corpusLines, eventList } from '#shared/testing';
-import { getJson, ingestToken, postEvents, startPipeline, type Pipeline } from '../helpers/pipeline.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { firehoseItems } from '#shared/contracts';
+import { corpusLines } from '#shared/testing';
+import { ingestToken, startPipeline, type Pipeline } from '../helpers/pipeline.js';
+import { expectWebhookFindings } from '../helpers/same-findings.js';
 
 const files = ['anonymous_creates_namespace_foo.json', 'create_nginx_pod_privileged.json', 'create_cluster_role_wildcard_verbs.json', 'attach_cluster_admin_role.json'];
 const events = files.flatMap((f) => corpusLines(`falco-k8s-audit/${f}`));
@@ -31,7 +31,6 @@ const delivery = (data: string[]) => ({ requestId: 'ed4acda5-034f-9f42-bba1-f29a
 const url = (p: Pipeline) => p.webhookUrl.replace(/\/v1\/webhook$/, '/v1/firehose');
 const post = (p: Pipeline, body: unknown, headers: Record<string, string> = { 'x-amz-firehose-access-key': ingestToken.token }) =>
   fetch(url(p), { method: 'POST', headers: { 'content-type': 'application/json', 'x-amz-firehose-request-id': 'ed4acda5-034f-9f42-bba1-f29aea6d7d8f', ...headers }, body: JSON.stringify(body) });
-const findingKeys = async (p: Pipeline) => (await getJson<{ items: Finding[] }>(p, '/v1/findings?limit=1000')).items.map((f) => `${f.ruleId} ${f.auditId}`).sort();
 
 describe('Amazon Data Firehose HTTP endpoint delivery (EKS)', () => {
   it('reads gzipped and decompressed subscription payloads and extracted messages, and passes over control messages', () => {
@@ -44,22 +43,18 @@ describe('Amazon Data Firehose HTTP endpoint delivery (EKS)', () => {
   });
 
   it('answers Firehose with its requestId once the events are on the bus, and they reach the webhook’s findings', async () => {
-    const viaFirehose = await startPipeline();
-    const viaWebhook = await startPipeline();
-    try {
-      const lines = events.map((e) => JSON.stringify(e));
-      const res = await post(viaFirehose, delivery([b64(gzipSync(payload(lines.slice(0, 2)))), b64(gzipSync(payload(lines.slice(2)))), b64(gzipSync(payload([], 'CONTROL_MESSAGE')))]));
-      expect(res.status).toBe(200);
-      const body = (await res.json()) as { requestId: string; timestamp: number };
-      expect(body.requestId).toBe('ed4acda5-034f-9f42-bba1-f29aea6d7d8f');
-      expect(Math.abs(body.timestamp - Date.now())).toBeLessThan(60_000);
-      expect((await postEvents(viaWebhook, eventList(events))).status).toBe(200);
-      await waitFor(async () => (await findingKeys(viaWebhook)).length > 0 && (await findingKeys(viaFirehose)).join() === (await findingKeys(viaWebhook)).join(), { what: 'the same findings', timeoutMs: 30_000 });
-      expect((await findingKeys(viaFirehose)).length).toBeGreaterThanOrEqual(files.length);
-    } finally {
-      await viaFirehose.stop();
-      await viaWebhook.stop();
-    }
+    const lines = events.map((e) => JSON.stringify(e));
+    await expectWebhookFindings(
+      events,
+      async (p) => {
+        const res = await post(p, delivery([b64(gzipSync(payload(lines.slice(0, 2)))), b64(gzipSync(payload(lines.slice(2)))), b64(gzipSync(payload([], 'CONTROL_MESSAGE')))]));
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { requestId: string; timestamp: number };
+        expect(body.requestId).toBe('ed4acda5-034f-9f42-bba1-f29aea6d7d8f');
+        expect(Math.abs(body.timestamp - Date.now())).toBeLessThan(60_000);
+      },
+      files.length,
+    );
   });
 
   it('refuses a wrong or missing access key (a bearer token is not one) and says what is wrong in Firehose’s shape', async () => {
