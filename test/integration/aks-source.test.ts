@@ -115,6 +115,12 @@ describe('AKS: Event Hubs through its Kafka endpoint', () => {
       const dlq = await viaHub.bus.readAll(viaHub.topics.dlq);
       expect(dlq.map((m) => m.headers['kaudit-dlq-step'])).toEqual(['ingest-aks']);
       expect(dlq[0]?.headers['kaudit-dlq-reason']).toMatch(/^not JSON/);
+
+      // and ingest's /metrics counts the hub's records by outcome
+      const metrics = await (await fetch(viaHub.webhookUrl.replace(/\/v1\/webhook$/, '/metrics'))).text();
+      expect(metrics).toMatch(/^kaudit_ingest_aks_records_total\{cluster="kubetest",outcome="accepted",service="ingest"\} 22$/m);
+      expect(metrics).toMatch(/^kaudit_ingest_aks_records_total\{cluster="unknown",outcome="rejected",service="ingest"\} 1$/m);
+      expect(metrics).toMatch(/^kaudit_ingest_aks_records_total\{cluster="unknown",outcome="skipped",service="ingest"\} 1$/m);
     } finally {
       await viaWebhook.stop();
       await viaHub.stop();

@@ -6,7 +6,7 @@ import { createHttpApp, registerHealthRoutes, replyHttpError, type HttpsOptions,
 import { createMetricsRegistry } from '#shared/metrics';
 import type { Logger } from '#shared/logging';
 import { defaultEventLimits, type EventLimits } from '#shared/contracts';
-import { Counter } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { createRedaction, type Redaction } from '#shared/engine';
 import { authenticateWebhook } from './identify.js';
 import { shedLoad } from './shed-load.js';
@@ -41,6 +41,8 @@ export interface IngestAppDeps {
   authFailures?: AuthFailures;
   /** KAUDIT_METRICS_TOKEN: /metrics needs it as a bearer token; undefined: open */
   metricsToken?: string | undefined;
+  /** the registry /metrics serves (ingest's sources report there too); made here when absent */
+  registry?: Registry;
 }
 
 export interface IngestLimits extends EventLimits {
@@ -101,6 +103,7 @@ export function buildIngestApp({
   authFailuresPerMinute = defaultAuthFailuresPerMinute,
   authFailures = createAuthFailures({ perMinute: authFailuresPerMinute }),
   metricsToken,
+  registry = createMetricsRegistry('ingest'),
 }: IngestAppDeps): FastifyInstance {
   const app = createHttpApp({ logger, bodyLimit, https, timeouts });
   // Every body is taken as raw bytes: the route decodes gzip and JSON itself to answer precisely.
@@ -112,7 +115,6 @@ export function buildIngestApp({
     if (err.statusCode === 413) readRestOfBody(request, reply, { maxBytes: 2 * bodyLimit, maxMs: drainMs });
     return replyHttpError(reply, err, { logger, what: 'ingest request', messages: { 413: `body exceeds the limit of ${String(bodyLimit)} bytes` } });
   });
-  const registry = createMetricsRegistry('ingest');
   registerHealthRoutes(app, { isReady: () => bus.isReady(), registry, metricsToken, authFailures });
   const batches = new Counter({ name: 'kaudit_ingest_batches_total', help: 'Webhook requests, by HTTP status', labelNames: ['status'] as const, registers: [registry] });
   // authentication first: only callers that authenticated count against capacity

@@ -4,6 +4,7 @@ import { configError, type IngestConfig } from '#shared/config';
 import type { Lifecycle } from '#shared/lifecycle';
 import type { Logger } from '#shared/logging';
 import { createRedaction } from '#shared/engine';
+import { createMetricsRegistry } from '#shared/metrics';
 import { buildIngestApp } from './app.js';
 import { startAksSource } from './sources/aks.js';
 
@@ -35,6 +36,7 @@ export async function runIngest({ config, bus, logger, lifecycle }: {
   }
   const topics = topicNames(config.bus.topicPrefix);
   const redaction = createRedaction(config.redactionKey);
+  const registry = createMetricsRegistry('ingest');
   const app = buildIngestApp({
     bus,
     topics,
@@ -47,11 +49,12 @@ export async function runIngest({ config, bus, logger, lifecycle }: {
     redaction,
     authFailuresPerMinute: config.authFailuresPerMinute,
     metricsToken: config.metricsToken,
+    registry,
   });
   lifecycle.onShutdown('stop-accepting', 'ingest-http', () => app.close());
   await app.listen({ host: config.host, port: config.port });
   if (config.aks !== undefined) {
-    const aks = await startAksSource({ config: config.aks, bus, topics, logger: logger.child({ component: 'ingest-aks' }), redaction, limits: { maxEventBytes: config.limits.maxEventBytes, maxDepth: config.limits.maxDepth } });
+    const aks = await startAksSource({ config: config.aks, bus, topics, logger: logger.child({ component: 'ingest-aks' }), redaction, limits: { maxEventBytes: config.limits.maxEventBytes, maxDepth: config.limits.maxDepth }, registry });
     lifecycle.onShutdown('stop-accepting', 'ingest-aks', () => aks.stop());
   }
   return app;

@@ -4,6 +4,7 @@ import { defaultEventLimits, isObj, unwrapDocument, type EventLimits } from '#sh
 import type { Redaction } from '#shared/engine';
 import { errorMessage } from '#shared/errors';
 import type { Logger } from '#shared/logging';
+import { Counter, type Registry } from 'prom-client';
 import { acceptBatch } from '../accept-batch.js';
 
 // The AKS source: an Event Hub that an AKS cluster's diagnostic setting streams kube-audit (or
@@ -21,7 +22,7 @@ export interface AksSource {
   stop(): Promise<void>;
 }
 
-export async function startAksSource({ config, bus, topics, logger, redaction, limits = defaultEventLimits, now = () => new Date() }: {
+export async function startAksSource({ config, bus, topics, logger, redaction, limits = defaultEventLimits, now = () => new Date(), registry }: {
   config: AksSourceConfig;
   /** kaudit's own bus */
   bus: Bus;
@@ -30,7 +31,15 @@ export async function startAksSource({ config, bus, topics, logger, redaction, l
   redaction: Redaction;
   limits?: EventLimits;
   now?: () => Date;
+  /** where to count the hub's records (ingest's /metrics) */
+  registry?: Registry;
 }): Promise<AksSource> {
+  const records = new Counter({
+    name: 'kaudit_ingest_aks_records_total',
+    help: 'Diagnostic records read from the AKS event hub, by cluster and outcome (accepted, rejected: to the DLQ, skipped: not an audit category)',
+    labelNames: ['cluster', 'outcome'] as const,
+    registers: registry === undefined ? [] : [registry],
+  });
   const hub = createKafkaBus({ brokers: config.brokers, clientId: 'kaudit-aks-source', topics: [config.topic], partitions: 1, logger, connection: config.connection, consumeOnly: true });
   await hub.start();
 
@@ -69,12 +78,21 @@ export async function startAksSource({ config, bus, topics, logger, redaction, l
     }
     let accepted = 0;
     let rejected = 0;
+    const counts: { cluster: string; accepted: number; rejected: number }[] = [];
     for (const [cluster, items] of byCluster) {
       const outcome = await acceptBatch({ items, cluster, tls: true, bus, topics, now: time, limits, redaction });
       accepted += outcome.accepted;
       rejected += outcome.rejected;
+      counts.push({ cluster, accepted: outcome.accepted, rejected: outcome.rejected });
     }
     await bus.produce(topics.dlq, dlq);
+    // counted once all of it is on the bus (a failed batch is delivered again)
+    for (const c of counts) {
+      records.inc({ cluster: c.cluster, outcome: 'accepted' }, c.accepted);
+      records.inc({ cluster: c.cluster, outcome: 'rejected' }, c.rejected);
+    }
+    if (dlq.length > 0) records.inc({ cluster: 'unknown', outcome: 'rejected' }, dlq.length);
+    if (skipped > 0) records.inc({ cluster: 'unknown', outcome: 'skipped' }, skipped);
     logger.debug({ topic: batch.topic, partition: batch.partition, messages: batch.messages.length, accepted, rejected: rejected + dlq.length, skipped }, 'AKS batch');
   }
 
