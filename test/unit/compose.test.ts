@@ -512,6 +512,9 @@ describe('deploy/kubernetes/kaudit.yaml', () => {
   it('ships placeholder tokens that fail at start rather than run', () => {
     expect(() => parseIngestTokens(secret.stringData['ingest-tokens'] ?? '')).toThrow(/shorter than 16/);
     expect(() => parseApiTokens(secret.stringData['api-tokens'] ?? '')).toThrow(/shorter than 16/);
+    // each key holds only its own entries
+    expect(secret.stringData['api-tokens']?.trim().split('\n').map((l) => l.split('=')[0])).toEqual(['soc-admin:admin', 'soc-analyst:analyst']);
+    expect(secret.stringData['redaction-key']).toBe('REPLACE_ME');
   });
 
   it('points KAFKA_BROKERS at a Kafka outside the manifest', () => {
