@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { errorCodes, errorMessage, KauditError } from '#shared/errors';
 import type { KafkaConnection } from './kafka-connection.js';
+import { brokerList, configError as invalid, readConfigFile, readPemFile } from './values.js';
 
 // The AKS source of ingest: an Azure Event Hub that an AKS cluster's diagnostic setting streams its
 // kube-audit (or kube-audit-admin) category to, read through Event Hubs' Kafka endpoint (SASL_SSL, PLAIN,
@@ -19,21 +18,9 @@ export interface AksSourceConfig {
 
 type RawEnv = Record<string, string | undefined>;
 
-function invalid(variable: string, message: string): KauditError {
-  return new KauditError(errorCodes.config, `invalid configuration: ${variable}: ${message}`);
-}
-
 function text(raw: RawEnv, name: string): string | undefined {
   const v = raw[name];
   return v === undefined || v.trim() === '' ? undefined : v.trim();
-}
-
-function fileText(variable: string, file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    throw invalid(variable, `cannot read ${file}: ${errorMessage(err)}`);
-  }
 }
 
 /** The AKS source's settings (KAUDIT_AKS_*), or undefined when KAUDIT_AKS_BROKERS is not set. */
@@ -45,18 +32,18 @@ export function readAksSource(raw: RawEnv): AksSourceConfig | undefined {
     if (first !== undefined) throw invalid(first, 'is set, but KAUDIT_AKS_BROKERS is not (the Event Hubs namespace’s Kafka endpoint, <namespace>.servicebus.windows.net:9093)');
     return undefined;
   }
-  const brokers = brokersText.split(',').map((b) => b.trim());
-  if (!brokers.every((b) => /^[^\s:]+:\d+$/.test(b))) throw invalid('KAUDIT_AKS_BROKERS', 'expected host:port,host:port');
+  const parsed = brokerList.safeParse(brokersText);
+  if (!parsed.success || parsed.data === undefined) throw invalid('KAUDIT_AKS_BROKERS', parsed.error?.issues[0]?.message ?? 'expected host:port,host:port');
+  const brokers = parsed.data;
   const topic = text(raw, 'KAUDIT_AKS_TOPIC');
   if (topic === undefined) throw invalid('KAUDIT_AKS_TOPIC', 'the event hub the diagnostic setting streams to is needed');
   const direct = text(raw, 'KAUDIT_AKS_CONNECTION_STRING');
   const file = text(raw, 'KAUDIT_AKS_CONNECTION_STRING_FILE');
   if (direct !== undefined && file !== undefined) throw invalid('KAUDIT_AKS_CONNECTION_STRING', 'set it or KAUDIT_AKS_CONNECTION_STRING_FILE, not both');
-  const connectionString = direct ?? (file === undefined ? undefined : fileText('KAUDIT_AKS_CONNECTION_STRING_FILE', file).trim());
+  const connectionString = direct ?? (file === undefined ? undefined : readConfigFile('KAUDIT_AKS_CONNECTION_STRING_FILE', file).trim());
   if (connectionString === undefined || connectionString === '') throw invalid('KAUDIT_AKS_CONNECTION_STRING', 'a connection string of the event hub (or its namespace) with Listen rights is needed (or KAUDIT_AKS_CONNECTION_STRING_FILE)');
   const caFile = text(raw, 'KAUDIT_AKS_TLS_CA_FILE');
-  const ca = caFile === undefined ? undefined : fileText('KAUDIT_AKS_TLS_CA_FILE', caFile);
-  if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----')) throw invalid('KAUDIT_AKS_TLS_CA_FILE', `${caFile ?? ''} holds no PEM certificate`);
+  const ca = caFile === undefined ? undefined : readPemFile('KAUDIT_AKS_TLS_CA_FILE', caFile, 'certificate');
   return {
     brokers,
     topic,

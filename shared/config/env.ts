@@ -1,16 +1,15 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { errorCodes, errorMessage, KauditError } from '#shared/errors';
+import { errorMessage } from '#shared/errors';
 import { kafkaConnection, kafkaConnectionEnv, type KafkaConnection } from './kafka-connection.js';
+import { boolText, brokerList, configError, isTrue, optionalBool } from './values.js';
+
+export { configError };
 import { parseApiTokens, parseIngestTokens, valueOrFile, type ApiToken, type IngestToken } from './token-lists.js';
 
 // Every environment variable kaudit reads, validated once. Names are part of the contract (README).
 const port = (def: number) => z.coerce.number().int().min(0).max(65_535).default(def);
-const boolText = z.enum(['true', 'false', '1', '0', 'yes', 'no']);
-const isTrue = (v: string) => v === 'true' || v === '1' || v === 'yes';
 const bool = (def: boolean) => boolText.default(def ? 'true' : 'false').transform(isTrue);
-/** A switch whose absence means something of its own (undefined). */
-const optionalBool = boolText.optional().transform((v) => (v === undefined ? undefined : isTrue(v)));
 
 export const envSchema = z.object({
   KAUDIT_HOST: z.string().min(1).default('127.0.0.1'),
@@ -22,11 +21,7 @@ export const envSchema = z.object({
   KAUDIT_DB_FILE: z.string().min(1).optional(),
   /** Rows older than this many days are deleted in the background; unset keeps everything. */
   KAUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(100_000).optional(),
-  KAFKA_BROKERS: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.split(',').map((b) => b.trim())))
-    .refine((v) => v === undefined || v.every((b) => /^[^\s:]+:\d+$/.test(b)), 'expected host:port,host:port'),
+  KAFKA_BROKERS: brokerList,
   /** TLS and SASL to the brokers (kafka-connection.ts) */
   ...kafkaConnectionEnv.shape,
   KAUDIT_TOPIC_PREFIX: z
@@ -81,9 +76,6 @@ export interface EmbeddedRetention {
   segmentBytes: number;
 }
 
-export function configError(variable: string, message: string): KauditError {
-  return new KauditError(errorCodes.config, `invalid configuration: ${variable}: ${message}`);
-}
 
 export function parseEnv(env: Record<string, string | undefined>): Env {
   const result = envSchema.safeParse(env);

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { errorCodes, errorMessage, KauditError } from '#shared/errors';
+import { configError as invalid, optionalBool, readConfigFile, readPemFile } from './values.js';
 
 // How kaudit connects to Kafka beyond the brokers' addresses: TLS (a CA of its own, a client certificate
 // for mutual TLS) and SASL (PLAIN, SCRAM-SHA-256/512), as managed Kafka services ask. Read once from the
@@ -15,11 +14,9 @@ export interface KafkaConnection {
   sasl?: { mechanism: SaslMechanism; username: string; password: string };
 }
 
-const boolText = z.enum(['true', 'false', '1', '0', 'yes', 'no']);
-
 export const kafkaConnectionEnv = z.object({
   /** TLS to the brokers; on by itself when a KAFKA_TLS_*_FILE is set */
-  KAFKA_TLS: boolText.optional().transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
+  KAFKA_TLS: optionalBool,
   KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
   KAFKA_TLS_CERT_FILE: z.string().min(1).optional(),
   KAFKA_TLS_KEY_FILE: z.string().min(1).optional(),
@@ -34,21 +31,6 @@ export const kafkaConnectionEnv = z.object({
 });
 export type KafkaConnectionEnv = z.infer<typeof kafkaConnectionEnv>;
 
-function invalid(variable: string, message: string): KauditError {
-  return new KauditError(errorCodes.config, `invalid configuration: ${variable}: ${message}`);
-}
-
-function pem(variable: string, file: string, what: RegExp, kind: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw invalid(variable, `cannot read ${file}: ${errorMessage(err)}`);
-  }
-  if (!what.test(text)) throw invalid(variable, `${file} holds no PEM ${kind}`);
-  return text;
-}
-
 /** The TLS and SASL settings of the Kafka connection; undefined when neither is asked for. */
 export function kafkaConnection(env: KafkaConnectionEnv): KafkaConnection | undefined {
   const files = env.KAFKA_TLS_CA_FILE !== undefined || env.KAFKA_TLS_CERT_FILE !== undefined || env.KAFKA_TLS_KEY_FILE !== undefined;
@@ -59,9 +41,9 @@ export function kafkaConnection(env: KafkaConnectionEnv): KafkaConnection | unde
   const tlsOn = env.KAFKA_TLS ?? files;
   const tls = tlsOn
     ? {
-        ...(env.KAFKA_TLS_CA_FILE === undefined ? {} : { ca: pem('KAFKA_TLS_CA_FILE', env.KAFKA_TLS_CA_FILE, /-----BEGIN CERTIFICATE-----/, 'certificate') }),
-        ...(env.KAFKA_TLS_CERT_FILE === undefined ? {} : { cert: pem('KAFKA_TLS_CERT_FILE', env.KAFKA_TLS_CERT_FILE, /-----BEGIN CERTIFICATE-----/, 'certificate') }),
-        ...(env.KAFKA_TLS_KEY_FILE === undefined ? {} : { key: pem('KAFKA_TLS_KEY_FILE', env.KAFKA_TLS_KEY_FILE, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'private key') }),
+        ...(env.KAFKA_TLS_CA_FILE === undefined ? {} : { ca: readPemFile('KAFKA_TLS_CA_FILE', env.KAFKA_TLS_CA_FILE, 'certificate') }),
+        ...(env.KAFKA_TLS_CERT_FILE === undefined ? {} : { cert: readPemFile('KAFKA_TLS_CERT_FILE', env.KAFKA_TLS_CERT_FILE, 'certificate') }),
+        ...(env.KAFKA_TLS_KEY_FILE === undefined ? {} : { key: readPemFile('KAFKA_TLS_KEY_FILE', env.KAFKA_TLS_KEY_FILE, 'private key') }),
       }
     : undefined;
 
@@ -73,15 +55,8 @@ export function kafkaConnection(env: KafkaConnectionEnv): KafkaConnection | unde
   }
   if (env.KAFKA_SASL_USERNAME === undefined) throw invalid('KAFKA_SASL_USERNAME', `is needed with KAFKA_SASL_MECHANISM=${mechanism}`);
   if (env.KAFKA_SASL_PASSWORD !== undefined && env.KAFKA_SASL_PASSWORD_FILE !== undefined) throw invalid('KAFKA_SASL_PASSWORD', 'set it or KAFKA_SASL_PASSWORD_FILE, not both');
-  let password = env.KAFKA_SASL_PASSWORD;
-  if (env.KAFKA_SASL_PASSWORD_FILE !== undefined) {
-    try {
-      // a trailing newline (echo, most secret mounts) is not part of the password
-      password = readFileSync(env.KAFKA_SASL_PASSWORD_FILE, 'utf8').replace(/\r?\n$/, '');
-    } catch (err) {
-      throw invalid('KAFKA_SASL_PASSWORD_FILE', `cannot read ${env.KAFKA_SASL_PASSWORD_FILE}: ${errorMessage(err)}`);
-    }
-  }
+  // a trailing newline (echo, most secret mounts) is not part of the password
+  const password = env.KAFKA_SASL_PASSWORD_FILE === undefined ? env.KAFKA_SASL_PASSWORD : readConfigFile('KAFKA_SASL_PASSWORD_FILE', env.KAFKA_SASL_PASSWORD_FILE).replace(/\r?\n$/, '');
   if (password === undefined || password === '') throw invalid('KAFKA_SASL_PASSWORD', `is needed with KAFKA_SASL_MECHANISM=${mechanism} (or KAFKA_SASL_PASSWORD_FILE)`);
   // PLAIN sends the password itself: never over a connection anyone on the path can read
   if (mechanism === 'plain' && tls === undefined) throw invalid('KAFKA_SASL_MECHANISM', 'plain sends the password as it is: it needs KAFKA_TLS=true');

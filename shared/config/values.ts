@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { errorCodes, errorMessage, KauditError } from '#shared/errors';
+
+// How single settings are read, for every reader of the environment (env.ts, kafka-connection.ts,
+// aks-source.ts): one error wording, one boolean text, one broker list, one way to read a file a setting names.
+
+export function configError(variable: string, message: string): KauditError {
+  return new KauditError(errorCodes.config, `invalid configuration: ${variable}: ${message}`);
+}
+
+export const boolText = z.enum(['true', 'false', '1', '0', 'yes', 'no']);
+export const isTrue = (v: string) => v === 'true' || v === '1' || v === 'yes';
+/** A switch whose absence means something of its own (undefined). */
+export const optionalBool = boolText.optional().transform((v) => (v === undefined ? undefined : isTrue(v)));
+
+/** `host:port,host:port` (spaces around entries allowed); blank or absent: undefined. */
+export const brokerList = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.split(',').map((b) => b.trim())))
+  .refine((v) => v === undefined || v.every((b) => /^[^\s:]+:\d+$/.test(b)), 'expected host:port,host:port');
+
+/** The text of the file `variable` names; an unreadable file is a configuration error naming both. */
+export function readConfigFile(variable: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw configError(variable, `cannot read ${file}: ${errorMessage(err)}`);
+  }
+}
+
+const pemKinds = { certificate: /-----BEGIN CERTIFICATE-----/, 'private key': /-----BEGIN [A-Z ]*PRIVATE KEY-----/ } as const;
+
+/** The PEM file `variable` names, which must hold a `kind`. */
+export function readPemFile(variable: string, file: string, kind: keyof typeof pemKinds): string {
+  const text = readConfigFile(variable, file);
+  if (!pemKinds[kind].test(text)) throw configError(variable, `${file} holds no PEM ${kind}`);
+  return text;
+}
