@@ -1,5 +1,5 @@
 import { eventListSchema } from './audit-event.js';
-import { isObj } from './json.js';
+import { isObj, parsedOrText } from './json.js';
 
 // The shapes a webhook body (or a replay document) may take: an EventList, a single Event, or a JSON
 // array of Events. Anything else is one item that will fail event validation and go to the DLQ.
@@ -18,13 +18,7 @@ export function splitItems(body: unknown): unknown[] {
 function fromDiagnosticRecord(r: Record<string, unknown>): unknown {
   const props = r.properties;
   if (!isObj(props) || !('log' in props)) return r;
-  const log = props.log;
-  if (typeof log !== 'string') return log;
-  try {
-    return JSON.parse(log) as unknown;
-  } catch {
-    return log; // stays a string: rejected as "not an audit event"
-  }
+  return typeof props.log === 'string' ? parsedOrText(props.log) : props.log;
 }
 
 export function unwrapDocument(doc: unknown): unknown[] {

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { isObj } from './json.js';
+import { isObj, parsedOrText } from './json.js';
 
 // Amazon Data Firehose's HTTP endpoint delivery, as an EKS cluster's audit log reaches it: the control
 // plane's `audit` log type goes to CloudWatch Logs (log group /aws/eks/<cluster>/cluster, streams
@@ -16,13 +16,6 @@ export interface FirehoseDelivery {
 }
 
 const gzipMagic = (b: Buffer) => b.length > 2 && b[0] === 0x1f && b[1] === 0x8b;
-const parsedOrText = (text: string): unknown => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-};
 
 /** A Firehose delivery request's audit items, or the reason it is no such request. */
 export function firehoseItems(body: unknown): FirehoseDelivery | string {

@@ -1,4 +1,4 @@
-import { isObj } from './json.js';
+import { isObj, parsedOrText } from './json.js';
 
 // OpenTelemetry logs as the OTLP/HTTP JSON encoding carries them (`POST /v1/logs`, ExportLogsServiceRequest:
 // resourceLogs[].scopeLogs[].logRecords[]), as the collector's `otlphttp` exporter with `encoding: json` and
@@ -26,15 +26,10 @@ export function fromAnyValue(v: unknown): unknown {
   return undefined;
 }
 
-/** A log record's body as an event item: a string body is the event's JSON text (kept as the string when it is no JSON). */
+/** A log record's body as an event item: a string body is the event's JSON text. */
 function eventOfBody(body: unknown): unknown {
   const value = fromAnyValue(body);
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    return value; // stays a string: rejected as "not an audit event"
-  }
+  return typeof value === 'string' ? parsedOrText(value) : value;
 }
 
 /** The log records' bodies of an ExportLogsServiceRequest, in order; undefined when the value is none. */
