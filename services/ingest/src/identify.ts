@@ -24,7 +24,8 @@ export function authenticateWebhook(
 ): (request: FastifyRequest) => Caller {
   const findCluster = tokenLookup(tokens);
   const callers = new WeakMap<FastifyRequest, Caller>();
-  function identify(request: FastifyRequest): Caller | undefined {
+  /** The caller, by client certificate or by the token `path` takes (Firehose's access-key header, else a bearer token). */
+  function identify(request: FastifyRequest, path: string): Caller | undefined {
     const socket = request.raw.socket as Partial<TLSSocket>;
     if (socket.authorized === true && typeof socket.getPeerCertificate === 'function') {
       const cert = socket.getPeerCertificate();
@@ -33,19 +34,20 @@ export function authenticateWebhook(
       if (cluster !== undefined) return { cluster, clientCertSubject: `CN=${String(cn)}` };
     }
     const firehoseKey = request.headers[firehoseKeyHeader];
-    const token = request.url.split('?')[0] === firehosePath ? (typeof firehoseKey === 'string' && firehoseKey !== '' ? firehoseKey : undefined) : bearerToken(request.headers.authorization);
+    const token = path === firehosePath ? (typeof firehoseKey === 'string' && firehoseKey !== '' ? firehoseKey : undefined) : bearerToken(request.headers.authorization);
     const byToken = token === undefined ? undefined : findCluster(token);
     return byToken === undefined ? undefined : { cluster: byToken.cluster };
   }
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'POST' || !ingestPaths.has(request.url.split('?')[0] ?? '')) return;
+    const path = request.url.split('?')[0] ?? '';
+    if (request.method !== 'POST' || !ingestPaths.has(path)) return;
     const wait = authFailures.blockedFor(request.ip);
     if (wait !== undefined) {
       batches.inc({ status: '429' });
       // like the 401: the body is never read, the connection closes with the answer
       return replyTooManyFailures(reply.header('connection', 'close'), wait);
     }
-    const caller = identify(request);
+    const caller = identify(request, path);
     if (caller === undefined) {
       // a request without any credentials cannot be a guess: it is refused, not counted
       if (presentedCredentials(request) || request.headers[firehoseKeyHeader] !== undefined) authFailures.failed(request.ip);

@@ -76,14 +76,10 @@ export async function startAksSource({ config, bus, topics, logger, redaction, l
         byCluster.set(cluster, items);
       }
     }
-    let accepted = 0;
-    let rejected = 0;
     const counts: { cluster: string; accepted: number; rejected: number }[] = [];
     for (const [cluster, items] of byCluster) {
-      const outcome = await acceptBatch({ items, cluster, tls: true, bus, topics, now: time, limits, redaction });
-      accepted += outcome.accepted;
-      rejected += outcome.rejected;
-      counts.push({ cluster, accepted: outcome.accepted, rejected: outcome.rejected });
+      const { accepted, rejected } = await acceptBatch({ items, cluster, tls: true, bus, topics, now: time, limits, redaction });
+      counts.push({ cluster, accepted, rejected });
     }
     await bus.produce(topics.dlq, dlq);
     // counted once all of it is on the bus (a failed batch is delivered again)
@@ -93,7 +89,8 @@ export async function startAksSource({ config, bus, topics, logger, redaction, l
     }
     if (dlq.length > 0) records.inc({ cluster: 'unknown', outcome: 'rejected' }, dlq.length);
     if (skipped > 0) records.inc({ cluster: 'unknown', outcome: 'skipped' }, skipped);
-    logger.debug({ topic: batch.topic, partition: batch.partition, messages: batch.messages.length, accepted, rejected: rejected + dlq.length, skipped }, 'AKS batch');
+    const sum = (k: 'accepted' | 'rejected') => counts.reduce((n, c) => n + c[k], 0);
+    logger.debug({ topic: batch.topic, partition: batch.partition, messages: batch.messages.length, accepted: sum('accepted'), rejected: sum('rejected') + dlq.length, skipped }, 'AKS batch');
   }
 
   let subscription: Subscription;
