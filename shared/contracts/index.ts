@@ -13,3 +13,4 @@ export * from './codec.js';
 export * from './rule-catalogue.js';
 export * from './otlp-logs.js';
 export * from './firehose.js';
+export * from './gke-audit-log.js';

@@ -1,16 +1,17 @@
 // Panther k8s detections ↔ kaudit rules, as data. Used by test/unit/conformance-panther.test.ts and the
 // conformance report (test/conformance/report.ts → docs/conformance.md), which replay Panther's rule tests
-// from ../shared/corpus/panther-analysis/panther_k8s_tests.jsonl (outcomes in its EXPECTED.md). Only tests
-// whose log is a native audit.k8s.io Event (`k8s_audit_event`, Panther `p_*` keys dropped) or an AKS
-// diagnostic record wrapping one (`azure_diagnostics_wrapped_string`, decoded with unwrapDocument) are run.
+// from ../shared/corpus/panther-analysis/panther_k8s_tests.jsonl (outcomes in its EXPECTED.md). Tests whose
+// log is a native audit.k8s.io Event (`k8s_audit_event`, Panther `p_*` keys dropped), an AKS diagnostic record
+// wrapping one (`azure_diagnostics_wrapped_string`, decoded with unwrapDocument) or a GKE Cloud Audit Log entry
+// (`gcp_cloud_audit_log`, converted with gkeAuditEvent) are run.
 import type { TuningInput } from '#shared/engine';
 
 /** Which Panther tests a rule has, by log format, as far as kaudit is concerned. */
 export type PantherScope =
   /** At least one native Event or AKS-wrapped Event test: comparable. */
   | 'native'
-  /** Only GKE Cloud Audit Log entries (`protoPayload`): a different schema, out of scope. */
-  | 'gke-only'
+  /** Only GKE Cloud Audit Log entries (`protoPayload`), converted into Events: comparable. */
+  | 'gke'
   /** Only Azure Resource Manager activity records: not Kubernetes audit events, out of scope. */
   | 'azure-activity'
   /** Only enrichment-only records: out of scope. */
@@ -43,13 +44,12 @@ const TAR_TO_STDOUT = [
   "&& event.requestObject.command[0] == 'tar' && event.requestObject.command[1].matches('^-?[a-zA-Z]*c[a-zA-Z]*f$') && event.requestObject.command[2] == '-'))",
 ].join(' ');
 
-/** A Panther rule over GKE Cloud Audit Log entries: a different schema from audit.k8s.io Events, out of scope. */
-const gkeOnly = (ruleId: string): PantherMapping => ({
-  ruleId,
-  scope: 'gke-only',
-  ours: null,
-  note: 'GKE Cloud Audit Log entries (protoPayload, methodName io.k8s.…) are a different schema from audit.k8s.io Events: out of scope for kaudit, which ingests Events',
-});
+/** GKE’s system namespaces beside Kubernetes’ own (GKE-managed agents run in gke-system). */
+const IN_GKE_SYSTEM_NAMESPACE = "record.namespace in ['kube-system', 'kube-public', 'kube-node-lease', 'gke-system']";
+/** A Google service account (GKE’s service agent container-engine-robot among them). */
+const GOOGLE_SERVICE_ACCOUNT = "record.user.endsWith('.gserviceaccount.com')";
+const DEPLOYMENT_MANAGER =
+  'its GKE tests are Deployment Manager deployments.insert entries (serviceName deploymentmanager.googleapis.com), not Kubernetes audit log entries: they do not convert (see “GKE Cloud Audit Log entries”)';
 const STATEFUL_AT_ONE =
   'Panther counts matching events up to a threshold; its ExpectedResult says whether this one event counts. kaudit’s stateful rule is run with its threshold tuned to 1, so “fires” means “counts”';
 
@@ -80,20 +80,61 @@ export const pantherRules: Readonly<Record<string, PantherMapping>> = {
     ours: null,
     note: 'Azure Resource Manager activity records are not Kubernetes audit events: out of scope (the same RoleBinding, seen in the cluster’s audit log, is what cluster-admin-binding and the rbac-* rules judge)',
   },
-  'gcp_k8s_rules/gcp_k8s_cron_job_created_or_modified.yml': gkeOnly('GCP.GKE.Kubernetes.Cron.Job.Created.Or.Modified'),
-  'gcp_k8s_rules/gcp_k8s_exec_into_pod.yml': gkeOnly('GCP.K8s.ExecIntoPod'),
+  'gcp_k8s_rules/gcp_k8s_cron_job_created_or_modified.yml': {
+    ruleId: 'GCP.GKE.Kubernetes.Cron.Job.Created.Or.Modified',
+    scope: 'gke',
+    ours: null,
+    note: `Activity, not a finding, as Kubernetes.CronJob.CreatedOrModified: kaudit inspects every CronJob’s pod template with the workload rules instead of alerting on each CronJob; besides, ${DEPLOYMENT_MANAGER}`,
+  },
+  'gcp_k8s_rules/gcp_k8s_exec_into_pod.yml': {
+    ruleId: 'GCP.K8s.ExecIntoPod',
+    scope: 'gke',
+    ours: ['pod-exec'],
+    note: 'pods/exec and pods/attach, create or get (Panther’s allow-list of principals and namespaces is empty by default)',
+  },
   'gcp_k8s_rules/gcp_k8s_ioc_activity.yml': {
     ruleId: 'GCP.K8s.IOC.Activity',
     scope: 'enrichment-only',
     ours: null,
     note: 'Enrichment-only records (Panther p_enrichment threat intelligence), no audit event: out of scope',
   },
-  'gcp_k8s_rules/gcp_k8s_new_daemonset_deployed.yml': gkeOnly('GCP.K8s.New.Daemonset.Deployed'),
-  'gcp_k8s_rules/gcp_k8s_pod_attached_to_node_host_network.yml': gkeOnly('GCP.K8s.Pod.Attached.To.Node.Host.Network'),
-  'gcp_k8s_rules/gcp_k8s_pod_create_or_modify_host_path_vol_mount.yml': gkeOnly('GCP.K8S.Pod.Create.Or.Modify.Host.Path.Volume.Mount'),
-  'gcp_k8s_rules/gcp_k8s_pod_using_host_pid_namespace.yml': gkeOnly('GCP.K8s.Pod.Using.Host.PID.Namespace'),
-  'gcp_k8s_rules/gcp_k8s_privileged_pod_created.yml': gkeOnly('GCP.K8S.Privileged.Pod.Created'),
-  'gcp_k8s_rules/gcp_k8s_service_type_node_port_deployed.yml': gkeOnly('GCP.K8S.Service.Type.NodePort.Deployed'),
+  'gcp_k8s_rules/gcp_k8s_new_daemonset_deployed.yml': {
+    ruleId: 'GCP.K8s.New.Daemonset.Deployed',
+    scope: 'gke',
+    ours: null,
+    note: `Activity, not a finding, as Kubernetes.DaemonSet.Created: kaudit inspects every DaemonSet’s pod template with the workload rules instead of alerting on each DaemonSet; besides, ${DEPLOYMENT_MANAGER}`,
+  },
+  'gcp_k8s_rules/gcp_k8s_pod_attached_to_node_host_network.yml': {
+    ruleId: 'GCP.K8s.Pod.Attached.To.Node.Host.Network',
+    scope: 'gke',
+    ours: ['host-namespace'],
+    note: 'hostNetwork (with hostPID and hostIPC in one rule)',
+  },
+  'gcp_k8s_rules/gcp_k8s_pod_create_or_modify_host_path_vol_mount.yml': {
+    ruleId: 'GCP.K8S.Pod.Create.Or.Modify.Host.Path.Volume.Mount',
+    scope: 'gke',
+    ours: ['sensitive-host-mount'],
+    note: 'hostPath volumes at or around paths that expose the node (Panther’s list: runtime sockets, kubelet state, /etc/kubernetes, /home/admin)',
+  },
+  'gcp_k8s_rules/gcp_k8s_pod_using_host_pid_namespace.yml': {
+    ruleId: 'GCP.K8s.Pod.Using.Host.PID.Namespace',
+    scope: 'gke',
+    ours: ['host-namespace'],
+    note: 'hostPID (with hostNetwork and hostIPC in one rule)',
+  },
+  'gcp_k8s_rules/gcp_k8s_privileged_pod_created.yml': {
+    ruleId: 'GCP.K8S.Privileged.Pod.Created',
+    scope: 'gke',
+    ours: ['privileged-container', 'insecure-security-context'],
+    note: 'Privileged containers, and (Panther’s runAsNonRoot: false half) runAsNonRoot: false without a runAsUser, in the effective security context',
+    asTuning: { rules: { 'privileged-container': { exceptions: [IN_GKE_SYSTEM_NAMESPACE, GOOGLE_SERVICE_ACCOUNT] }, 'insecure-security-context': { exceptions: [IN_GKE_SYSTEM_NAMESPACE, GOOGLE_SERVICE_ACCOUNT] } } },
+  },
+  'gcp_k8s_rules/gcp_k8s_service_type_node_port_deployed.yml': {
+    ruleId: 'GCP.K8S.Service.Type.NodePort.Deployed',
+    scope: 'gke',
+    ours: ['nodeport-service'],
+    note: 'Service of type NodePort created or changed',
+  },
   'kubernetes_rules/k8s_admission_controller_created.yml': {
     ruleId: 'Kubernetes.AdmissionController.Created',
     scope: 'native',
@@ -106,6 +147,7 @@ export const pantherRules: Readonly<Record<string, PantherMapping>> = {
     scope: 'native',
     ours: ['anonymous-request-allowed'],
     note: 'Allowed anonymous requests, health/version paths excepted',
+    asTuning: { rules: { 'anonymous-request-allowed': { exceptions: ["record.userAgent != null && record.userAgent.startsWith('GoogleHC/')"] } } },
   },
   'kubernetes_rules/k8s_client_certificate_created.yml': {
     ruleId: 'Kubernetes.ClientCertificate.Created',
@@ -165,7 +207,7 @@ export const pantherRules: Readonly<Record<string, PantherMapping>> = {
     scope: 'native',
     ours: ['workload-in-system-namespace'],
     note: 'Pods and pod templates created in lists.systemNamespaces (default kube-system, kube-public) by non-system identities',
-    asTuning: { lists: { systemNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'] }, rules: { 'workload-in-system-namespace': { exceptions: ["record.resource != 'pods'"] } } },
+    asTuning: { lists: { systemNamespaces: ['kube-system', 'kube-public', 'kube-node-lease', 'gke-system'] }, rules: { 'workload-in-system-namespace': { exceptions: ["record.resource != 'pods'"] } } },
   },
   'kubernetes_rules/k8s_pod_dangerous_capabilities.yml': {
     ruleId: 'Kubernetes.Pod.Dangerous.Capabilities',
@@ -302,7 +344,22 @@ export const knownDisagreements: Readonly<Record<string, KnownDisagreement>> = {
   'aws_eks_rules/anonymous_api_access.yml | ELB Health Check from Public IP': oursStricter('/healthz is public by design (system:public-info-viewer) and exempt whatever the source address; Panther exempts health checks from private IPs only'),
   'aws_eks_rules/anonymous_api_access.yml | Anonymous API Access Web Scanner Denied': oursStricter('the request was denied (decision forbid, 403): anonymous-request-allowed reports what got through; denied anonymous probing is counted by anonymous-scan (20 rejections from one IP in 5 minutes)'),
   'aws_eks_rules/source_ip_multiple_403.yml | 403 and Private IP': theirsNarrower(ANY_ADDRESS),
+  'gcp_k8s_rules/gcp_k8s_pod_create_or_modify_host_path_vol_mount.yml | Pod Not Created': peerQuirk(
+    'a hand-trimmed failure: the response is {"status": "Failure"} with no code and protoPayload has no status. GKE writes a failed request’s google.rpc code in protoPayload.status (and kube-apiserver’s Status, with its HTTP code, as the response), so the converted Event carries a Failure without a code, which the rules take as not failed',
+  ),
+  'gcp_k8s_rules/gcp_k8s_privileged_pod_created.yml | GCP Service Account Creating Privileged Pod (Excluded)': theirsNarrower(
+    'no creator exemption: the pod runs privileged whoever creates it, GKE’s service agent included; GKE’s own agents (gke.gcr.io images) are exempted by image in lists.trustedImages, not by who created them',
+  ),
+  'gcp_k8s_rules/gcp_k8s_privileged_pod_created.yml | Privileged Pod in System Namespace (Excluded)': theirsNarrower(
+    'no namespace exemption: a privileged container controls its node from gke-system as much as from default; known system images are exempted by lists.trustedImages',
+  ),
   'kubernetes_rules/k8s_admission_controller_created.yml | Webhook Update (Not Create)': theirsNarrower(CHANGES_TOO),
+  'kubernetes_rules/k8s_anonymous_api_access.yml | Google Load Balancer Health Check (excluded)': theirsNarrower(
+    'Panther exempts anonymous callers whose user agent says GoogleHC; a user agent is whatever the client sends, and an allowed anonymous list of componentstatuses is an exposure whoever sends it (Google’s health checks probe /healthz, which kaudit exempts by path)',
+  ),
+  'kubernetes_rules/k8s_clusterrolebinding_privileged.yml | GKE ClusterRoleBinding to admin role': oursStricter(
+    'cluster-admin-binding is about cluster-admin only (the rule id is the contract); a ClusterRoleBinding to admin is judged by what admin grants (rbac-* rules, RBAC verdict)',
+  ),
   'kubernetes_rules/k8s_clusterrolebinding_privileged.yml | AKS ClusterRoleBinding to system:masters': oursStricter('system:masters is a group, not a ClusterRole: a roleRef to it names no role and grants nothing (membership of the group is what bypasses RBAC, and that is system-masters-used)'),
   'kubernetes_rules/k8s_clusterrolebinding_privileged.yml | EKS ClusterRoleBinding to controller-manager role': oursStricter('cluster-admin-binding is about cluster-admin only (the rule id is the contract); bindings to other powerful roles are judged by what the role grants'),
   'kubernetes_rules/k8s_clusterrolebinding_privileged.yml | RoleBinding (not ClusterRoleBinding)': theirsNarrower('kaudit: RoleBinding or ClusterRoleBinding; a RoleBinding to cluster-admin gives full control of the namespace, its Secrets included'),
@@ -315,6 +372,9 @@ export const knownDisagreements: Readonly<Record<string, KnownDisagreement>> = {
   'kubernetes_rules/k8s_multiple_403_public_ip.yml | 403 from Private IP (Excluded)': theirsNarrower(ANY_ADDRESS),
   'kubernetes_rules/k8s_multiple_403_public_ip.yml | No Source IP': peerQuirk('an event with neither user nor sourceIPs: kube-apiserver records both on every request, and answers 403 only to an authenticated user (kaudit counts it under the empty username)'),
   'kubernetes_rules/k8s_pod_created_in_system_namespace.yml | EKS pod created in kube-node-lease': oursStricter('kaudit’s system namespaces are kube-system and kube-public (lists.systemNamespaces); kube-node-lease holds only node Leases, and a site that wants it watched adds it to the list'),
+  'kubernetes_rules/k8s_pod_created_in_system_namespace.yml | GKE pod created in gke-system': oursStricter(
+    'kaudit’s system namespaces are kube-system and kube-public (lists.systemNamespaces); gke-system holds GKE’s own agents, and a GKE site that wants it watched adds it (with gke-managed-* namespaces) to the list',
+  ),
   'kubernetes_rules/k8s_pod_created_in_system_namespace.yml | Deployment creating pod (not direct pod creation)': theirsNarrower('kaudit covers pod templates too: a Deployment a user creates in kube-system runs its pods there just the same'),
   'kubernetes_rules/k8s_pod_host_ipc.yml | System Namespace with HostIPC (Excluded)': theirsNarrower('no namespace or creator exemption: a pod sharing the node’s IPC namespace is as dangerous in kube-system; known system images are exempted by lists.trustedImages instead'),
   'kubernetes_rules/k8s_pod_hostpath_volume.yml | AKS Pod With HostPath': oursStricter('/mnt/data is not a path that exposes the node (root filesystem, /etc, /proc, /root, runtime sockets, kubelet and control-plane state); any-hostPath is Pod Security Baseline’s business (pod-security-violation)'),
@@ -338,5 +398,8 @@ export const knownDisagreements: Readonly<Record<string, KnownDisagreement>> = {
   'kubernetes_rules/k8s_secrets_dump_all_namespaces.yml | Kube-state-metrics listing secrets (excluded)': theirsNarrower('kaudit: any non-control-plane identity; kube-state-metrics reading every Secret in the cluster is an over-grant worth seeing once (a tuning-file exception silences it)'),
   'kubernetes_rules/k8s_serviceaccount_token_created.yml | System principal in user namespace (alert)': oursStricter('kaudit: token-minted exempts the control plane, and kube-controller-manager mints tokens for its controllers by design'),
   'kubernetes_rules/k8s_steal_serviceaccount_token.yml | System principal in system namespace (excluded)': theirsNarrower('no identity exemption for reading a token through exec: no control-plane component execs into pods, so kube-proxy’s service account doing it is an intruder using a stolen identity'),
+  'kubernetes_rules/k8s_system_role_modified.yml | GKE system Role patched': oursStricter(
+    'system-role-modified covers the ClusterRoles and ClusterRoleBindings of the bootstrap policy; a namespaced Role named system:… (kube-system’s leader-election and bootstrap-signer Roles) grants inside one namespace, and what a changed Role grants is the rbac-* rules’ business when the body is logged (this patch carries none)',
+  ),
   'kubernetes_rules/k8s_system_role_modified.yml | System:coredns modified (excluded - expected)': theirsNarrower('kaudit: any system: ClusterRole; kubeadm upgrades patch system:coredns as an admin, which a tuning-file exception expresses without blinding the rule for everyone'),
 };

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { auditEventSchema, isObj, type Obj, unwrapDocument } from '#shared/contracts';
+import { auditEventSchema, gkeAuditEvent, isObj, type Obj, unwrapDocument } from '#shared/contracts';
 import { applyTuning, builtinRules, createEngine, loadTuning, type Tuning, type TuningInput } from '#shared/engine';
 import { corpusDir, corpusLines, envelopeOf, pantherTests, repoRoot, type PantherTest } from '#shared/testing';
 import { comparableBases, falcoExceptions, falcoOverrides, falcoRules, type FalcoException, type TuningFragment } from './falco-mapping.js';
@@ -194,9 +194,12 @@ export const falcoAssertedFires = (v: FalcoVerdict): boolean => v.exception?.our
 export const falcoAgrees = (v: FalcoVerdict): boolean => v.oursCount > 0 === v.falcoFires;
 
 // ---------------------------------------------------------------------------------------------------
-// Panther: each native-Event (or AKS-wrapped) test of a mapped rule, one fresh engine per test
+// Panther: each native-Event, AKS-wrapped or GKE test of a mapped rule, one fresh engine per test
 
 const nativeFormats: ReadonlySet<string> = new Set(['k8s_audit_event', 'azure_diagnostics_wrapped_string']);
+/** GKE Cloud Audit Log entries: converted into Events (shared/contracts/gke-audit-log.ts) before they are run. */
+export const gkeFormat = 'gcp_cloud_audit_log';
+const comparableFormats: ReadonlySet<string> = new Set([...nativeFormats, gkeFormat]);
 export const disagreementKey = (sourceFile: string, testName: string): string => `${sourceFile} | ${testName}`;
 
 export interface PantherVerdict {
@@ -211,8 +214,10 @@ export interface PantherVerdict {
   oursFires: boolean;
   /** Whether a mapped rule fired with Panther's scope as tuning (the mapping's asTuning; the default without one). */
   oursFiresScoped: boolean;
-  /** The event passed auditEventSchema. */
+  /** The event passed auditEventSchema (a GKE entry: it converted, and its Event passed). */
   valid: boolean;
+  /** Why a GKE entry could not be converted into an Event. */
+  notConverted: string | undefined;
   /** Panther counts the event toward a threshold > 1: stateful rules ran with threshold 1. */
   thresholdOne: boolean;
   known: KnownDisagreement | undefined;
@@ -226,6 +231,8 @@ export interface PantherRun {
   unknownFiles: string[];
   /** Runtime CEL errors of the asTuning exceptions, by rule id (must be none). */
   celErrors: Record<string, number>;
+  /** Every GKE test of the corpus, mapped or not, through the conversion: how many became Events, and why the others did not. */
+  gke: { total: number; converted: number; notConverted: { sourceFile: string; testName: string; reason: string }[] };
 }
 
 const thresholdOf = (t: PantherTest): number => {
@@ -233,10 +240,14 @@ const thresholdOf = (t: PantherTest): number => {
   return typeof v === 'number' ? v : 1;
 };
 
-/** The audit Event a Panther test carries: Panther's `p_*` enrichment keys dropped, AKS records unwrapped. */
-export function pantherEvent(t: PantherTest): unknown {
+/**
+ * The audit Event a Panther test carries: Panther's `p_*` enrichment keys dropped, AKS records unwrapped, GKE
+ * entries converted; or why a GKE entry is no Event.
+ */
+export function pantherEvent(t: PantherTest): { ok: true; event: unknown } | { ok: false; reason: string } {
   const clean = Object.fromEntries(Object.entries(t.log).filter(([k]) => !k.startsWith('p_')));
-  return t.format === 'k8s_audit_event' ? clean : unwrapDocument(clean)[0];
+  if (t.format === gkeFormat) return gkeAuditEvent(clean);
+  return { ok: true, event: t.format === 'k8s_audit_event' ? clean : unwrapDocument(clean)[0] };
 }
 
 const thresholdsAtOne = { anonymousScan: 1, forbiddenBurst: 1, secretReadBurst: 1 } as const;
@@ -255,21 +266,27 @@ export function runPanther(): PantherRun {
     tunings.set(key, t);
     return t;
   };
-  const run: PantherRun = { verdicts: [], testsByFile: new Map(), unknownFiles: [], celErrors: {} };
+  const run: PantherRun = { verdicts: [], testsByFile: new Map(), unknownFiles: [], celErrors: {}, gke: { total: 0, converted: 0, notConverted: [] } };
   for (const t of pantherTests()) {
     const perFormat = run.testsByFile.get(t.source_file) ?? new Map<string, number>();
     perFormat.set(t.format, (perFormat.get(t.format) ?? 0) + 1);
     run.testsByFile.set(t.source_file, perFormat);
+    const event = pantherEvent(t);
+    if (t.format === gkeFormat) {
+      run.gke.total += 1;
+      if (event.ok) run.gke.converted += 1;
+      else run.gke.notConverted.push({ sourceFile: t.source_file, testName: t.test_name, reason: event.reason });
+    }
     const mapping = pantherRules[t.source_file];
     if (!mapping) {
       if (!run.unknownFiles.includes(t.source_file)) run.unknownFiles.push(t.source_file);
       continue;
     }
-    if (mapping.ours === null || !nativeFormats.has(t.format)) continue;
+    if (mapping.ours === null || !comparableFormats.has(t.format)) continue;
     const atOne = thresholdOf(t) > 1;
-    const parsed = auditEventSchema.safeParse(pantherEvent(t));
+    const parsed = event.ok ? auditEventSchema.safeParse(event.event) : undefined;
     const firedWith = (tuning: Tuning): string[] =>
-      parsed.success
+      parsed?.success === true
         ? createEngine({ rules: tuning.rules, settings: tuning.settings })
             .analyze(envelopeOf(parsed.data))
             .findings.map((f) => f.ruleId)
@@ -287,7 +304,8 @@ export function runPanther(): PantherRun {
       fired,
       oursFires: ours.some((id) => fired.includes(id)),
       oursFiresScoped: ours.some((id) => firedScoped.includes(id)),
-      valid: parsed.success,
+      valid: parsed?.success === true,
+      notConverted: event.ok ? undefined : event.reason,
       thresholdOne: atOne,
       known: knownDisagreements[disagreementKey(t.source_file, t.test_name)],
     });
@@ -321,12 +339,15 @@ export interface Summary {
   panther: { agree: number; total: number };
   /** With each Panther rule's scope as kaudit tuning (PantherMapping.asTuning). */
   pantherScoped: { agree: number; total: number };
+  /** The GKE tests among them (converted Cloud Audit Log entries), default tuning. */
+  pantherGke: { agree: number; total: number };
   pantherByCategory: Record<DisagreementCategory, number>;
 }
 
 export function summarize(falco: FalcoRun, panther: PantherRun): Summary {
   const pos = falco.verdicts.filter((v) => v.falcoFires);
   const neg = falco.verdicts.filter((v) => !v.falcoFires);
+  const gke = panther.verdicts.filter((v) => v.format === gkeFormat);
   const byCategory: Record<DisagreementCategory, number> = { 'ours-stricter': 0, 'theirs-narrower': 0, 'needs-context': 0, 'peer-quirk': 0 };
   for (const v of panther.verdicts) if (!pantherAgrees(v) && v.known) byCategory[v.known.category] += 1;
   return {
@@ -334,6 +355,7 @@ export function summarize(falco: FalcoRun, panther: PantherRun): Summary {
     falcoNegative: { agree: neg.filter(falcoAgrees).length, total: neg.length },
     panther: { agree: panther.verdicts.filter(pantherAgrees).length, total: panther.verdicts.length },
     pantherScoped: { agree: panther.verdicts.filter(pantherAgreesScoped).length, total: panther.verdicts.length },
+    pantherGke: { agree: gke.filter(pantherAgrees).length, total: gke.length },
     pantherByCategory: byCategory,
   };
 }
@@ -392,7 +414,7 @@ function falcoSection(falco: FalcoRun): string[] {
 function pantherSection(panther: PantherRun): string[] {
   const out: string[] = ['## Panther', ''];
   out.push(
-    'Each test of a mapped Panther rule whose log is a native audit Event (`k8s_audit_event`, Panther `p_*` keys dropped) or an AKS diagnostic record wrapping one (`azure_diagnostics_wrapped_string`, unwrapped) runs through a fresh engine twice: with the default tuning, and with Panther’s scope for that rule written as a kaudit tuning document (below: the exclusions and lists Panther’s rule applies, as CEL exceptions and lists, the way `falco.tuning.yaml` carries Falco’s allow-lists). A test agrees when a mapped kaudit rule fires exactly when Panther’s ExpectedResult is true. For Panther rules with a threshold above 1, kaudit’s stateful rules run with their threshold tuned to 1 (Panther’s ExpectedResult says whether one event counts toward the threshold). GKE Cloud Audit Log tests (`protoPayload`) are a different schema and out of scope.',
+    'Each test of a mapped Panther rule whose log is a native audit Event (`k8s_audit_event`, Panther `p_*` keys dropped), an AKS diagnostic record wrapping one (`azure_diagnostics_wrapped_string`, unwrapped) or a GKE Cloud Audit Log entry (`gcp_cloud_audit_log`, converted into an Event by `gkeAuditEvent`, shared/contracts/gke-audit-log.ts) runs through a fresh engine twice: with the default tuning, and with Panther’s scope for that rule written as a kaudit tuning document (below: the exclusions and lists Panther’s rule applies, as CEL exceptions and lists, the way `falco.tuning.yaml` carries Falco’s allow-lists). A test agrees when a mapped kaudit rule fires exactly when Panther’s ExpectedResult is true. For Panther rules with a threshold above 1, kaudit’s stateful rules run with their threshold tuned to 1 (Panther’s ExpectedResult says whether one event counts toward the threshold).',
     '',
     '### Mapped rules',
     '',
@@ -405,7 +427,7 @@ function pantherSection(panther: PantherRun): string[] {
       const mine = panther.verdicts.filter((v) => v.sourceFile === file);
       const agree = mine.filter(pantherAgrees).length;
       const scoped = mine.filter(pantherAgreesScoped).length;
-      return [m.ruleId, file, code(m.ours), ratio(agree, mine.length), ratio(scoped, mine.length), String(fileTests(file, (f) => !nativeFormats.has(f))), m.note];
+      return [m.ruleId, file, code(m.ours), ratio(agree, mine.length), ratio(scoped, mine.length), String(fileTests(file, (f) => !comparableFormats.has(f))), m.note];
     });
   out.push(...table(['Panther rule', 'file', 'kaudit rule(s)', 'agree (default tuning)', 'agree (Panther’s scope as tuning)', 'other tests (out of scope)', 'note'], mappedRows), '');
   out.push(
@@ -440,8 +462,20 @@ function pantherSection(panther: PantherRun): string[] {
   out.push('', '### Not mapped', '');
   const unmappedRows = Object.entries(pantherRules)
     .filter(([, m]) => m.ours === null)
-    .map(([file, m]) => [m.ruleId, file, String(fileTests(file, (f) => nativeFormats.has(f))), String(fileTests(file, (f) => !nativeFormats.has(f))), m.note]);
-  out.push(...table(['Panther rule', 'file', 'native/AKS tests', 'other tests', 'reason'], unmappedRows), '');
+    .map(([file, m]) => [m.ruleId, file, String(fileTests(file, (f) => comparableFormats.has(f))), String(fileTests(file, (f) => !comparableFormats.has(f))), m.note]);
+  out.push(...table(['Panther rule', 'file', 'native/AKS/GKE tests', 'other tests', 'reason'], unmappedRows), '');
+  return [...out, ...gkeSection(panther)];
+}
+
+function gkeSection(panther: PantherRun): string[] {
+  const { gke } = panther;
+  const mine = panther.verdicts.filter((v) => v.format === gkeFormat);
+  const out: string[] = ['### GKE Cloud Audit Log entries', ''];
+  out.push(
+    `All ${String(gke.total)} GKE tests of the corpus, mapped or not, go through the conversion: ${String(gke.converted)} become audit Events (each marked \`kaudit.io/converted-from: gke-cloud-audit-log\`), ${String(gke.notConverted.length)} cannot be, each refused with the reason below (most are no Kubernetes request at all). Of the GKE tests of mapped rules, ${String(mine.filter(pantherAgrees).length)} of ${String(mine.length)} agree with the default tuning, ${String(mine.filter(pantherAgreesScoped).length)} with Panther’s scope as tuning.`,
+    '',
+  );
+  out.push(...table(['Panther rule file', 'test', 'why it is no audit Event'], gke.notConverted.map((n) => [n.sourceFile, n.testName, n.reason])), '');
   return out;
 }
 
@@ -464,8 +498,9 @@ export function renderReport(falco: FalcoRun, panther: PantherRun): string {
       [
         ['Falco: mapped rule fires where a case expects it', ratio(s.falcoPositive.agree, s.falcoPositive.total), percent(s.falcoPositive.agree, s.falcoPositive.total)],
         ['Falco: mapped rules silent in "no alert" cases', ratio(s.falcoNegative.agree, s.falcoNegative.total), percent(s.falcoNegative.agree, s.falcoNegative.total)],
-        ['Panther: native and AKS-wrapped tests of mapped rules, default tuning', ratio(s.panther.agree, s.panther.total), percent(s.panther.agree, s.panther.total)],
+        ['Panther: native, AKS-wrapped and GKE tests of mapped rules, default tuning', ratio(s.panther.agree, s.panther.total), percent(s.panther.agree, s.panther.total)],
         ['Panther: the same, each Panther rule’s scope as kaudit tuning', ratio(s.pantherScoped.agree, s.pantherScoped.total), percent(s.pantherScoped.agree, s.pantherScoped.total)],
+        ['Panther: of these, the GKE tests (converted from Cloud Audit Log entries), default tuning', ratio(s.pantherGke.agree, s.pantherGke.total), percent(s.pantherGke.agree, s.pantherGke.total)],
       ],
     ),
     '',

@@ -4,7 +4,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { auditEventParser, decode, defaultEventLimits, eventLimitViolation, notRfc3339, parseRfc3339, type AuditEvent, type EventLimits } from '#shared/contracts';
+import { auditEventParser, decode, defaultEventLimits, eventLimitViolation, gkeAuditEvent, isCloudLogEntry, notRfc3339, parseRfc3339, type AuditEvent, type EventLimits } from '#shared/contracts';
 import { engineFromFiles, eventTime, type EventTime, type Tuning } from '#shared/engine';
 import { Staged, type Database } from '#shared/storage';
 import { pack, unpacked } from '#shared/threads';
@@ -190,15 +190,27 @@ async function replayWith(runner: ChunkRunner, options: ReplayOptions): Promise<
       if (time.inferred) untimed++;
       return { ...rest, event, time: time.time, key: sortKey(event, time) };
     };
-    for await (const { item, line, index, text, cluster: itemCluster, receivedAt, tls } of source.items({ onMalformed, onBytes })) {
+    for await (const read of source.items({ onMalformed, onBytes })) {
+      const { line, index, cluster: itemCluster, receivedAt, tls } = read;
+      const where = index > 0 ? `item ${String(index)}: ` : '';
+      // A Cloud Logging LogEntry (GKE's audit log: `gcloud logging read --format=json`, or entries as JSON
+      // lines) is converted into the Event it stands for, then checked like any other; the Event, not the
+      // line, is what is analysed and stored. An entry that is no Kubernetes request is a malformed line.
+      const converted = isCloudLogEntry(read.item) ? gkeAuditEvent(read.item) : undefined;
+      if (converted?.ok === false) {
+        onMalformed({ file: source.name, line, reason: `${where}${converted.reason}` });
+        continue;
+      }
+      const item = converted?.event ?? read.item;
+      const text = converted === undefined ? read.text : undefined;
       const beyond = eventLimitViolation(item, limits, text);
       if (beyond !== undefined) {
-        onMalformed({ file: source.name, line, reason: `${index > 0 ? `item ${String(index)}: ` : ''}${beyond}` });
+        onMalformed({ file: source.name, line, reason: `${where}${beyond}` });
         continue;
       }
       const parsed = decode(auditEventParser, item, 'an audit event');
       if (!parsed.ok) {
-        onMalformed({ file: source.name, line, reason: `${index > 0 ? `item ${String(index)}: ` : ''}${parsed.reason}` });
+        onMalformed({ file: source.name, line, reason: `${where}${parsed.reason}` });
         continue;
       }
       const event = parsed.value;
