@@ -10,6 +10,8 @@ export * from './topics.js';
 export { createEmbeddedBus, type EmbeddedBusOptions, type TopicPolicy } from './embedded.js';
 export { createKafkaBus, connectionOptions } from './kafka/index.js';
 
+const isTombstone = (m: { value: Buffer }) => m.value.length === 4 && m.value.toString('utf8') === 'null';
+
 export function createBus({ config, clientId, logger }: { config: BusConfig; clientId: string; logger: Logger }): Bus {
   const topics = topicNames(config.topicPrefix);
   const all = allTopics(topics);
@@ -20,7 +22,7 @@ export function createBus({ config, clientId, logger }: { config: BusConfig; cli
         topics: all,
         partitions: config.partitions,
         logger,
-        compactedTopics: [topics.state],
+        compactedTopics: [topics.state, topics.sources],
         // the events (every request's objects) are kept only this long
         retentionMs: { [topics.events]: config.eventsRetentionHours * 3_600_000 },
         connection: config.connection,
@@ -42,7 +44,9 @@ export function createBus({ config, clientId, logger }: { config: BusConfig; cli
                 // no group reads the DLQ: by time and size alone
                 [topics.dlq]: { kind: 'retained', keepMs: config.retention.keepMs, keepBytes: config.retention.keepBytes, requireConsumed: false },
                 // the last value of each rule-state key; a deleted key's value is JSON null
-                [topics.state]: { kind: 'compacted', isTombstone: (m) => m.value.length === 4 && m.value.toString('utf8') === 'null' },
+                [topics.state]: { kind: 'compacted', isTombstone },
+                // the last checkpoint of each pull source
+                [topics.sources]: { kind: 'compacted', isTombstone },
               },
             }),
       });

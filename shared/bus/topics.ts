@@ -5,6 +5,8 @@ export interface Topics {
   findings: string;
   dlq: string;
   state: string;
+  /** compacted: each pull source's checkpoint (where it has read its cloud log to), by source */
+  sources: string;
 }
 
 export function topicNames(prefix: string): Topics {
@@ -14,12 +16,13 @@ export function topicNames(prefix: string): Topics {
     findings: `${prefix}findings`,
     dlq: `${prefix}dlq`,
     state: `${prefix}state`,
+    sources: `${prefix}sources`,
   };
 }
 
 /** Every topic, as a bus is created with them. */
 export function allTopics(t: Topics): string[] {
-  return [t.events, t.records, t.findings, t.dlq, t.state];
+  return [t.events, t.records, t.findings, t.dlq, t.state, t.sources];
 }
 
 export function groupIds(prefix: string): { analyzer: string; store: string } {

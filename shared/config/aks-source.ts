@@ -1,5 +1,5 @@
 import type { KafkaConnection } from './kafka-connection.js';
-import { brokerList, configError as invalid, readConfigFile, readPemFile } from './values.js';
+import { brokerList, configError as invalid, readConfigFile, readPemFile, setting as text } from './values.js';
 
 // The AKS source of ingest: an Azure Event Hub that an AKS cluster's diagnostic setting streams its
 // kube-audit (or kube-audit-admin) category to, read through Event Hubs' Kafka endpoint (SASL_SSL, PLAIN,
@@ -17,11 +17,6 @@ export interface AksSourceConfig {
 }
 
 type RawEnv = Record<string, string | undefined>;
-
-function text(raw: RawEnv, name: string): string | undefined {
-  const v = raw[name];
-  return v === undefined || v.trim() === '' ? undefined : v.trim();
-}
 
 /** The AKS source's settings (KAUDIT_AKS_*), or undefined when KAUDIT_AKS_BROKERS is not set. */
 export function readAksSource(raw: RawEnv): AksSourceConfig | undefined {

@@ -3,3 +3,4 @@ export * from './services.js';
 export * from './token-lists.js';
 export * from './kafka-connection.js';
 export * from './aks-source.js';
+export * from './eks-source.js';

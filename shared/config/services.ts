@@ -1,6 +1,7 @@
 import { commonConfig, dbFile, parseEnv, readApiTokens, readClientCertClusters, readIngestTokens, readMetricsToken, readRedactionKey, readTls, configError, type CommonConfig, type TlsConfig } from './env.js';
 import type { ApiToken, IngestToken } from './token-lists.js';
 import { readAksSource, type AksSourceConfig } from './aks-source.js';
+import { readEksSource, type EksSourceConfig } from './eks-source.js';
 
 type RawEnv = Record<string, string | undefined>;
 
@@ -25,6 +26,8 @@ export interface IngestConfig extends CommonConfig {
   metricsToken: string | undefined;
   /** the AKS source (KAUDIT_AKS_*): an Event Hub read through its Kafka endpoint; undefined: none */
   aks?: AksSourceConfig | undefined;
+  /** the EKS pull source (KAUDIT_EKS_*): log groups read through the CloudWatch Logs API; undefined: none */
+  eks?: EksSourceConfig | undefined;
 }
 export interface AnalyzerConfig extends CommonConfig {
   /** health and metrics port (microservice mode; npm start reports the analyzer on the API port) */
@@ -93,6 +96,7 @@ export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestT
     authFailuresPerMinute: env.KAUDIT_AUTH_FAILURES_PER_MINUTE,
     metricsToken: readMetricsToken(raw),
     aks: readAksSource(raw),
+    eks: readEksSource(raw),
   };
 }
 

@@ -7,6 +7,7 @@ import { createRedaction } from '#shared/engine';
 import { createMetricsRegistry } from '#shared/metrics';
 import { buildIngestApp } from './app.js';
 import { startAksSource } from './sources/aks.js';
+import { startEksSource } from './sources/eks.js';
 
 const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -56,6 +57,10 @@ export async function runIngest({ config, bus, logger, lifecycle }: {
   if (config.aks !== undefined) {
     const aks = await startAksSource({ config: config.aks, bus, topics, logger: logger.child({ component: 'ingest-aks' }), redaction, limits: { maxEventBytes: config.limits.maxEventBytes, maxDepth: config.limits.maxDepth }, registry });
     lifecycle.onShutdown('stop-accepting', 'ingest-aks', () => aks.stop());
+  }
+  if (config.eks !== undefined) {
+    const eks = await startEksSource({ config: config.eks, bus, topics, logger: logger.child({ component: 'ingest-eks' }), redaction, limits: { maxEventBytes: config.limits.maxEventBytes, maxDepth: config.limits.maxDepth }, registry });
+    lifecycle.onShutdown('stop-accepting', 'ingest-eks', () => eks.stop());
   }
   return app;
 }
