@@ -7,6 +7,7 @@ import { benchOverload } from './overload.js';
 import { benchPipelineLatency } from './pipeline-latency.js';
 import { benchReplay } from './replay.js';
 import { isRawPolicy, rawPolicies } from '../services/replay/src/replay.js';
+import { benchSources } from './sources.js';
 import { benchStore } from './store.js';
 import { benchSustained } from './sustained.js';
 
@@ -57,4 +58,10 @@ if (!only || only === 'startup') {
 if (!only || only === 'sustained') {
   const [seconds, rate, senders] = process.argv.slice(3);
   print('sustained', await benchSustained({ ...(seconds ? { seconds: Number(seconds) } : {}), ...(rate ? { rate: Number(rate) } : {}), ...(senders ? { senders: Number(senders) } : {}), nodeArgs: (process.env.KAUDIT_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '') }));
+}
+// `npm run bench -- sources [events] [batch] [senders]`: default 40,000 events a route (Pub/Sub: 10,000 pushes),
+// batches of 400, 4 senders; the EKS source against moto (tools/moto).
+if (only === 'sources') {
+  const [events, batch, senders] = process.argv.slice(3);
+  print('sources', await benchSources({ ...(events ? { events: Number(events) } : {}), ...(batch ? { batch: Number(batch) } : {}), ...(senders ? { concurrency: Number(senders) } : {}) }));
 }

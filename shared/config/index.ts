@@ -4,3 +4,4 @@ export * from './token-lists.js';
 export * from './kafka-connection.js';
 export * from './aks-source.js';
 export * from './eks-source.js';
+export * from './gke-push.js';

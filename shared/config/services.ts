@@ -2,6 +2,7 @@ import { commonConfig, dbFile, parseEnv, readApiTokens, readClientCertClusters, 
 import type { ApiToken, IngestToken } from './token-lists.js';
 import { readAksSource, type AksSourceConfig } from './aks-source.js';
 import { readEksSource, type EksSourceConfig } from './eks-source.js';
+import { readGkePush, type GkePushConfig } from './gke-push.js';
 
 type RawEnv = Record<string, string | undefined>;
 
@@ -28,6 +29,8 @@ export interface IngestConfig extends CommonConfig {
   aks?: AksSourceConfig | undefined;
   /** the EKS pull source (KAUDIT_EKS_*): log groups read through the CloudWatch Logs API; undefined: none */
   eks?: EksSourceConfig | undefined;
+  /** the GKE route (KAUDIT_GKE_*): Pub/Sub pushes of Cloud Logging entries to /v1/pubsub; undefined: off */
+  gke?: GkePushConfig | undefined;
 }
 export interface AnalyzerConfig extends CommonConfig {
   /** health and metrics port (microservice mode; npm start reports the analyzer on the API port) */
@@ -97,6 +100,7 @@ export function loadIngestConfig(raw: RawEnv = process.env, tokens = readIngestT
     metricsToken: readMetricsToken(raw),
     aks: readAksSource(raw),
     eks: readEksSource(raw),
+    gke: readGkePush(raw),
   };
 }
 

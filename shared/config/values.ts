@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { errorCodes, errorMessage, KauditError } from '#shared/errors';
 
 // How single settings are read, for every reader of the environment (env.ts, kafka-connection.ts,
-// aks-source.ts, eks-source.ts): one error wording, one boolean text, one broker list, one way to read a file a setting names.
+// aks-source.ts, eks-source.ts, gke-push.ts): one error wording, one boolean text, one broker list, one way to read a file a setting names.
 
 /** A setting's text, trimmed; blank or absent: undefined. */
 export function setting(raw: Record<string, string | undefined>, name: string): string | undefined {

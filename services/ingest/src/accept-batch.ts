@@ -1,4 +1,4 @@
-import { auditEventParser, decode, defaultEventLimits, eventDigestOfJson, jsonDepthExceeds, sizeViolation, tooDeep, trimAnnotations, trimmedForAnalysis, withoutOwnAnnotations, type AuditEvent, type Envelope, type EventLimits } from '#shared/contracts';
+import { auditEventParser, convertedFromAnnotation, decode, defaultEventLimits, gkeAuditEvent, gkeConverted, isCloudLogEntry, eventDigestOfJson, jsonDepthExceeds, sizeViolation, tooDeep, trimAnnotations, trimmedForAnalysis, withoutOwnAnnotations, type AuditEvent, type Envelope, type EventLimits } from '#shared/contracts';
 import { dlqMessage, messageKey, type Bus, type OutMessage, type Topics } from '#shared/bus';
 import type { Redaction } from '#shared/engine';
 import { errorMessage } from '#shared/errors';
@@ -42,6 +42,7 @@ export async function acceptBatch({
   now,
   limits = defaultEventLimits,
   redaction,
+  refusal,
 }: {
   /** the body's items (splitItems) */
   items: readonly unknown[];
@@ -55,6 +56,8 @@ export async function acceptBatch({
   limits?: EventLimits;
   /** credentials replaced before anything is written (events and DLQ items alike) */
   redaction: Redaction;
+  /** every item goes to the DLQ with this reason (what the body says about all of them: no cluster) */
+  refusal?: string | undefined;
 }): Promise<BatchOutcome> {
   const receivedAt = now.toISOString();
   const events: OutMessage[] = [];
@@ -74,14 +77,26 @@ export async function acceptBatch({
   // `yieldEvery` items, so a large batch never keeps other requests (or /readyz) waiting for long.
   for (let index = 0; index < items.length; index++) {
     if (index > 0 && index % yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
-    const item: unknown = items[index];
-    if (jsonDepthExceeds(item, limits.maxDepth)) {
-      reject(item, index, tooDeep(limits), false);
+    const received: unknown = items[index];
+    if (refusal !== undefined) {
+      reject(received, index, refusal, !jsonDepthExceeds(received, limits.maxDepth));
       continue;
     }
+    if (jsonDepthExceeds(received, limits.maxDepth)) {
+      reject(received, index, tooDeep(limits), false);
+      continue;
+    }
+    // a Cloud Logging entry (GKE's audit log) stands for the Event it converts to; one that converts to
+    // none is dead-lettered as it came, with the reason
+    const converted = isCloudLogEntry(received) ? gkeAuditEvent(received) : undefined;
+    if (converted?.ok === false) {
+      reject(received, index, converted.reason);
+      continue;
+    }
+    const item: unknown = converted?.event ?? received;
     const parsed = decode(auditEventParser, item, 'an audit event');
     if (!parsed.ok) {
-      reject(item, index, parsed.reason);
+      reject(received, index, parsed.reason);
       continue;
     }
     const eventJson = JSON.stringify(parsed.value);
@@ -91,14 +106,16 @@ export async function acceptBatch({
     const eventDigest = eventDigestOfJson(eventJson);
     // annotations under kaudit's prefix are ingest's own (trimAnnotations)
     let event: AuditEvent = withoutOwnAnnotations(parsed.value);
+    // kaudit's own mark, set after received ones are dropped: this conversion is ingest's
+    if (converted !== undefined) event = { ...event, annotations: { ...event.annotations, [convertedFromAnnotation]: gkeConverted } };
     if (tooLarge !== undefined) {
       // kept whole in the DLQ, analysed from its metadata when that fits
       const trimmed = trimmedForAnalysis(event, bytes, limits, (id) => `kaudit-trimmed-${eventDigestOfJson(JSON.stringify(id))}`);
       if (trimmed === undefined) {
-        reject(item, index, tooLarge);
+        reject(received, index, tooLarge);
         continue;
       }
-      dlq.push(dlqMessage({ key: messageKey(cluster, undefined), value: serialized(redaction.value(item)), reason: `${tooLarge}; analysed without its ${trimmed.annotations?.[trimAnnotations.trimmed] ?? ''}`, step: 'ingest-trim', time: receivedAt, cluster }));
+      dlq.push(dlqMessage({ key: messageKey(cluster, undefined), value: serialized(redaction.value(received)), reason: `${tooLarge}; analysed without its ${trimmed.annotations?.[trimAnnotations.trimmed] ?? ''}`, step: 'ingest-trim', time: receivedAt, cluster }));
       event = trimmed;
     }
     const transport = { tls, ...(clientCertSubject === undefined ? {} : { clientCertSubject }) };

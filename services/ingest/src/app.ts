@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bus, Topics } from '#shared/bus';
-import type { IngestToken } from '#shared/config';
+import type { GkePushConfig, IngestToken } from '#shared/config';
 import { createAuthFailures, defaultAuthFailuresPerMinute, type AuthFailures } from '#shared/auth';
 import { createHttpApp, registerHealthRoutes, replyHttpError, type HttpsOptions, type HttpTimeouts } from '#shared/http';
 import { createMetricsRegistry } from '#shared/metrics';
@@ -12,6 +12,8 @@ import { authenticateWebhook } from './identify.js';
 import { shedLoad } from './shed-load.js';
 import { firehoseRoute } from './routes/firehose.js';
 import { otlpLogsRoute } from './routes/otlp-logs.js';
+import { pubsubRoute } from './routes/pubsub.js';
+import { createPushTokenVerifier } from './push-token.js';
 import { createReceiver } from './routes/receive.js';
 import { webhookRoute } from './routes/webhook.js';
 
@@ -43,6 +45,8 @@ export interface IngestAppDeps {
   metricsToken?: string | undefined;
   /** the registry /metrics serves (ingest's sources report there too); made here when absent */
   registry?: Registry;
+  /** POST /v1/pubsub for GKE's Cloud Logging entries pushed by Pub/Sub (KAUDIT_GKE_*); undefined: off */
+  gke?: GkePushConfig | undefined;
 }
 
 export interface IngestLimits extends EventLimits {
@@ -104,6 +108,7 @@ export function buildIngestApp({
   authFailures = createAuthFailures({ perMinute: authFailuresPerMinute }),
   metricsToken,
   registry = createMetricsRegistry('ingest'),
+  gke,
 }: IngestAppDeps): FastifyInstance {
   const app = createHttpApp({ logger, bodyLimit, https, timeouts });
   // Every body is taken as raw bytes: the route decodes gzip and JSON itself to answer precisely.
@@ -118,11 +123,13 @@ export function buildIngestApp({
   registerHealthRoutes(app, { isReady: () => bus.isReady(), registry, metricsToken, authFailures });
   const batches = new Counter({ name: 'kaudit_ingest_batches_total', help: 'Webhook requests, by HTTP status', labelNames: ['status'] as const, registers: [registry] });
   // authentication first: only callers that authenticated count against capacity
-  const callerOf = authenticateWebhook(app, { tokens, clientCertClusters, batches, authFailures });
+  const pushTokens = gke === undefined ? undefined : createPushTokenVerifier(gke);
+  const callerOf = authenticateWebhook(app, { tokens, clientCertClusters, batches, authFailures, pushTokens, logger });
   shedLoad(app, { ...limits, bodyLimit, registry });
   const receive = createReceiver({ bus, topics, callerOf, batches, bodyLimit, logger, registry, now, eventLimits: limits, maxBatchEvents: limits.maxBatchEvents, redaction });
   webhookRoute(app, { receive, bodyLimit });
   otlpLogsRoute(app, { receive, bodyLimit, batches });
   firehoseRoute(app, { receive, bodyLimit });
+  if (gke !== undefined) pubsubRoute(app, { receive, bodyLimit, cluster: gke.cluster });
   return app;
 }

@@ -2,13 +2,17 @@ import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { IngestToken } from '#shared/config';
+import type { Logger } from '#shared/logging';
 import { bearerToken, presentedCredentials, replyTooManyFailures, tokenLookup, type AuthFailures } from '#shared/auth';
-import { firehoseKeyHeader, firehosePath, ingestPaths } from './routes/paths.js';
+import { firehoseKeyHeader, firehosePath, ingestPaths, pubsubPath } from './routes/paths.js';
+import type { PushTokenVerifier } from './push-token.js';
 
 export interface Caller {
   cluster: string;
   /** the subject of the client certificate the cluster authenticated with, if any */
   clientCertSubject?: string;
+  /** a Pub/Sub push (GKE): the service account its token is of; the cluster comes with each entry */
+  pushedBy?: string;
 }
 
 /**
@@ -20,7 +24,22 @@ export interface Caller {
  */
 export function authenticateWebhook(
   app: FastifyInstance,
-  { tokens, clientCertClusters, batches, authFailures }: { tokens: readonly IngestToken[]; clientCertClusters: ReadonlyMap<string, string>; batches: Counter<'status'>; authFailures: AuthFailures },
+  {
+    tokens,
+    clientCertClusters,
+    batches,
+    authFailures,
+    pushTokens,
+    logger,
+  }: {
+    tokens: readonly IngestToken[];
+    clientCertClusters: ReadonlyMap<string, string>;
+    batches: Counter<'status'>;
+    authFailures: AuthFailures;
+    /** /v1/pubsub's check of Pub/Sub's OIDC token; undefined: the route is off */
+    pushTokens?: PushTokenVerifier | undefined;
+    logger: Logger;
+  },
 ): (request: FastifyRequest) => Caller {
   const findCluster = tokenLookup(tokens);
   const callers = new WeakMap<FastifyRequest, Caller>();
@@ -41,13 +60,21 @@ export function authenticateWebhook(
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     if (request.method !== 'POST' || !ingestPaths.has(path)) return;
+    // off: not found, as any other unknown route
+    if (path === pubsubPath && pushTokens === undefined) return;
     const wait = authFailures.blockedFor(request.ip);
     if (wait !== undefined) {
       batches.inc({ status: '429' });
       // like the 401: the body is never read, the connection closes with the answer
       return replyTooManyFailures(reply.header('connection', 'close'), wait);
     }
-    const caller = identify(request, path);
+    let caller: Caller | undefined;
+    if (path === pubsubPath && pushTokens !== undefined) {
+      const checked = await pushTokens(request.headers.authorization);
+      if (checked.ok) caller = { cluster: '', pushedBy: checked.email };
+      // said: a subscription set up wrongly retries for days
+      else logger.warn({ ip: request.ip, reason: checked.reason }, 'Pub/Sub push refused: its token did not verify');
+    } else caller = identify(request, path);
     if (caller === undefined) {
       // a request without any credentials cannot be a guess: it is refused, not counted
       if (presentedCredentials(request) || request.headers[firehoseKeyHeader] !== undefined) authFailures.failed(request.ip);

@@ -51,6 +51,7 @@ export async function runIngest({ config, bus, logger, lifecycle }: {
     authFailuresPerMinute: config.authFailuresPerMinute,
     metricsToken: config.metricsToken,
     registry,
+    gke: config.gke,
   });
   lifecycle.onShutdown('stop-accepting', 'ingest-http', () => app.close());
   await app.listen({ host: config.host, port: config.port });

@@ -5,5 +5,8 @@ export const otlpLogsPath = '/v1/logs';
 export const firehosePath = '/v1/firehose';
 export const firehoseKeyHeader = 'x-amz-firehose-access-key';
 
+/** Pub/Sub push (GKE's Cloud Logging sink): authenticated by Google's OIDC token, when configured. */
+export const pubsubPath = '/v1/pubsub';
+
 /** Authenticated and load-shed, one way for all. */
-export const ingestPaths: ReadonlySet<string> = new Set([webhookPath, otlpLogsPath, firehosePath]);
+export const ingestPaths: ReadonlySet<string> = new Set([webhookPath, otlpLogsPath, firehosePath, pubsubPath]);

@@ -39,9 +39,17 @@ export interface ReceiveDeps {
 export type Receive = (
   request: FastifyRequest,
   reply: FastifyReply,
-  split: (value: unknown) => unknown[] | string,
+  split: (value: unknown) => unknown[] | Split | string,
   errorBody?: (error: string, message: string) => object,
 ) => Promise<BatchOutcome | undefined>;
+
+/** The items of a body whose cluster the body says (a Pub/Sub push of a GKE entry), not the caller. */
+export interface Split {
+  items: unknown[];
+  cluster: string;
+  /** every item to the DLQ with this reason */
+  refusal?: string;
+}
 
 export function createReceiver(deps: ReceiveDeps): Receive {
   const { bus, topics, bodyLimit, logger, registry, now, eventLimits, maxBatchEvents, callerOf, batches, redaction } = deps;
@@ -72,12 +80,15 @@ export function createReceiver(deps: ReceiveDeps): Receive {
       await reply.code(decoded.status).send(errorBody('bad_request', decoded.message));
       return undefined;
     }
-    const items = split(decoded.value);
-    if (typeof items === 'string') {
+    const got = split(decoded.value);
+    if (typeof got === 'string') {
       batches.inc({ status: '400' });
-      await reply.code(400).send(errorBody('bad_request', items));
+      await reply.code(400).send(errorBody('bad_request', got));
       return undefined;
     }
+    const items = Array.isArray(got) ? got : got.items;
+    const cluster = Array.isArray(got) ? identity.cluster : got.cluster;
+    const refusal = Array.isArray(got) ? undefined : got.refusal;
     // Bounded before any item is looked at: a body of millions of tiny items would otherwise tie the
     // webhook up validating and dead-lettering each one.
     if (items.length > maxBatchEvents) {
@@ -90,7 +101,7 @@ export function createReceiver(deps: ReceiveDeps): Receive {
     try {
       const outcome = await acceptBatch({
         items,
-        cluster: identity.cluster,
+        cluster,
         tls: request.protocol === 'https',
         ...(identity.clientCertSubject === undefined ? {} : { clientCertSubject: identity.clientCertSubject }),
         bus,
@@ -98,15 +109,16 @@ export function createReceiver(deps: ReceiveDeps): Receive {
         now: now(),
         limits: eventLimits,
         redaction,
+        refusal,
       });
-      events.inc({ cluster: identity.cluster, outcome: 'accepted' }, outcome.accepted);
-      events.inc({ cluster: identity.cluster, outcome: 'rejected' }, outcome.rejected);
+      events.inc({ cluster, outcome: 'accepted' }, outcome.accepted);
+      events.inc({ cluster, outcome: 'rejected' }, outcome.rejected);
       batches.inc({ status: '200' });
       ackLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
       return outcome;
     } catch (err) {
       if (!isRetriable(err)) throw err;
-      logger.warn({ cluster: identity.cluster, reason: errorMessage(err) }, 'bus unavailable; batch not acknowledged');
+      logger.warn({ cluster, reason: errorMessage(err) }, 'bus unavailable; batch not acknowledged');
       batches.inc({ status: '503' });
       await reply
         .code(503)
