@@ -101,6 +101,7 @@ export async function benchSources({ events = 40_000, batch = 400, concurrency =
       KAUDIT_GKE_JWKS_FILE: jwksFile,
       KAUDIT_EKS_LOG_GROUPS: group,
       KAUDIT_EKS_ENDPOINT: endpoint,
+      KAUDIT_EKS_REGION: 'us-east-1',
       KAUDIT_EKS_START: 'beginning',
       KAUDIT_EKS_POLL_SECONDS: '0.2',
     },

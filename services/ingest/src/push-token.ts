@@ -7,6 +7,8 @@ import type { GkePushConfig } from '#shared/config';
 // keys, fetched and cached, or a configured set), the audience, Google's issuer and the accepted accounts.
 
 const googleIssuers = ['https://accounts.google.com', 'accounts.google.com'];
+/** tokens remembered as verified (a few subscriptions renew theirs hourly: far fewer) */
+const maxRemembered = 1000;
 
 export type PushTokenCheck = { ok: true; email: string } | { ok: false; reason: string };
 export type PushTokenVerifier = (authorization: string | undefined) => Promise<PushTokenCheck>;
@@ -14,14 +16,27 @@ export type PushTokenVerifier = (authorization: string | undefined) => Promise<P
 export function createPushTokenVerifier(config: GkePushConfig): PushTokenVerifier {
   const keys = 'url' in config.jwks ? createRemoteJWKSet(new URL(config.jwks.url), { cooldownDuration: 30_000, cacheMaxAge: 3_600_000 }) : createLocalJWKSet(config.jwks.keys as JSONWebKeySet);
   const accounts = new Set(config.serviceAccounts.map((a) => a.toLowerCase()));
+  // Pub/Sub sends one token with many pushes (it renews it before it expires): a token that verified is
+  // taken again without its signature checked, until its own expiry
+  const verified = new Map<string, { email: string; expiresMs: number }>();
   return async (authorization) => {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     if (m?.[1] === undefined) return { ok: false, reason: 'no bearer token' };
+    const token = m[1];
+    const known = verified.get(token);
+    if (known !== undefined) {
+      if (Date.now() < known.expiresMs) return { ok: true, email: known.email };
+      verified.delete(token);
+    }
     try {
-      const { payload } = await jwtVerify(m[1], keys, { issuer: googleIssuers, audience: config.audience, algorithms: ['RS256'], clockTolerance: 30 });
+      const { payload } = await jwtVerify(token, keys, { issuer: googleIssuers, audience: config.audience, algorithms: ['RS256'], clockTolerance: 30 });
       const email = typeof payload.email === 'string' ? payload.email : undefined;
       if (email === undefined || payload.email_verified !== true) return { ok: false, reason: 'the token names no verified email' };
       if (!accounts.has(email.toLowerCase())) return { ok: false, reason: `the token is ${email}’s, not an accepted push service account’s` };
+      if (typeof payload.exp === 'number') {
+        if (verified.size >= maxRemembered) verified.clear();
+        verified.set(token, { email, expiresMs: payload.exp * 1000 });
+      }
       return { ok: true, email };
     } catch (err) {
       // jose's reasons name the claim or the signature, never the token
