@@ -159,4 +159,12 @@ describe('replay of GKE Cloud Audit Log entries', () => {
     expect(ids).toHaveLength(4);
     for (const id of ids) expect(id).toMatch(/^gke-[0-9a-f]{32}$/);
   });
+
+  it('gives the records the entries’ own cluster when asked (replay without --cluster)', async () => {
+    const file = path.join(tmp, 'own-cluster.json');
+    writeFileSync(file, JSON.stringify(gcloudOrder));
+    const db = await freshDb('own-cluster');
+    await replay({ inputs: [file], db, cluster: 'replay', entryClusters: true });
+    expect(new Set((await recordsOf(db)).map((r) => r.cluster))).toEqual(new Set(['prod-eu']));
+  });
 });

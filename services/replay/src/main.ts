@@ -28,7 +28,8 @@ const usage = `usage: npm run replay -- <files or directories…> [options]
                           KAFKA_BROKERS the embedded log under KAUDIT_DATA_DIR, npm start stopped)
                           from the offsets for --since on, with a reader of its own that never
                           touches the live analyzer's consumer group; clusters come from the topic
-  --cluster <name>        cluster name for the records and findings of files (default ${defaultCluster})
+  --cluster <name>        cluster name for the records and findings of files (default ${defaultCluster};
+                          without it, a GKE entry's records take the entry's own cluster_name)
   --since <RFC3339>       first event time included, e.g. 2026-11-01T00:00:00Z
   --until <RFC3339>       first event time excluded
   --rules <file>          tuning file (as KAUDIT_RULES_FILE)
@@ -46,6 +47,8 @@ interface Args {
   inputs: string[];
   db: string;
   cluster: string;
+  /** --cluster was given: it names every file's records, GKE entries' too */
+  clusterGiven: boolean;
   since: string | undefined;
   until: string | undefined;
   rules: string | undefined;
@@ -104,6 +107,7 @@ function parseReplayArgs(argv: string[]): Args {
     inputs: positionals,
     db: values.db ?? defaultDb,
     cluster: values.cluster ?? defaultCluster,
+    clusterGiven: values.cluster !== undefined,
     since: values.since,
     until: values.until,
     rules: values.rules,
@@ -209,6 +213,7 @@ async function main(): Promise<number> {
       sources,
       db,
       cluster: args.cluster,
+      entryClusters: !args.clusterGiven,
       since: args.since,
       until: args.until,
       tuning,

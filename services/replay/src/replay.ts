@@ -4,7 +4,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { auditEventParser, decode, defaultEventLimits, eventLimitViolation, gkeAuditEvent, isCloudLogEntry, notRfc3339, parseRfc3339, type AuditEvent, type EventLimits } from '#shared/contracts';
+import { auditEventParser, decode, defaultEventLimits, eventLimitViolation, gkeAuditEvent, gkeClusterOf, isCloudLogEntry, notRfc3339, parseRfc3339, type AuditEvent, type EventLimits } from '#shared/contracts';
 import { engineFromFiles, eventTime, type EventTime, type Tuning } from '#shared/engine';
 import { Staged, type Database } from '#shared/storage';
 import { pack, unpacked } from '#shared/threads';
@@ -54,6 +54,8 @@ export interface ReplayOptions {
   sources?: readonly ReplaySource[];
   db: Database;
   cluster?: string;
+  /** a GKE entry's records take its own cluster (resource.labels.cluster_name) rather than `cluster` */
+  entryClusters?: boolean;
   /** first event time included (RFC 3339) */
   since?: string | undefined;
   /** first event time excluded (RFC 3339) */
@@ -202,6 +204,7 @@ async function replayWith(runner: ChunkRunner, options: ReplayOptions): Promise<
         continue;
       }
       const item = converted?.event ?? read.item;
+      const entryCluster = converted !== undefined && options.entryClusters === true ? gkeClusterOf(read.item) : undefined;
       const text = converted === undefined ? read.text : undefined;
       const beyond = eventLimitViolation(item, limits, text);
       if (beyond !== undefined) {
@@ -215,7 +218,7 @@ async function replayWith(runner: ChunkRunner, options: ReplayOptions): Promise<
       }
       const event = parsed.value;
       // the line's text stands for the event only when validation returned the very value parsed from it
-      const rest = { cluster: itemCluster ?? cluster, tls: tls ?? true, receivedAt, source: source.name, line, index, text: event === item ? text : undefined };
+      const rest = { cluster: itemCluster ?? entryCluster ?? cluster, tls: tls ?? true, receivedAt, source: source.name, line, index, text: event === item ? text : undefined };
       const fallback = receivedAt ?? lastOwn;
       const time = eventTime(event, fallback ?? source.modifiedAt ?? new Date().toISOString());
       if (time.inferred && fallback === undefined && leading.length < window) {
