@@ -1,11 +1,10 @@
-import { createKafkaBus, dlqMessage, messageKey, type Batch, type Bus, type OutMessage, type Subscription, type Topics } from '#shared/bus';
+import { createKafkaBus, dlqMessage, messageKey, type Batch, type OutMessage, type Subscription } from '#shared/bus';
 import { aksClusterOf, type AksSourceConfig } from '#shared/config';
-import { defaultEventLimits, isObj, unwrapDocument, type EventLimits } from '#shared/contracts';
-import type { Redaction } from '#shared/engine';
+import { defaultEventLimits, isObj, unwrapDocument } from '#shared/contracts';
 import { errorMessage } from '#shared/errors';
-import type { Logger } from '#shared/logging';
-import { Counter, type Registry } from 'prom-client';
+import { Counter } from 'prom-client';
 import { acceptBatch } from '../accept-batch.js';
+import type { PullSource, SourceDeps } from './source.js';
 
 // The AKS source: an Event Hub that an AKS cluster's diagnostic setting streams kube-audit (or
 // kube-audit-admin) to, read through Event Hubs' Kafka endpoint. A message is an Event Hubs batch of
@@ -18,22 +17,7 @@ import { acceptBatch } from '../accept-batch.js';
 
 const auditCategories = new Set(['kube-audit', 'kube-audit-admin']);
 
-export interface AksSource {
-  stop(): Promise<void>;
-}
-
-export async function startAksSource({ config, bus, topics, logger, redaction, limits = defaultEventLimits, now = () => new Date(), registry }: {
-  config: AksSourceConfig;
-  /** kaudit's own bus */
-  bus: Bus;
-  topics: Topics;
-  logger: Logger;
-  redaction: Redaction;
-  limits?: EventLimits;
-  now?: () => Date;
-  /** where to count the hub's records (ingest's /metrics) */
-  registry?: Registry;
-}): Promise<AksSource> {
+export async function startAksSource({ config, bus, topics, logger, redaction, limits = defaultEventLimits, now = () => new Date(), registry }: SourceDeps<AksSourceConfig>): Promise<PullSource> {
   const records = new Counter({
     name: 'kaudit_ingest_aks_records_total',
     help: 'Diagnostic records read from the AKS event hub, by cluster and outcome (accepted, rejected: to the DLQ, skipped: not an audit category)',

@@ -1,14 +1,12 @@
 import { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand, type LogStream, type OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { z } from 'zod';
-import type { Bus, Topics } from '#shared/bus';
 import type { EksLogGroup, EksSourceConfig } from '#shared/config';
-import { defaultEventLimits, parsedOrText, type EventLimits } from '#shared/contracts';
-import type { Redaction } from '#shared/engine';
+import { defaultEventLimits, parsedOrText } from '#shared/contracts';
 import { errorMessage } from '#shared/errors';
-import type { Logger } from '#shared/logging';
 import { acceptBatch } from '../accept-batch.js';
 import { checkpointMessage, readCheckpoints } from './checkpoints.js';
+import type { PullSource, SourceDeps } from './source.js';
 
 // The EKS pull source: reads each configured log group's audit streams (kube-apiserver-audit-…, one per API
 // server instance) through the CloudWatch Logs API, stream by stream with GetLogEvents in the stream's
@@ -34,27 +32,21 @@ type Checkpoint = z.infer<typeof checkpointSchema>;
 /** pages read from one stream before the next stream's turn (the rest on the next round, at once) */
 const pagesPerTurn = 20;
 
-export interface EksSource {
-  stop(): Promise<void>;
-}
-
 export function eksCheckpointKey(region: string, logGroup: string): string {
   return `eks/${region}${logGroup}`;
 }
 
-export async function startEksSource({ config, bus, topics, logger, redaction, limits = defaultEventLimits, now = () => new Date(), registry, client: given }: {
-  config: EksSourceConfig;
-  /** kaudit's own bus (the events, the DLQ and the checkpoints) */
-  bus: Bus;
-  topics: Topics;
-  logger: Logger;
-  redaction: Redaction;
-  limits?: EventLimits;
-  now?: () => Date;
-  /** where to count the log events (ingest's /metrics) */
-  registry?: Registry;
-  client?: CloudWatchLogsClient;
-}): Promise<EksSource> {
+export async function startEksSource({
+  config,
+  bus,
+  topics,
+  logger,
+  redaction,
+  limits = defaultEventLimits,
+  now = () => new Date(),
+  registry,
+  client: given,
+}: SourceDeps<EksSourceConfig> & { client?: CloudWatchLogsClient }): Promise<PullSource> {
   const registers = registry === undefined ? [] : [registry];
   const records = new Counter({
     name: 'kaudit_ingest_eks_records_total',
