@@ -137,7 +137,8 @@ export async function startEksSource({
       logger.debug({ logGroup: group.name, logStream: name, events: got.events?.length ?? 0, fresh: fresh.length, position: at }, 'EKS page');
       if (fresh.length > 0) {
         await accept(group, fresh);
-        checkpoint.streams[name] = { ...at, ...(checkpoint.streams[name]?.ingested === undefined ? {} : { ingested: checkpoint.streams[name].ingested }) };
+        // (a known stream's position is `at` itself, its ingestion time kept)
+        checkpoint.streams[name] = at;
         await save(group, checkpoint);
       }
       // the end of the stream: the same token back
