@@ -2,14 +2,17 @@
 // bus (the analyzer and the store running too). Push routes: `concurrency` senders, each request answered
 // only once its events are durable. The EKS source: a log group of moto's CloudWatch Logs (tools/moto),
 // read from its beginning, timed until ingest counts every event (moto, a Python emulator, is the slower
-// side: the figure is a floor of what the source does against CloudWatch).
+// side: the figure is a floor of what the source does against CloudWatch). The AKS source: an event hub on
+// tools/kafka-broker's SASL_SSL listener (user $ConnectionString), timed from the first batch the
+// diagnostic setting's side sends until ingest counts every event.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { createKafkaBus } from '#shared/bus';
 import { silentLogger } from '#shared/logging';
 import { sampleEvent } from '#shared/samples';
 import { startLoopback } from '../services/standalone/src/loopback.js';
@@ -17,7 +20,10 @@ import { startLoopback } from '../services/standalone/src/loopback.js';
 const ingestToken = { cluster: 'bench', token: 'bench-ingest-token-0123456789' };
 const audience = 'https://kaudit.example.com/v1/pubsub';
 const pusher = 'push@bench.iam.gserviceaccount.com';
-const moto = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'tools', 'moto', 'moto.sh');
+const tools = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'tools');
+const moto = path.join(tools, 'moto', 'moto.sh');
+const broker = path.join(tools, 'kafka-broker', 'broker.sh');
+const hub = 'aks-audit';
 
 const event = (i: number) =>
   sampleEvent({
@@ -85,6 +91,15 @@ export async function benchSources({ events = 40_000, batch = 400, concurrency =
     await logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: s, logEvents: Array.from({ length: Math.min(1000, events - i) }, (_, j) => ({ timestamp: Date.UTC(2026, 11, 6) + i + j, message: JSON.stringify(event(3_000_000 + i + j)) })) }));
   }
   logs.destroy();
+  // the event hub: a broker with a SASL_SSL listener, the hub's topic made beforehand
+  const brokerDir = path.join(dataDir, 'kafka');
+  const brokerStart = spawnSync('bash', [broker, 'start', brokerDir], { encoding: 'utf8', env: { ...process.env, KAFKA_BROKER_SECURITY: '1' } });
+  const plain = /^KAFKA_BROKERS=(\S+)$/m.exec(brokerStart.stdout)?.[1];
+  if (plain === undefined) throw new Error(`broker.sh start failed: ${brokerStart.stderr}`);
+  const security = Object.fromEntries(readFileSync(path.join(brokerDir, 'security.env'), 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  // the diagnostic setting's side, on the plain listener (the hub made by its start)
+  const diagnostics = createKafkaBus({ brokers: [plain], clientId: 'bench-diagnostic-setting', topics: [hub], partitions: 4, logger: silentLogger() });
+  await diagnostics.start();
 
   const { lifecycle, webhookUrl } = await startLoopback({
     dataDir,
@@ -104,6 +119,10 @@ export async function benchSources({ events = 40_000, batch = 400, concurrency =
       KAUDIT_EKS_REGION: 'us-east-1',
       KAUDIT_EKS_START: 'beginning',
       KAUDIT_EKS_POLL_SECONDS: '0.2',
+      KAUDIT_AKS_BROKERS: security.KAFKA_SASL_SSL_BROKERS ?? '',
+      KAUDIT_AKS_TOPIC: hub,
+      KAUDIT_AKS_CONNECTION_STRING: security.KAFKA_TEST_EVENTHUBS_CONNECTION_STRING ?? '',
+      KAUDIT_AKS_TLS_CA_FILE: security.KAFKA_TEST_CA_FILE ?? '',
     },
   });
   const base = webhookUrl.replace(/\/v1\/webhook$/, '');
@@ -117,6 +136,20 @@ export async function benchSources({ events = 40_000, batch = 400, concurrency =
     })();
     const eksSeconds = await eksDone;
     out.eksPullEventsPerSecond = Math.round(events / eksSeconds);
+
+    // Event Hubs batches of 100 diagnostic records, as a diagnostic setting sends them
+    const aksStart = performance.now();
+    const resourceId = '/SUBSCRIPTIONS/0/RESOURCEGROUPS/BENCH/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/BENCH';
+    for (let i = 0; i < events; i += 1000) {
+      const messages = Array.from({ length: Math.ceil(Math.min(1000, events - i) / 100) }, (_, m) => ({
+        key: String(m),
+        value: Buffer.from(JSON.stringify({ records: Array.from({ length: Math.min(100, events - i - m * 100) }, (_, j) => ({ category: 'kube-audit', resourceId, properties: { log: JSON.stringify(event(5_000_000 + i + m * 100 + j)) } })) })),
+      }));
+      await diagnostics.produce(hub, messages);
+    }
+    await diagnostics.close();
+    while ((await metric(/^kaudit_ingest_aks_records_total\{cluster="bench",outcome="accepted",service="ingest"\} (\d+)$/m)) < events) await new Promise((r) => setTimeout(r, 100));
+    out.aksEventsPerSecond = Math.round(events / ((performance.now() - aksStart) / 1000));
 
     const requests = Math.ceil(events / batch);
     const auth = { authorization: `Bearer ${ingestToken.token}`, 'content-type': 'application/json' };
@@ -143,6 +176,7 @@ export async function benchSources({ events = 40_000, batch = 400, concurrency =
   } finally {
     await lifecycle.shutdown('bench done');
     spawnSync('bash', [moto, 'stop', motoDir]);
+    spawnSync('bash', [broker, 'stop', brokerDir]);
     rmSync(dataDir, { recursive: true, force: true });
   }
   return out;
