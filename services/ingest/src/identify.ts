@@ -11,8 +11,6 @@ export interface Caller {
   cluster: string;
   /** the subject of the client certificate the cluster authenticated with, if any */
   clientCertSubject?: string;
-  /** a Pub/Sub push (GKE): the service account its token is of; the cluster comes with each entry */
-  pushedBy?: string;
 }
 
 /**
@@ -71,7 +69,8 @@ export function authenticateWebhook(
     let caller: Caller | undefined;
     if (path === pubsubPath && pushTokens !== undefined) {
       const checked = await pushTokens(request.headers.authorization);
-      if (checked.ok) caller = { cluster: '', pushedBy: checked.email };
+      // a push's cluster comes with its entry (routes/pubsub.ts), not with its caller
+      if (checked.ok) caller = { cluster: '' };
       // said: a subscription set up wrongly retries for days
       else logger.warn({ ip: request.ip, reason: checked.reason }, 'Pub/Sub push refused: its token did not verify');
     } else caller = identify(request, path);
