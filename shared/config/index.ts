@@ -5,3 +5,4 @@ export * from './kafka-connection.js';
 export * from './aks-source.js';
 export * from './eks-source.js';
 export * from './gke-push.js';
+export { readConfigFile } from './values.js';

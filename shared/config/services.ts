@@ -3,6 +3,7 @@ import type { ApiToken, IngestToken } from './token-lists.js';
 import { readAksSource, type AksSourceConfig } from './aks-source.js';
 import { readEksSource, type EksSourceConfig } from './eks-source.js';
 import { readGkePush, type GkePushConfig } from './gke-push.js';
+import { setting } from './values.js';
 
 type RawEnv = Record<string, string | undefined>;
 
@@ -68,6 +69,8 @@ export interface StandaloneConfig {
   ingest: IngestConfig;
   analyzer: AnalyzerConfig;
   store: StoreConfig;
+  /** KAUDIT_NOTIFY_FILE: the notify service's outputs and routes; undefined: no notify service */
+  notifyFile: string | undefined;
 }
 
 function required<T>(value: T[] | undefined, variable: string): T[] {
@@ -169,6 +172,7 @@ export function loadStandaloneConfig(
     ingest: loadIngestConfig(raw, ingest ?? generated?.ingest, redactionKey),
     analyzer: loadAnalyzerConfig(raw, redactionKey),
     store: loadStoreConfig(raw, api ?? generated?.api),
+    notifyFile: setting(raw, 'KAUDIT_NOTIFY_FILE'),
   };
 }
 

@@ -5,7 +5,7 @@
 #   alertmanager.sh start STATE_DIR  starts one on a free loopback port with a config that keeps every alert
 #                                    (one receiver, no notification), waits until ready, prints
 #                                    ALERTMANAGER_URL=http://127.0.0.1:PORT (with ALERTMANAGER_WATCH_PID:
-#                                    stopped too when that process dies)
+#                                    stopped too when that process dies; ALERTMANAGER_PORT: that port)
 #   alertmanager.sh stop STATE_DIR   stops it and deletes STATE_DIR
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -18,7 +18,8 @@ start() {
   local state="$1" port cluster_port
   debian_install "${packages[@]}"
   mkdir -p "$state/data"
-  port="$(free_port)"
+  # ALERTMANAGER_PORT: a given port (an outage test brings it back where it was)
+  port="${ALERTMANAGER_PORT:-$(free_port)}"
   cat >"$state/alertmanager.yml" <<YAML
 route:
   receiver: keep

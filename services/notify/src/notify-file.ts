@@ -1,0 +1,83 @@
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { severities } from '#shared/contracts';
+import { configError as invalid, readConfigFile } from '#shared/config';
+
+// The notify service's file (KAUDIT_NOTIFY_FILE, YAML or JSON): the outputs findings are delivered to and the
+// routes that pick which findings go where.
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a name is lower-case letters, digits and dashes');
+const alertmanager = z
+  .object({
+    type: z.literal('alertmanager'),
+    /** the Alertmanager's base URL (alerts go to <url>/api/v2/alerts) */
+    url: z.url({ protocol: /^https?$/ }),
+    /** how long one request may take */
+    timeoutSeconds: z.number().positive().max(300).default(10),
+    /** how long an alert stays firing in Alertmanager after its last delivery (its endsAt) */
+    resolveAfterMinutes: z.number().positive().max(7 * 24 * 60).default(60),
+  })
+  .strict();
+const output = z.discriminatedUnion('type', [alertmanager]);
+const route = z
+  .object({
+    name,
+    match: z
+      .object({
+        minSeverity: z.enum(severities).optional(),
+        rules: z.array(z.string().min(1)).min(1).optional(),
+        categories: z.array(z.string().min(1)).min(1).optional(),
+        clusters: z.array(z.string().min(1)).min(1).optional(),
+        namespaces: z.array(z.string().min(1)).min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    outputs: z.array(name).min(1),
+  })
+  .strict();
+const fileSchema = z
+  .object({
+    outputs: z.record(name, output),
+    routes: z.array(route).min(1),
+    delivery: z
+      .object({
+        /** how long a notification is retried before it is parked in the DLQ */
+        retryForSeconds: z.number().positive().max(7 * 24 * 3600).default(3600),
+        firstBackoffMs: z.number().int().positive().max(60_000).default(500),
+        maxBackoffMs: z.number().int().positive().max(3_600_000).default(60_000),
+      })
+      .strict()
+      .default({ retryForSeconds: 3600, firstBackoffMs: 500, maxBackoffMs: 60_000 }),
+    /** the base of each finding's link (the query API's /v1/findings/<id>), e.g. https://kaudit.example.com:8080 */
+    links: z.object({ baseUrl: z.url({ protocol: /^https?$/ }) }).strict().optional(),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    for (const [i, r] of f.routes.entries()) {
+      for (const o of r.outputs) if (!(o in f.outputs)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'outputs'], message: `no output named ${o}` });
+    }
+    const names = f.routes.map((r) => r.name);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) ctx.addIssue({ code: 'custom', path: ['routes'], message: `two routes are named ${twice}` });
+  });
+
+export type NotifyFile = z.infer<typeof fileSchema>;
+export type NotifyOutput = z.infer<typeof output>;
+export type NotifyRoute = z.infer<typeof route>;
+/** The notify service's routes and outputs, from the file KAUDIT_NOTIFY_FILE names. */
+export function readNotifyFile(file: string): NotifyFile {
+  const text = readConfigFile('KAUDIT_NOTIFY_FILE', file);
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw invalid('KAUDIT_NOTIFY_FILE', `${file} is not YAML: ${err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err)}`);
+  }
+  const parsed = fileSchema.safeParse(doc);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;
+    throw invalid('KAUDIT_NOTIFY_FILE', `${file}${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}

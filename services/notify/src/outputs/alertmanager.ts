@@ -1,0 +1,55 @@
+import type { Finding } from '#shared/contracts';
+import { errorMessage } from '#shared/errors';
+import { httpAttempt, type Attempt } from '../deliver.js';
+import type { NotifyOutput } from '../notify-file.js';
+
+// Prometheus Alertmanager's v2 API: POST <url>/api/v2/alerts, an array of alerts. A finding is one alert,
+// its labels including the finding's id: Alertmanager merges alerts of the same labels, so a delivery
+// repeated (a retry, a redelivered batch) updates the alert instead of adding one — the id is the
+// idempotency key. Alertmanager's own route (group_by rule, cluster, …) decides how alerts become
+// notifications.
+
+type AlertmanagerOutput = Extract<NotifyOutput, { type: 'alertmanager' }>;
+
+export interface Alert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL?: string;
+}
+
+export function alertOf(f: Finding, output: AlertmanagerOutput, now: Date, linkBase: string | undefined): Alert {
+  const link = linkBase === undefined ? undefined : `${linkBase.replace(/\/+$/, '')}/v1/findings/${encodeURIComponent(f.id)}`;
+  return {
+    labels: {
+      alertname: 'KauditFinding',
+      rule: f.ruleId,
+      severity: f.severity,
+      category: f.category,
+      cluster: f.cluster,
+      ...(f.namespace === null ? {} : { namespace: f.namespace }),
+      user: f.user,
+      finding_id: f.id,
+    },
+    annotations: { summary: f.summary, title: f.title, ...(link === undefined ? {} : { link }) },
+    startsAt: f.eventTime,
+    endsAt: new Date(now.getTime() + output.resolveAfterMinutes * 60_000).toISOString(),
+    ...(link === undefined ? {} : { generatorURL: link }),
+  };
+}
+
+export async function postAlerts(output: AlertmanagerOutput, alerts: readonly Alert[]): Promise<Attempt> {
+  try {
+    const r = await fetch(`${output.url.replace(/\/+$/, '')}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(alerts),
+      signal: AbortSignal.timeout(output.timeoutSeconds * 1000),
+    });
+    return httpAttempt(r.status, r.headers.get('retry-after'), r.ok ? '' : await r.text());
+  } catch (err) {
+    // refused, reset, timed out: the output is not there (yet)
+    return { ok: false, retriable: true, reason: errorMessage(err) };
+  }
+}
