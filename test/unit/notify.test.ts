@@ -74,7 +74,8 @@ describe('delivery', () => {
   const signal = new AbortController().signal;
   const attempts = (...as: Attempt[]) => {
     let i = 0;
-    return () => Promise.resolve(as[Math.min(i++, as.length - 1)] ?? { ok: true });
+    const delivered: Attempt = { ok: true };
+    return () => Promise.resolve(as[Math.min(i++, as.length - 1)] ?? delivered);
   };
 
   it('retries what may succeed later and counts the attempts', async () => {
