@@ -18,7 +18,22 @@ const alertmanager = z
     resolveAfterMinutes: z.number().positive().max(7 * 24 * 60).default(60),
   })
   .strict();
-const output = z.discriminatedUnion('type', [alertmanager]);
+/** A secret: given inline, or (better) as a file that holds it (its trailing newline dropped). */
+const secretFile = z.object({ file: z.string().min(1) }).strict();
+const webhook = z
+  .object({
+    type: z.literal('webhook'),
+    /** where to POST: the URL itself, or `{file}` (a chat webhook's URL is its credential) */
+    url: z.union([z.url({ protocol: /^https?$/ }), secretFile]),
+    /** the body: a ready template, or `json` (the finding as it is) */
+    template: z.enum(['slack', 'mattermost', 'teams', 'pagerduty', 'falco', 'json']).default('json'),
+    /** PagerDuty Events v2's integration key (template pagerduty only) */
+    routingKey: z.union([z.string().min(1), secretFile]).optional(),
+    timeoutSeconds: z.number().positive().max(300).default(10),
+  })
+  .strict()
+  .refine((w) => (w.template === 'pagerduty') === (w.routingKey !== undefined), { error: 'routingKey is for the pagerduty template, and that template needs one', path: ['routingKey'] });
+const output = z.discriminatedUnion('type', [alertmanager, webhook]);
 const route = z
   .object({
     name,

@@ -6,16 +6,13 @@ import type { Logger } from '#shared/logging';
 import { deliver } from './deliver.js';
 import { outputsFor } from './match.js';
 import type { NotifyFile, NotifyOutput } from './notify-file.js';
-import { alertOf, postAlerts } from './outputs/alertmanager.js';
+import { deliveriesFor } from './outputs/index.js';
 
 // The notify service: every output is a consumer group of its own on the findings topic
 // (`<prefix>notify-<output>`), so an output that is down holds back only its own deliveries. A batch's
 // offsets are committed only once each of its findings that a route sends to the output is delivered, or
 // parked in the DLQ (step `notify-<output>`) with the reason: nothing is lost to a crash or an outage, and
 // what a crash repeats is sent again under the same idempotency key (the finding's id).
-
-/** Alerts in one request to an output. */
-const chunk = 500;
 
 export interface Notify {
   stop(): Promise<void>;
@@ -48,6 +45,7 @@ export async function runNotify({ file, bus, topics, prefix, logger, lifecycle, 
 
   function handlerFor(name: string, output: NotifyOutput) {
     const log = logger.child({ output: name });
+    const deliveries = deliveriesFor(output, file.links?.baseUrl, now);
     return async (batch: Batch): Promise<void> => {
       const findings = new Map<string, Finding>();
       for (const m of batch.messages) {
@@ -56,12 +54,8 @@ export async function runNotify({ file, bus, topics, prefix, logger, lifecycle, 
         if (!d.ok) continue;
         if (outputsFor(file.routes, d.value).has(name)) findings.set(d.value.id, d.value);
       }
-      const all = [...findings.values()];
-      for (let i = 0; i < all.length; i += chunk) {
-        const part = all.slice(i, i + chunk);
-        const time = now();
-        const alerts = part.map((f) => alertOf(f, output, time, file.links?.baseUrl));
-        const outcome = await deliver(() => postAlerts(output, alerts), policy, {
+      for (const { findings: part, send } of deliveries([...findings.values()])) {
+        const outcome = await deliver(send, policy, {
           signal: abort.signal,
           onRetry: (reason, waitMs) => {
             retried.inc({ output: name });

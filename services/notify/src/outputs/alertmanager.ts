@@ -19,8 +19,7 @@ export interface Alert {
   generatorURL?: string;
 }
 
-export function alertOf(f: Finding, output: AlertmanagerOutput, now: Date, linkBase: string | undefined): Alert {
-  const link = linkBase === undefined ? undefined : `${linkBase.replace(/\/+$/, '')}/v1/findings/${encodeURIComponent(f.id)}`;
+export function alertOf(f: Finding, output: AlertmanagerOutput, now: Date, link: string | undefined): Alert {
   return {
     labels: {
       alertname: 'KauditFinding',

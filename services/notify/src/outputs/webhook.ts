@@ -1,0 +1,33 @@
+import type { Finding } from '#shared/contracts';
+import { errorMessage } from '#shared/errors';
+import { readConfigFile } from '#shared/config';
+import { httpAttempt, type Attempt } from '../deliver.js';
+import type { NotifyOutput } from '../notify-file.js';
+import { bodyOf } from './templates.js';
+
+// The generic webhook output: one POST a finding, its body made by the output's template, with the finding's
+// id as `Idempotency-Key` (PagerDuty's dedup_key too). The URL and PagerDuty's routing key may be files:
+// read once, at start, and never logged.
+
+type WebhookOutput = Extract<NotifyOutput, { type: 'webhook' }>;
+
+const secret = (v: string | { file: string }, what: string) => (typeof v === 'string' ? v : readConfigFile(`KAUDIT_NOTIFY_FILE (${what})`, v.file).trim());
+
+export function webhookSender(output: WebhookOutput, linkOf: (f: Finding) => string | undefined): (f: Finding) => Promise<Attempt> {
+  const url = secret(output.url, 'url');
+  const routingKey = output.routingKey === undefined ? undefined : secret(output.routingKey, 'routingKey');
+  return async (f) => {
+    try {
+      const r = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': f.id },
+        body: JSON.stringify(bodyOf(output.template, f, { link: linkOf(f), routingKey })),
+        signal: AbortSignal.timeout(output.timeoutSeconds * 1000),
+      });
+      return httpAttempt(r.status, r.headers.get('retry-after'), r.ok ? '' : await r.text());
+    } catch (err) {
+      // the reason names the failure, never the URL (it may be the credential)
+      return { ok: false, retriable: true, reason: errorMessage(err).replaceAll(url, '<url>') };
+    }
+  };
+}
