@@ -33,7 +33,21 @@ const webhook = z
   })
   .strict()
   .refine((w) => (w.template === 'pagerduty') === (w.routingKey !== undefined), { error: 'routingKey is for the pagerduty template, and that template needs one', path: ['routingKey'] });
-const output = z.discriminatedUnion('type', [alertmanager, webhook]);
+const syslog = z
+  .object({
+    type: z.literal('syslog'),
+    /** host:port of the receiver (a SIEM's syslog input, rsyslog, syslog-ng) */
+    address: z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected host:port'),
+    /** TLS (RFC 5425); absent: plain TCP */
+    tls: z.object({ caFile: z.string().min(1).optional(), serverName: z.string().min(1).optional() }).strict().optional(),
+    /** the message: RFC 5424 with structured data, or an ArcSight CEF line */
+    format: z.enum(['rfc5424', 'cef']).default('rfc5424'),
+    facility: z.enum(['kern', 'user', 'auth', 'authpriv', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7']).default('authpriv'),
+    appName: z.string().min(1).max(48).default('kaudit'),
+    timeoutSeconds: z.number().positive().max(300).default(10),
+  })
+  .strict();
+const output = z.discriminatedUnion('type', [alertmanager, webhook, syslog]);
 const route = z
   .object({
     name,

@@ -2,10 +2,11 @@ import type { Finding } from '#shared/contracts';
 import type { Attempt } from '../deliver.js';
 import type { NotifyOutput } from '../notify-file.js';
 import { alertOf, postAlerts } from './alertmanager.js';
+import { syslogSender } from './syslog.js';
 import { webhookSender } from './webhook.js';
 
 // Each output as deliveries: the findings one delivery carries and how to send it. Alertmanager takes up
-// to 500 alerts a request; a webhook one finding a request.
+// to 500 alerts a request; a webhook one finding a request, syslog one a message.
 
 export interface Delivery {
   findings: Finding[];
@@ -26,6 +27,6 @@ export function deliveriesFor(output: NotifyOutput, linkBase: string | undefined
       return out;
     };
   }
-  const send = webhookSender(output, linkOf);
+  const send = output.type === 'syslog' ? syslogSender(output, linkOf).send : webhookSender(output, linkOf);
   return (findings) => findings.map((f) => ({ findings: [f], send: () => send(f) }));
 }
