@@ -77,7 +77,9 @@ export async function benchSources({ events = 40_000, batch = 400, concurrency =
   const jwksFile = path.join(dataDir, 'jwks.json');
   writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(keys.publicKey)), kid: 'k', alg: 'RS256', use: 'sig' }] }));
   const motoDir = path.join(dataDir, 'moto');
-  const started = spawnSync('bash', [moto, 'start', motoDir], { encoding: 'utf8' });
+  // the tools stop what they started should this process die first
+  const watch = { ...process.env, MOTO_WATCH_PID: String(process.pid), KAFKA_BROKER_WATCH_PID: String(process.pid) };
+  const started = spawnSync('bash', [moto, 'start', motoDir], { encoding: 'utf8', env: watch });
   const endpoint = /^MOTO_ENDPOINT=(\S+)$/m.exec(started.stdout)?.[1];
   if (endpoint === undefined) throw new Error(`moto.sh start failed: ${started.stderr}`);
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1' });
@@ -93,7 +95,7 @@ export async function benchSources({ events = 40_000, batch = 400, concurrency =
   logs.destroy();
   // the event hub: a broker with a SASL_SSL listener, the hub's topic made beforehand
   const brokerDir = path.join(dataDir, 'kafka');
-  const brokerStart = spawnSync('bash', [broker, 'start', brokerDir], { encoding: 'utf8', env: { ...process.env, KAFKA_BROKER_SECURITY: '1' } });
+  const brokerStart = spawnSync('bash', [broker, 'start', brokerDir], { encoding: 'utf8', env: { ...watch, KAFKA_BROKER_SECURITY: '1' } });
   const plain = /^KAFKA_BROKERS=(\S+)$/m.exec(brokerStart.stdout)?.[1];
   if (plain === undefined) throw new Error(`broker.sh start failed: ${brokerStart.stderr}`);
   const security = Object.fromEntries(readFileSync(path.join(brokerDir, 'security.env'), 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prometheus Alertmanager from Debian's package (prometheus-alertmanager, pinned below), for the notify
-# service's tests, installed with apt-get without starting its service (tools/lib/debian-packages.sh).
+# service's tests, installed with apt-get without starting its service (tools/lib/components.sh).
 #   alertmanager.sh install          the package, unless dpkg has that version
 #   alertmanager.sh start STATE_DIR  starts one on a free loopback port with a config that keeps every alert
 #                                    (one receiver, no notification), waits until ready, prints
@@ -9,8 +9,8 @@
 #   alertmanager.sh stop STATE_DIR   stops it and deletes STATE_DIR
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=../lib/debian-packages.sh
-. "$here/../lib/debian-packages.sh"
+# shellcheck source=../lib/components.sh
+. "$here/../lib/components.sh"
 packages=(prometheus-alertmanager=0.25.0-1+b4)
 binary=/usr/bin/prometheus-alertmanager
 
@@ -28,36 +28,15 @@ receivers:
   - name: keep
 YAML
   # --cluster.listen-address= : no gossip port (a single instance)
-  nohup "$binary" --config.file="$state/alertmanager.yml" --storage.path="$state/data" \
-    --web.listen-address="127.0.0.1:$port" --cluster.listen-address= >"$state/alertmanager.log" 2>&1 &
-  echo $! >"$state/pid"
-  watch_parent "${ALERTMANAGER_WATCH_PID:-}" "$(cat "$state/pid")"
-  for _ in $(seq 1 150); do
-    if curl -fsS -o /dev/null "http://127.0.0.1:$port/-/ready" 2>/dev/null; then
-      echo "ALERTMANAGER_URL=http://127.0.0.1:$port"
-      return 0
-    fi
-    if ! kill -0 "$(cat "$state/pid")" 2>/dev/null; then
-      echo "alertmanager.sh: alertmanager exited; its log:" >&2
-      cat "$state/alertmanager.log" >&2
-      exit 1
-    fi
-    sleep 0.2
-  done
-  echo "alertmanager.sh: not ready within 30 s; its log:" >&2
-  cat "$state/alertmanager.log" >&2
-  stop "$state"
-  exit 1
-}
-
-stop() {
-  stop_pid_file "$1/pid"
-  rm -rf "$1"
+  start_process "$state" "$state/alertmanager.log" "${ALERTMANAGER_WATCH_PID:-}" "$binary" --config.file="$state/alertmanager.yml" \
+    --storage.path="$state/data" --web.listen-address="127.0.0.1:$port" --cluster.listen-address=
+  wait_ready alertmanager "$state" "$state/alertmanager.log" curl -fsS -o /dev/null "http://127.0.0.1:$port/-/ready"
+  echo "ALERTMANAGER_URL=http://127.0.0.1:$port"
 }
 
 case "${1:-}" in
   install) debian_install "${packages[@]}" ;;
   start) start "${2:?alertmanager.sh start STATE_DIR}" ;;
-  stop) stop "${2:?alertmanager.sh stop STATE_DIR}" ;;
+  stop) stop_state "${2:?alertmanager.sh stop STATE_DIR}" ;;
   *) echo "usage: alertmanager.sh install | start STATE_DIR | stop STATE_DIR" >&2; exit 2 ;;
 esac

@@ -9,6 +9,8 @@
 #   moto.sh stop STATE_DIR   stops it and deletes STATE_DIR
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=../lib/components.sh
+. "$here/../lib/components.sh"
 cache="${KAUDIT_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kaudit}"
 sum="$(sha256sum "$here/requirements.txt" | cut -c1-12)"
 venv="$cache/moto-$sum"
@@ -28,56 +30,20 @@ install() {
   touch "$venv/.installed"
 }
 
-free_port() {
-  "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
 start() {
   local dir="$1"
   install
   mkdir -p "$dir"
   local port
   port="$(free_port)"
-  nohup "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$dir/moto.log" 2>&1 &
-  echo $! >"$dir/pid"
-  if [ -n "${MOTO_WATCH_PID:-}" ]; then
-    # stops the server when the process that started it dies without stopping it
-    local server=$!
-    nohup bash -c "while kill -0 $MOTO_WATCH_PID 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 2; done; kill $server 2>/dev/null" >/dev/null 2>&1 &
-  fi
-  for _ in $(seq 1 150); do
-    if curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/data.json" 2>/dev/null; then
-      echo "MOTO_ENDPOINT=http://127.0.0.1:$port"
-      return 0
-    fi
-    if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
-      echo "moto.sh: moto_server exited; its log:" >&2
-      cat "$dir/moto.log" >&2
-      exit 1
-    fi
-    sleep 0.2
-  done
-  echo "moto.sh: moto_server did not answer within 30 s; its log:" >&2
-  cat "$dir/moto.log" >&2
-  stop "$dir"
-  exit 1
-}
-
-stop() {
-  local dir="$1"
-  if [ -f "$dir/pid" ]; then
-    local pid
-    pid="$(cat "$dir/pid")"
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$dir"
+  start_process "$dir" "$dir/moto.log" "${MOTO_WATCH_PID:-}" "$venv/bin/moto_server" -H 127.0.0.1 -p "$port"
+  wait_ready moto_server "$dir" "$dir/moto.log" curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/data.json"
+  echo "MOTO_ENDPOINT=http://127.0.0.1:$port"
 }
 
 case "${1:-}" in
   install) install ;;
   start) start "${2:?moto.sh start STATE_DIR}" ;;
-  stop) stop "${2:?moto.sh stop STATE_DIR}" ;;
+  stop) stop_state "${2:?moto.sh stop STATE_DIR}" ;;
   *) echo "usage: moto.sh install | start STATE_DIR | stop STATE_DIR" >&2; exit 2 ;;
 esac

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # rsyslog from Debian's packages (rsyslog, rsyslog-gnutls, pinned below), a syslog receiver for the notify
-# service's tests: installed with apt-get without starting its service (tools/lib/debian-packages.sh), run
+# service's tests: installed with apt-get without starting its service (tools/lib/components.sh), run
 # as a process of its own with a configuration of its own.
 #   rsyslog.sh install          the packages, unless dpkg has those versions
 #   rsyslog.sh start STATE_DIR  makes a CA and a server certificate (openssl), starts rsyslogd with an RFC
@@ -11,8 +11,8 @@
 #   rsyslog.sh stop STATE_DIR   stops it and deletes STATE_DIR
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=../lib/debian-packages.sh
-. "$here/../lib/debian-packages.sh"
+# shellcheck source=../lib/components.sh
+. "$here/../lib/components.sh"
 packages=(rsyslog=8.2302.0-1+deb12u2 rsyslog-gnutls=8.2302.0-1+deb12u2)
 
 start() {
@@ -34,38 +34,22 @@ template(name="asReceived" type="string" string="%rawmsg%\n")
 ruleset(name="keep") { action(type="omfile" file="$state/messages.log" template="asReceived") }
 CONF
   touch "$state/messages.log"
-  nohup /usr/sbin/rsyslogd -n -f "$state/rsyslog.conf" -i "$state/rsyslogd.pid" >"$state/rsyslogd.log" 2>&1 &
-  echo $! >"$state/pid"
-  watch_parent "${RSYSLOG_WATCH_PID:-}" "$(cat "$state/pid")"
-  for _ in $(seq 1 150); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$tcp") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$tls") 2>/dev/null; then
-      echo "RSYSLOG_TCP=127.0.0.1:$tcp"
-      echo "RSYSLOG_TLS=127.0.0.1:$tls"
-      echo "RSYSLOG_CA_FILE=$state/ca.pem"
-      echo "RSYSLOG_OUTPUT=$state/messages.log"
-      return 0
-    fi
-    if ! kill -0 "$(cat "$state/pid")" 2>/dev/null; then
-      echo "rsyslog.sh: rsyslogd exited; its log:" >&2
-      cat "$state/rsyslogd.log" >&2
-      exit 1
-    fi
-    sleep 0.2
-  done
-  echo "rsyslog.sh: rsyslogd did not listen within 30 s; its log:" >&2
-  cat "$state/rsyslogd.log" >&2
-  stop "$state"
-  exit 1
+  start_process "$state" "$state/rsyslogd.log" "${RSYSLOG_WATCH_PID:-}" /usr/sbin/rsyslogd -n -f "$state/rsyslog.conf" -i "$state/rsyslogd.pid"
+  wait_ready rsyslogd "$state" "$state/rsyslogd.log" listening "$tcp" "$tls"
+  echo "RSYSLOG_TCP=127.0.0.1:$tcp"
+  echo "RSYSLOG_TLS=127.0.0.1:$tls"
+  echo "RSYSLOG_CA_FILE=$state/ca.pem"
+  echo "RSYSLOG_OUTPUT=$state/messages.log"
 }
 
-stop() {
-  stop_pid_file "$1/pid"
-  rm -rf "$1"
+listening() {
+  local port
+  for port in "$@"; do (exec 3<>"/dev/tcp/127.0.0.1/$port") || return 1; done
 }
 
 case "${1:-}" in
   install) debian_install "${packages[@]}" ;;
   start) start "${2:?rsyslog.sh start STATE_DIR}" ;;
-  stop) stop "${2:?rsyslog.sh stop STATE_DIR}" ;;
+  stop) stop_state "${2:?rsyslog.sh stop STATE_DIR}" ;;
   *) echo "usage: rsyslog.sh install | start STATE_DIR | stop STATE_DIR" >&2; exit 2 ;;
 esac

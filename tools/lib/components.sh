@@ -1,4 +1,6 @@
-# Sourced by the tools that run a component from Debian's packages.
+# Sourced by the tools that run a component for the tests (tools/<name>/<name>.sh): installing it from
+# Debian's packages, starting it in the background, waiting until it answers, stopping it.
+#
 # debian_install PKG=VERSION…: installs the pinned packages with apt-get unless dpkg already has those
 # versions. No service is started by the installation (a policy-rc.d refuses them for its duration): the
 # tools start what they need themselves, on ports and files of their own. Needs root (or password-less sudo).
@@ -57,4 +59,42 @@ watch_parent() {
   local parent="$1" child="$2"
   [ -n "$parent" ] || return 0
   nohup bash -c "while kill -0 $parent 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 2; done; kill $child 2>/dev/null" >/dev/null 2>&1 &
+}
+
+# start_process STATE_DIR LOG WATCH_PID CMD…: CMD in the background, its output to LOG, its pid in
+# STATE_DIR/pid, stopped when WATCH_PID (if set) dies
+start_process() {
+  local state="$1" log="$2" watch="$3"
+  shift 3
+  nohup "$@" >"$log" 2>&1 &
+  echo $! >"$state/pid"
+  watch_parent "$watch" "$(cat "$state/pid")"
+}
+
+# wait_ready NAME STATE_DIR LOG CHECK…: runs CHECK every 0.2 s until it succeeds (30 s at most); when the
+# process exits first, or the time is up, prints LOG, stops the process and fails
+wait_ready() {
+  local name="$1" state="$2" log="$3"
+  shift 3
+  for _ in $(seq 1 150); do
+    if "$@" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$(cat "$state/pid")" 2>/dev/null; then
+      echo "$name exited; its log:" >&2
+      cat "$log" >&2
+      rm -rf "$state"
+      exit 1
+    fi
+    sleep 0.2
+  done
+  echo "$name did not answer within 30 s; its log:" >&2
+  cat "$log" >&2
+  stop_pid_file "$state/pid"
+  rm -rf "$state"
+  exit 1
+}
+
+# stop_state STATE_DIR: stops the process started there and deletes STATE_DIR
+stop_state() {
+  stop_pid_file "$1/pid"
+  rm -rf "$1"
 }
