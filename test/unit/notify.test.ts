@@ -9,6 +9,7 @@ import type { Finding } from '#shared/contracts';
 import { deliver, DeliveryInterrupted, httpAttempt, type Attempt } from '../../services/notify/src/deliver.js';
 import { outputsFor, routeMatches } from '../../services/notify/src/match.js';
 import { readNotifyFile, type NotifyRoute } from '../../services/notify/src/notify-file.js';
+import { rateLimit } from '../../services/notify/src/rate-limit.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-notify-unit-'));
 const file = (text: string) => {
@@ -115,5 +116,26 @@ describe('delivery', () => {
     expect(httpAttempt(400, null, 'no')).toMatchObject({ retriable: false, reason: 'HTTP 400: no' });
     const later = httpAttempt(503, new Date(Date.now() + 60_000).toUTCString(), '');
     expect(!later.ok && (later.retryAfterMs ?? 0) > 55_000).toBe(true);
+  });
+});
+
+describe('rate limit', () => {
+  it('lets a minute’s worth go at once, then one per 60/N seconds, and waits without dropping', async () => {
+    let t = 0;
+    const limit = rateLimit(120, () => t);
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 120; i++) await limit.take(signal);
+    // the 121st waits for its token: half a second at 120 a minute
+    let done = false;
+    const next = limit.take(signal).then(() => {
+      done = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(done).toBe(false);
+    t += 500;
+    await next;
+    expect(done).toBe(true);
+    // no limit: never waits
+    await rateLimit(undefined).take(signal);
   });
 });

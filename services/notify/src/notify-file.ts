@@ -14,6 +14,8 @@ const alertmanager = z
     url: z.url({ protocol: /^https?$/ }),
     /** how long one request may take */
     timeoutSeconds: z.number().positive().max(300).default(10),
+    /** at most this many requests a minute (undefined: no limit) */
+    maxPerMinute: z.number().int().positive().optional(),
     /** how long an alert stays firing in Alertmanager after its last delivery (its endsAt) */
     resolveAfterMinutes: z.number().positive().max(7 * 24 * 60).default(60),
   })
@@ -30,6 +32,8 @@ const webhook = z
     /** PagerDuty Events v2's integration key (template pagerduty only) */
     routingKey: z.union([z.string().min(1), secretFile]).optional(),
     timeoutSeconds: z.number().positive().max(300).default(10),
+    /** at most this many findings a minute (undefined: no limit); the rest wait their turn */
+    maxPerMinute: z.number().int().positive().optional(),
   })
   .strict()
   .refine((w) => (w.template === 'pagerduty') === (w.routingKey !== undefined), { error: 'routingKey is for the pagerduty template, and that template needs one', path: ['routingKey'] });
@@ -45,6 +49,8 @@ const syslog = z
     facility: z.enum(['kern', 'user', 'auth', 'authpriv', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7']).default('authpriv'),
     appName: z.string().min(1).max(48).default('kaudit'),
     timeoutSeconds: z.number().positive().max(300).default(10),
+    /** at most this many messages a minute (undefined: no limit) */
+    maxPerMinute: z.number().int().positive().optional(),
   })
   .strict();
 const output = z.discriminatedUnion('type', [alertmanager, webhook, syslog]);

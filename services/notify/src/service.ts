@@ -7,6 +7,7 @@ import { deliver } from './deliver.js';
 import { outputsFor } from './match.js';
 import type { NotifyFile, NotifyOutput } from './notify-file.js';
 import { deliveriesFor } from './outputs/index.js';
+import { rateLimit } from './rate-limit.js';
 
 // The notify service: every output is a consumer group of its own on the findings topic
 // (`<prefix>notify-<output>`), so an output that is down holds back only its own deliveries. A batch's
@@ -46,6 +47,7 @@ export async function runNotify({ file, bus, topics, prefix, logger, lifecycle, 
   function handlerFor(name: string, output: NotifyOutput) {
     const log = logger.child({ output: name });
     const deliveries = deliveriesFor(output, file.links?.baseUrl, now);
+    const limit = rateLimit(output.maxPerMinute);
     return async (batch: Batch): Promise<void> => {
       const findings = new Map<string, Finding>();
       for (const m of batch.messages) {
@@ -55,6 +57,7 @@ export async function runNotify({ file, bus, topics, prefix, logger, lifecycle, 
         if (outputsFor(file.routes, d.value).has(name)) findings.set(d.value.id, d.value);
       }
       for (const { findings: part, send } of deliveries([...findings.values()])) {
+        await limit.take(abort.signal);
         const outcome = await deliver(send, policy, {
           signal: abort.signal,
           onRetry: (reason, waitMs) => {
