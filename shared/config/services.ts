@@ -71,6 +71,8 @@ export interface StandaloneConfig {
   store: StoreConfig;
   /** KAUDIT_NOTIFY_FILE: the notify service's outputs and routes; undefined: no notify service */
   notifyFile: string | undefined;
+  /** the KAUDIT_NOTIFY_SECRET_* variables, which the notify file's `{env}` secrets name */
+  notifySecrets: Record<string, string>;
 }
 
 function required<T>(value: T[] | undefined, variable: string): T[] {
@@ -173,6 +175,7 @@ export function loadStandaloneConfig(
     analyzer: loadAnalyzerConfig(raw, redactionKey),
     store: loadStoreConfig(raw, api ?? generated?.api),
     notifyFile: setting(raw, 'KAUDIT_NOTIFY_FILE'),
+    notifySecrets: Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => e[0].startsWith('KAUDIT_NOTIFY_SECRET_') && e[1] !== undefined && e[1] !== '')),
   };
 }
 

@@ -73,6 +73,26 @@ describe('notify → webhook', () => {
     }
   }, 60_000);
 
+  it('takes the URL from a KAUDIT_NOTIFY_SECRET_ variable, and refuses to start when it is not set', async () => {
+    const got: string[] = [];
+    const server = http.createServer((req, res) => {
+      got.push(String(req.headers['idempotency-key']));
+      res.writeHead(200).end();
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const file = path.join(dir, 'env.yaml');
+    writeFileSync(file, `outputs:\n  chat: { type: webhook, template: mattermost, url: { env: KAUDIT_NOTIFY_SECRET_CHAT_URL } }\nroutes:\n  - { name: anon, match: { rules: [anonymous-request-allowed] }, outputs: [chat] }\n`);
+    await expect(startPipeline({ env: { KAUDIT_NOTIFY_FILE: file } })).rejects.toThrow(/KAUDIT_NOTIFY_SECRET_CHAT_URL: is not set, but KAUDIT_NOTIFY_FILE's url names it/);
+    const p = await startPipeline({ env: { KAUDIT_NOTIFY_FILE: file, KAUDIT_NOTIFY_SECRET_CHAT_URL: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/` } });
+    try {
+      expect((await postEvents(p, eventList([anonymous(100)]))).status).toBe(200);
+      await waitFor(() => Promise.resolve(got.length === 1), { what: 'the delivery', timeoutMs: 30_000 });
+    } finally {
+      await p.stop();
+    }
+  }, 60_000);
+
   it('refuses to start when the URL file cannot be read, naming it', async () => {
     const file = path.join(dir, 'bad.yaml');
     writeFileSync(file, `outputs:\n  chat: { type: webhook, url: { file: ${path.join(dir, 'missing')} } }\nroutes:\n  - { name: all, outputs: [chat] }\n`);

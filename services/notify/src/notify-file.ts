@@ -20,12 +20,19 @@ const alertmanager = z
     resolveAfterMinutes: z.number().positive().max(7 * 24 * 60).default(60),
   })
   .strict();
-/** A secret: given inline, or (better) as a file that holds it (its trailing newline dropped). */
-const secretFile = z.object({ file: z.string().min(1) }).strict();
+/**
+ * A secret: given inline, or (better) as a file that holds it (its trailing newline dropped), or as an
+ * environment variable of the KAUDIT_NOTIFY_SECRET_ family (a Kubernetes Secret's env, say).
+ */
+const secretFile = z.union([
+  z.object({ file: z.string().min(1) }).strict(),
+  z.object({ env: z.string().regex(/^KAUDIT_NOTIFY_SECRET_[A-Z0-9_]+$/, 'a secret’s variable is named KAUDIT_NOTIFY_SECRET_<NAME>') }).strict(),
+]);
+export type Secret = string | z.infer<typeof secretFile>;
 const webhook = z
   .object({
     type: z.literal('webhook'),
-    /** where to POST: the URL itself, or `{file}` (a chat webhook's URL is its credential) */
+    /** where to POST: the URL itself, `{file}` or `{env}` (a chat webhook's URL is its credential) */
     url: z.union([z.url({ protocol: /^https?$/ }), secretFile]),
     /** the body: a ready template, or `json` (the finding as it is) */
     template: z.enum(['slack', 'mattermost', 'teams', 'pagerduty', 'falco', 'json']).default('json'),

@@ -19,8 +19,10 @@ export interface Notify {
   stop(): Promise<void>;
 }
 
-export async function runNotify({ file, bus, topics, prefix, logger, lifecycle, registry, now = () => new Date() }: {
+export async function runNotify({ file, secrets = {}, bus, topics, prefix, logger, lifecycle, registry, now = () => new Date() }: {
   file: NotifyFile;
+  /** the KAUDIT_NOTIFY_SECRET_* variables the file's `{env}` secrets name */
+  secrets?: Readonly<Record<string, string>>;
   bus: Bus;
   topics: Topics;
   /** the topic prefix, for the consumer groups' names */
@@ -46,7 +48,7 @@ export async function runNotify({ file, bus, topics, prefix, logger, lifecycle, 
 
   function handlerFor(name: string, output: NotifyOutput) {
     const log = logger.child({ output: name });
-    const deliveries = deliveriesFor(output, file.links?.baseUrl, now);
+    const deliveries = deliveriesFor(output, file.links?.baseUrl, now, secrets);
     const limit = rateLimit(output.maxPerMinute);
     return async (batch: Batch): Promise<void> => {
       const arrived = Date.now();

@@ -43,7 +43,7 @@ export async function runStandalone({ config, logger, lifecycle, clientId }: {
   late.analyzer = await runAnalyzer({ config: config.analyzer, bus, logger, lifecycle, registry: analyzerMetrics });
   if (notifyFile !== undefined) {
     const prefix = config.ingest.bus.topicPrefix;
-    await runNotify({ file: notifyFile, bus, topics: topicNames(prefix), prefix, logger: logger.child({ component: 'notify' }), lifecycle, registry: notifyMetrics });
+    await runNotify({ file: notifyFile, secrets: config.notifySecrets, bus, topics: topicNames(prefix), prefix, logger: logger.child({ component: 'notify' }), lifecycle, registry: notifyMetrics });
   }
   return { bus, ingest, api };
 }

@@ -15,7 +15,7 @@ export interface Delivery {
 
 const alertsPerRequest = 500;
 
-export function deliveriesFor(output: NotifyOutput, linkBase: string | undefined, now: () => Date): (findings: Finding[]) => Delivery[] {
+export function deliveriesFor(output: NotifyOutput, linkBase: string | undefined, now: () => Date, secrets: Readonly<Record<string, string>>): (findings: Finding[]) => Delivery[] {
   const linkOf = (f: Finding) => (linkBase === undefined ? undefined : `${linkBase.replace(/\/+$/, '')}/v1/findings/${encodeURIComponent(f.id)}`);
   if (output.type === 'alertmanager') {
     return (findings) => {
@@ -27,6 +27,6 @@ export function deliveriesFor(output: NotifyOutput, linkBase: string | undefined
       return out;
     };
   }
-  const send = output.type === 'syslog' ? syslogSender(output, linkOf).send : webhookSender(output, linkOf);
+  const send = output.type === 'syslog' ? syslogSender(output, linkOf).send : webhookSender(output, linkOf, secrets);
   return (findings) => findings.map((f) => ({ findings: [f], send: () => send(f) }));
 }

@@ -1,21 +1,28 @@
 import type { Finding } from '#shared/contracts';
 import { errorMessage } from '#shared/errors';
-import { readConfigFile } from '#shared/config';
+import { configError, readConfigFile } from '#shared/config';
 import { httpAttempt, type Attempt } from '../deliver.js';
-import type { NotifyOutput } from '../notify-file.js';
+import type { NotifyOutput, Secret } from '../notify-file.js';
 import { bodyOf } from './templates.js';
 
 // The generic webhook output: one POST a finding, its body made by the output's template, with the finding's
-// id as `Idempotency-Key` (PagerDuty's dedup_key too). The URL and PagerDuty's routing key may be files:
-// read once, at start, and never logged.
+// id as `Idempotency-Key` (PagerDuty's dedup_key too). The URL and PagerDuty's routing key may be files or
+// KAUDIT_NOTIFY_SECRET_* variables: read once, at start, and never logged.
 
 type WebhookOutput = Extract<NotifyOutput, { type: 'webhook' }>;
 
-const secret = (v: string | { file: string }, what: string) => (typeof v === 'string' ? v : readConfigFile(`KAUDIT_NOTIFY_FILE (${what})`, v.file).trim());
+/** A secret's value: inline, from its file, or from its KAUDIT_NOTIFY_SECRET_* variable (`secrets`). */
+function secret(v: Secret, what: string, secrets: Readonly<Record<string, string>>): string {
+  if (typeof v === 'string') return v;
+  if ('file' in v) return readConfigFile(`KAUDIT_NOTIFY_FILE (${what})`, v.file).trim();
+  const value = secrets[v.env];
+  if (value === undefined) throw configError(v.env, `is not set, but KAUDIT_NOTIFY_FILE's ${what} names it`);
+  return value;
+}
 
-export function webhookSender(output: WebhookOutput, linkOf: (f: Finding) => string | undefined): (f: Finding) => Promise<Attempt> {
-  const url = secret(output.url, 'url');
-  const routingKey = output.routingKey === undefined ? undefined : secret(output.routingKey, 'routingKey');
+export function webhookSender(output: WebhookOutput, linkOf: (f: Finding) => string | undefined, secrets: Readonly<Record<string, string>>): (f: Finding) => Promise<Attempt> {
+  const url = secret(output.url, 'url', secrets);
+  const routingKey = output.routingKey === undefined ? undefined : secret(output.routingKey, 'routingKey', secrets);
   return async (f) => {
     try {
       const r = await fetch(url, {
