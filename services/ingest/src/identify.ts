@@ -68,7 +68,7 @@ export function authenticateWebhook(
     }
     let caller: Caller | undefined;
     if (path === pubsubPath && pushTokens !== undefined) {
-      const checked = await pushTokens(request.headers.authorization);
+      const checked = await pushTokens(bearerToken(request.headers.authorization));
       // a push's cluster comes with its entry (routes/pubsub.ts), not with its caller
       if (checked.ok) caller = { cluster: '' };
       // said: a subscription set up wrongly retries for days

@@ -11,7 +11,8 @@ const googleIssuers = ['https://accounts.google.com', 'accounts.google.com'];
 const maxRemembered = 1000;
 
 export type PushTokenCheck = { ok: true; email: string } | { ok: false; reason: string };
-export type PushTokenVerifier = (authorization: string | undefined) => Promise<PushTokenCheck>;
+/** Checks the bearer token of a push request (undefined: it had none). */
+export type PushTokenVerifier = (token: string | undefined) => Promise<PushTokenCheck>;
 
 export function createPushTokenVerifier(config: GkePushConfig): PushTokenVerifier {
   const keys = 'url' in config.jwks ? createRemoteJWKSet(new URL(config.jwks.url), { cooldownDuration: 30_000, cacheMaxAge: 3_600_000 }) : createLocalJWKSet(config.jwks.keys as JSONWebKeySet);
@@ -19,10 +20,8 @@ export function createPushTokenVerifier(config: GkePushConfig): PushTokenVerifie
   // Pub/Sub sends one token with many pushes (it renews it before it expires): a token that verified is
   // taken again without its signature checked, until its own expiry
   const verified = new Map<string, { email: string; expiresMs: number }>();
-  return async (authorization) => {
-    const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-    if (m?.[1] === undefined) return { ok: false, reason: 'no bearer token' };
-    const token = m[1];
+  return async (token) => {
+    if (token === undefined) return { ok: false, reason: 'no bearer token' };
     const known = verified.get(token);
     if (known !== undefined) {
       if (Date.now() < known.expiresMs) return { ok: true, email: known.email };
