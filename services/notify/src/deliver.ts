@@ -1,3 +1,5 @@
+import { errorMessage } from '#shared/errors';
+
 // Delivery of one notification to one output: retried with exponential backoff and full jitter (a
 // Retry-After the output gives is waited at least), until it is delivered, the output refuses it for good
 // (a 4xx other than 408 and 429), or the retry time is spent. The caller parks what is not delivered.
@@ -43,6 +45,20 @@ export async function deliver(attempt: () => Promise<Attempt>, policy: RetryPoli
     if (Date.now() - started + wait > policy.retryForMs) return { delivered: false, attempts: n + 1, reason: `still failing after ${String(Math.round((Date.now() - started) / 1000))} s: ${a.reason}` };
     onRetry?.(a.reason, wait);
     await sleep(wait, signal);
+  }
+}
+
+/**
+ * POSTs `body` as JSON and reads the answer as an attempt; a failure to connect, reset or time out is a
+ * retriable one. `hide` is left out of the reason (a URL that is itself a credential).
+ */
+export async function postJson(url: string, body: unknown, { headers = {}, timeoutSeconds, hide }: { headers?: Record<string, string>; timeoutSeconds: number; hide?: string }): Promise<Attempt> {
+  try {
+    const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutSeconds * 1000) });
+    return httpAttempt(r.status, r.headers.get('retry-after'), r.ok ? '' : await r.text());
+  } catch (err) {
+    const reason = errorMessage(err);
+    return { ok: false, retriable: true, reason: hide === undefined ? reason : reason.replaceAll(hide, '<url>') };
   }
 }
 

@@ -1,6 +1,5 @@
 import type { Finding } from '#shared/contracts';
-import { errorMessage } from '#shared/errors';
-import { httpAttempt, type Attempt } from '../deliver.js';
+import { postJson, type Attempt } from '../deliver.js';
 import type { NotifyOutput } from '../notify-file.js';
 
 // Prometheus Alertmanager's v2 API: POST <url>/api/v2/alerts, an array of alerts. A finding is one alert,
@@ -38,17 +37,6 @@ export function alertOf(f: Finding, output: AlertmanagerOutput, now: Date, link:
   };
 }
 
-export async function postAlerts(output: AlertmanagerOutput, alerts: readonly Alert[]): Promise<Attempt> {
-  try {
-    const r = await fetch(`${output.url.replace(/\/+$/, '')}/api/v2/alerts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(alerts),
-      signal: AbortSignal.timeout(output.timeoutSeconds * 1000),
-    });
-    return httpAttempt(r.status, r.headers.get('retry-after'), r.ok ? '' : await r.text());
-  } catch (err) {
-    // refused, reset, timed out: the output is not there (yet)
-    return { ok: false, retriable: true, reason: errorMessage(err) };
-  }
+export function postAlerts(output: AlertmanagerOutput, alerts: readonly Alert[]): Promise<Attempt> {
+  return postJson(`${output.url.replace(/\/+$/, '')}/api/v2/alerts`, alerts, { timeoutSeconds: output.timeoutSeconds });
 }

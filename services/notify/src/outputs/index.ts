@@ -27,6 +27,6 @@ export function deliveriesFor(output: NotifyOutput, linkBase: string | undefined
       return out;
     };
   }
-  const send = output.type === 'syslog' ? syslogSender(output, linkOf).send : webhookSender(output, linkOf, secrets);
+  const send = output.type === 'syslog' ? syslogSender(output, linkOf) : webhookSender(output, linkOf, secrets);
   return (findings) => findings.map((f) => ({ findings: [f], send: () => send(f) }));
 }

@@ -71,7 +71,7 @@ export function syslogMessage(f: Finding, { facility, appName, format, link, hos
   return `<${String(pri)}>1 ${new Date().toISOString()} ${header(hostname, 255)} ${header(appName, 48)} - ${header(f.ruleId, 32)} ${sd} ${msg.replace(/\r?\n/g, ' ')}`;
 }
 
-export function syslogSender(output: SyslogOutput, linkOf: (f: Finding) => string | undefined): { send: (f: Finding) => Promise<Attempt>; close: () => void } {
+export function syslogSender(output: SyslogOutput, linkOf: (f: Finding) => string | undefined): (f: Finding) => Promise<Attempt> {
   const colon = output.address.lastIndexOf(':');
   const host = output.address.slice(0, colon).replace(/^\[|\]$/g, '');
   const port = Number(output.address.slice(colon + 1));
@@ -106,33 +106,28 @@ export function syslogSender(output: SyslogOutput, linkOf: (f: Finding) => strin
       s.resume();
     });
 
-  return {
-    async send(f) {
-      const line = syslogMessage(f, { facility: output.facility, appName: output.appName, format: output.format, link: linkOf(f) });
-      const framed = `${String(Buffer.byteLength(line))} ${line}`;
-      try {
-        if (socket === undefined) {
-          connecting ??= connect().finally(() => {
-            connecting = undefined;
-          });
-          socket = await connecting;
-        }
-        const s = socket;
-        await new Promise<void>((resolve, reject) => {
-          s.write(framed, (err) => {
-            if (err) reject(err);
-            else resolve();
-          });
+  return async (f) => {
+    const line = syslogMessage(f, { facility: output.facility, appName: output.appName, format: output.format, link: linkOf(f) });
+    const framed = `${String(Buffer.byteLength(line))} ${line}`;
+    try {
+      if (socket === undefined) {
+        connecting ??= connect().finally(() => {
+          connecting = undefined;
         });
-        return { ok: true };
-      } catch (err) {
-        socket?.destroy();
-        socket = undefined;
-        return { ok: false, retriable: true, reason: `syslog ${output.address}: ${errorMessage(err)}` };
+        socket = await connecting;
       }
-    },
-    close() {
+      const s = socket;
+      await new Promise<void>((resolve, reject) => {
+        s.write(framed, (err) => {
+          if (err) reject(err);
+          else resolve();
+        });
+      });
+      return { ok: true };
+    } catch (err) {
       socket?.destroy();
-    },
+      socket = undefined;
+      return { ok: false, retriable: true, reason: `syslog ${output.address}: ${errorMessage(err)}` };
+    }
   };
 }

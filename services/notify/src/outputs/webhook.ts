@@ -1,7 +1,6 @@
 import type { Finding } from '#shared/contracts';
-import { errorMessage } from '#shared/errors';
 import { configError, readConfigFile } from '#shared/config';
-import { httpAttempt, type Attempt } from '../deliver.js';
+import { postJson, type Attempt } from '../deliver.js';
 import type { NotifyOutput, Secret } from '../notify-file.js';
 import { bodyOf } from './templates.js';
 
@@ -23,18 +22,6 @@ function secret(v: Secret, what: string, secrets: Readonly<Record<string, string
 export function webhookSender(output: WebhookOutput, linkOf: (f: Finding) => string | undefined, secrets: Readonly<Record<string, string>>): (f: Finding) => Promise<Attempt> {
   const url = secret(output.url, 'url', secrets);
   const routingKey = output.routingKey === undefined ? undefined : secret(output.routingKey, 'routingKey', secrets);
-  return async (f) => {
-    try {
-      const r = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': f.id },
-        body: JSON.stringify(bodyOf(output.template, f, { link: linkOf(f), routingKey })),
-        signal: AbortSignal.timeout(output.timeoutSeconds * 1000),
-      });
-      return httpAttempt(r.status, r.headers.get('retry-after'), r.ok ? '' : await r.text());
-    } catch (err) {
-      // the reason names the failure, never the URL (it may be the credential)
-      return { ok: false, retriable: true, reason: errorMessage(err).replaceAll(url, '<url>') };
-    }
-  };
+  // the reason names the failure, never the URL (it may be the credential)
+  return (f) => postJson(url, bodyOf(output.template, f, { link: linkOf(f), routingKey }), { headers: { 'idempotency-key': f.id }, timeoutSeconds: output.timeoutSeconds, hide: url });
 }
