@@ -1,5 +1,5 @@
 import type { KafkaConnection } from './kafka-connection.js';
-import { brokerList, configError as invalid, readConfigFile, readPemFile, setting as text } from './values.js';
+import { brokerList, configError as invalid, readConfigFile, readPemFile, setting as text, switchedOn } from './values.js';
 
 // The AKS source of ingest: an Azure Event Hub that an AKS cluster's diagnostic setting streams its
 // kube-audit (or kube-audit-admin) category to, read through Event Hubs' Kafka endpoint (SASL_SSL, PLAIN,
@@ -20,13 +20,8 @@ type RawEnv = Record<string, string | undefined>;
 
 /** The AKS source's settings (KAUDIT_AKS_*), or undefined when KAUDIT_AKS_BROKERS is not set. */
 export function readAksSource(raw: RawEnv): AksSourceConfig | undefined {
-  const brokersText = text(raw, 'KAUDIT_AKS_BROKERS');
-  const others = ['KAUDIT_AKS_TOPIC', 'KAUDIT_AKS_CONNECTION_STRING', 'KAUDIT_AKS_CONNECTION_STRING_FILE', 'KAUDIT_AKS_TLS_CA_FILE', 'KAUDIT_AKS_GROUP', 'KAUDIT_AKS_CLUSTER'].filter((n) => text(raw, n) !== undefined);
-  if (brokersText === undefined) {
-    const [first] = others;
-    if (first !== undefined) throw invalid(first, 'is set, but KAUDIT_AKS_BROKERS is not (the Event Hubs namespace’s Kafka endpoint, <namespace>.servicebus.windows.net:9093)');
-    return undefined;
-  }
+  const brokersText = switchedOn(raw, 'KAUDIT_AKS_BROKERS', ['KAUDIT_AKS_TOPIC', 'KAUDIT_AKS_CONNECTION_STRING', 'KAUDIT_AKS_CONNECTION_STRING_FILE', 'KAUDIT_AKS_TLS_CA_FILE', 'KAUDIT_AKS_GROUP', 'KAUDIT_AKS_CLUSTER'], 'the Event Hubs namespace’s Kafka endpoint, <namespace>.servicebus.windows.net:9093');
+  if (brokersText === undefined) return undefined;
   const parsed = brokerList.safeParse(brokersText);
   if (!parsed.success || parsed.data === undefined) throw invalid('KAUDIT_AKS_BROKERS', parsed.error?.issues[0]?.message ?? 'expected host:port,host:port');
   const brokers = parsed.data;

@@ -1,4 +1,4 @@
-import { configError as invalid, setting } from './values.js';
+import { configError as invalid, setting, switchedOn } from './values.js';
 
 // The EKS pull source of ingest: the log groups EKS writes a cluster's control-plane `audit` log type to
 // (`/aws/eks/<cluster>/cluster`, streams `kube-apiserver-audit-…`), read through the CloudWatch Logs API.
@@ -37,12 +37,8 @@ const variables = ['KAUDIT_EKS_CLUSTER', 'KAUDIT_EKS_REGION', 'KAUDIT_EKS_ENDPOI
 
 /** The EKS source's settings (KAUDIT_EKS_*), or undefined when KAUDIT_EKS_LOG_GROUPS is not set. */
 export function readEksSource(raw: RawEnv): EksSourceConfig | undefined {
-  const groupsText = setting(raw, 'KAUDIT_EKS_LOG_GROUPS');
-  if (groupsText === undefined) {
-    const first = variables.find((n) => setting(raw, n) !== undefined);
-    if (first !== undefined) throw invalid(first, 'is set, but KAUDIT_EKS_LOG_GROUPS is not (the cluster’s log group, /aws/eks/<cluster>/cluster)');
-    return undefined;
-  }
+  const groupsText = switchedOn(raw, 'KAUDIT_EKS_LOG_GROUPS', variables, 'the cluster’s log group, /aws/eks/<cluster>/cluster');
+  if (groupsText === undefined) return undefined;
   const names = groupsText.split(',').map((g) => g.trim()).filter((g) => g !== '');
   if (new Set(names).size !== names.length) throw invalid('KAUDIT_EKS_LOG_GROUPS', 'a log group is listed twice');
   const cluster = setting(raw, 'KAUDIT_EKS_CLUSTER');

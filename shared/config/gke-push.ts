@@ -1,4 +1,4 @@
-import { configError as invalid, readConfigFile, setting } from './values.js';
+import { configError as invalid, readConfigFile, setting, switchedOn } from './values.js';
 
 // ingest's GKE route: a Cloud Logging sink of the cluster's audit log → a Pub/Sub topic → a push subscription
 // to POST /v1/pubsub, authenticated by the Google-signed OIDC token Pub/Sub adds (the subscription's push
@@ -23,12 +23,8 @@ const others = ['KAUDIT_GKE_PUSH_SERVICE_ACCOUNTS', 'KAUDIT_GKE_JWKS_URL', 'KAUD
 
 /** The GKE push route's settings (KAUDIT_GKE_*), or undefined when KAUDIT_GKE_AUDIENCE is not set. */
 export function readGkePush(raw: RawEnv): GkePushConfig | undefined {
-  const audience = setting(raw, 'KAUDIT_GKE_AUDIENCE');
-  if (audience === undefined) {
-    const first = others.find((n) => setting(raw, n) !== undefined);
-    if (first !== undefined) throw invalid(first, 'is set, but KAUDIT_GKE_AUDIENCE is not (the push subscription’s token audience, e.g. https://kaudit.example.com/v1/pubsub)');
-    return undefined;
-  }
+  const audience = switchedOn(raw, 'KAUDIT_GKE_AUDIENCE', others, 'the push subscription’s token audience, e.g. https://kaudit.example.com/v1/pubsub');
+  if (audience === undefined) return undefined;
   const accounts = (setting(raw, 'KAUDIT_GKE_PUSH_SERVICE_ACCOUNTS') ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
   // any Google account can mint a token for any audience: the signer is what makes it the subscription's
   if (accounts.length === 0) throw invalid('KAUDIT_GKE_PUSH_SERVICE_ACCOUNTS', 'the service account(s) the push subscription authenticates as are needed (<name>@<project>.iam.gserviceaccount.com)');

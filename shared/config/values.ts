@@ -11,6 +11,18 @@ export function setting(raw: Record<string, string | undefined>, name: string): 
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
+/**
+ * The setting that switches a feature on (`main`), or undefined when it is off; a setting of the feature
+ * (`dependents`) given without it is a mistake, named with what `main` is (`what`).
+ */
+export function switchedOn(raw: Record<string, string | undefined>, main: string, dependents: readonly string[], what: string): string | undefined {
+  const value = setting(raw, main);
+  if (value !== undefined) return value;
+  const first = dependents.find((n) => setting(raw, n) !== undefined);
+  if (first !== undefined) throw configError(first, `is set, but ${main} is not (${what})`);
+  return undefined;
+}
+
 export function configError(variable: string, message: string): KauditError {
   return new KauditError(errorCodes.config, `invalid configuration: ${variable}: ${message}`);
 }
