@@ -22,7 +22,7 @@ export function createBus({ config, clientId, logger }: { config: BusConfig; cli
         topics: all,
         partitions: config.partitions,
         logger,
-        compactedTopics: [topics.state, topics.sources],
+        compactedTopics: [topics.state, topics.sources, topics.notify],
         // the events (every request's objects) are kept only this long
         retentionMs: { [topics.events]: config.eventsRetentionHours * 3_600_000 },
         connection: config.connection,
@@ -47,6 +47,8 @@ export function createBus({ config, clientId, logger }: { config: BusConfig; cli
                 [topics.state]: { kind: 'compacted', isTombstone },
                 // the last checkpoint of each pull source
                 [topics.sources]: { kind: 'compacted', isTombstone },
+                // the notify service's grouping windows
+                [topics.notify]: { kind: 'compacted', isTombstone },
               },
             }),
       });

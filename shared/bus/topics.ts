@@ -7,6 +7,8 @@ export interface Topics {
   state: string;
   /** compacted: each pull source's checkpoint (where it has read its cloud log to), by source */
   sources: string;
+  /** compacted: the notify service's grouping windows, by output, route, rule and identity */
+  notify: string;
 }
 
 export function topicNames(prefix: string): Topics {
@@ -17,12 +19,13 @@ export function topicNames(prefix: string): Topics {
     dlq: `${prefix}dlq`,
     state: `${prefix}state`,
     sources: `${prefix}sources`,
+    notify: `${prefix}notify`,
   };
 }
 
 /** Every topic, as a bus is created with them. */
 export function allTopics(t: Topics): string[] {
-  return [t.events, t.records, t.findings, t.dlq, t.state, t.sources];
+  return [t.events, t.records, t.findings, t.dlq, t.state, t.sources, t.notify];
 }
 
 export function groupIds(prefix: string): { analyzer: string; store: string } {

@@ -22,6 +22,13 @@ export interface Batch {
   next: string;
   /** The partition's end when the batch was fetched: `highWatermark - next` is the consumer's lag. */
   highWatermark: string;
+  /**
+   * Kafka: tells the group coordinator that this consumer is alive while its handler waits on purpose (an
+   * output's retries), which it must do within the session timeout or lose its partitions. Rejects when a
+   * rebalance has taken them: the handler should then reject, leaving the batch to their new owner.
+   * Absent on the embedded bus (no group to stay in).
+   */
+  heartbeat?: () => Promise<void>;
 }
 
 /**

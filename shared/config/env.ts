@@ -17,6 +17,8 @@ export const envSchema = z.object({
   KAUDIT_API_PORT: port(8080),
   /** The analyzer's own port (microservice mode): /healthz, /readyz, /metrics. */
   KAUDIT_ANALYZER_PORT: port(8766),
+  /** The notify service's own port (microservice mode): /healthz, /readyz, /metrics. */
+  KAUDIT_NOTIFY_PORT: port(8767),
   KAUDIT_DATA_DIR: z.string().min(1).default('./data'),
   KAUDIT_DB_FILE: z.string().min(1).optional(),
   /** Rows older than this many days are deleted in the background; unset keeps everything. */

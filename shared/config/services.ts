@@ -43,6 +43,16 @@ export interface AnalyzerConfig extends CommonConfig {
   /** KAUDIT_METRICS_TOKEN(_FILE): bearer token of /metrics; undefined: /metrics is open */
   metricsToken: string | undefined;
 }
+export interface NotifyConfig extends CommonConfig {
+  /** health and metrics port (microservice mode; npm start reports notify on the API port) */
+  port: number;
+  /** KAUDIT_NOTIFY_FILE: the outputs and routes */
+  notifyFile: string;
+  /** the KAUDIT_NOTIFY_SECRET_* variables, which the notify file's `{env}` secrets name */
+  notifySecrets: Record<string, string>;
+  /** KAUDIT_METRICS_TOKEN(_FILE): bearer token of /metrics; undefined: /metrics is open */
+  metricsToken: string | undefined;
+}
 export interface StoreConfig extends CommonConfig {
   port: number;
   dbFile: string;
@@ -114,6 +124,18 @@ export function loadAnalyzerConfig(raw: RawEnv = process.env, redactionKey = rea
   return { ...commonConfig(env), port: env.KAUDIT_ANALYZER_PORT, rulesFile: env.KAUDIT_RULES_FILE, rbacSnapshot: env.KAUDIT_RBAC_SNAPSHOT, redactionKey, metricsToken: readMetricsToken(raw) };
 }
 
+/** The KAUDIT_NOTIFY_SECRET_* variables that are set. */
+function notifySecrets(raw: RawEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => e[0].startsWith('KAUDIT_NOTIFY_SECRET_') && e[1] !== undefined && e[1] !== ''));
+}
+
+export function loadNotifyConfig(raw: RawEnv = process.env): NotifyConfig {
+  const env = parseEnv(raw);
+  const notifyFile = setting(raw, 'KAUDIT_NOTIFY_FILE');
+  if (notifyFile === undefined) throw configError('KAUDIT_NOTIFY_FILE', 'not set: the notify service delivers to the outputs and routes that file names');
+  return { ...commonConfig(env), port: env.KAUDIT_NOTIFY_PORT, notifyFile, notifySecrets: notifySecrets(raw), metricsToken: readMetricsToken(raw) };
+}
+
 export function loadStoreConfig(raw: RawEnv = process.env, tokens = readApiTokens(raw)): StoreConfig {
   const env = parseEnv(raw);
   return {
@@ -175,7 +197,7 @@ export function loadStandaloneConfig(
     analyzer: loadAnalyzerConfig(raw, redactionKey),
     store: loadStoreConfig(raw, api ?? generated?.api),
     notifyFile: setting(raw, 'KAUDIT_NOTIFY_FILE'),
-    notifySecrets: Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => e[0].startsWith('KAUDIT_NOTIFY_SECRET_') && e[1] !== undefined && e[1] !== '')),
+    notifySecrets: notifySecrets(raw),
   };
 }
 

@@ -15,6 +15,7 @@ import type { Finding } from '#shared/contracts';
 import { getJson, postEvents, startPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { startTool, type ToolProcess } from '../helpers/tool-process.js';
 import { alertOf, postAlerts } from '../../services/notify/src/outputs/alertmanager.js';
+import { single } from '../../services/notify/src/notification.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 interface AmAlert {
@@ -23,7 +24,8 @@ interface AmAlert {
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-notify-'));
-const notifyFile = (url: string, more = '') => {
+/** `grouped`: a second output to the same Alertmanager takes every finding through a 5 s grouping window. */
+const notifyFile = (url: string, { grouped = false } = {}) => {
   const file = path.join(dir, `notify-${String(Math.random()).slice(2)}.yaml`);
   writeFileSync(
     file,
@@ -31,16 +33,16 @@ const notifyFile = (url: string, more = '') => {
   am:
     type: alertmanager
     url: ${url}
-routes:
+${grouped ? `  grouped:\n    type: alertmanager\n    url: ${url}\n` : ''}routes:
   - name: serious
     match: { minSeverity: high }
     outputs: [am]
-links:
+${grouped ? '  - name: all-grouped\n    outputs: [grouped]\n    group: { windowSeconds: 5 }\n' : ''}links:
   baseUrl: https://kaudit.example.com:8080
 delivery:
   firstBackoffMs: 200
   maxBackoffMs: 2000
-${more}`,
+`,
   );
   return file;
 };
@@ -85,17 +87,17 @@ describe('notify → Alertmanager', () => {
       // delivered again (a retry, a batch redelivered after a crash): Alertmanager merges them into the same alerts
       const findings = (await getJson<{ items: Finding[] }>(p, '/v1/findings?limit=1000')).items.filter((f) => expected.has(f.id));
       const output = { type: 'alertmanager' as const, url, timeoutSeconds: 10, resolveAfterMinutes: 60 };
-      expect(await postAlerts(output, findings.map((f) => alertOf(f, output, new Date(), undefined)))).toEqual({ ok: true });
+      expect(await postAlerts(output, findings.map((f) => alertOf(single(f), output, new Date(), undefined)))).toEqual({ ok: true });
       expect((await mine()).length).toBe(count);
     } finally {
       await p.stop();
     }
   }, 180_000);
 
-  it('loses nothing while Alertmanager is down for more than a minute, and delivers each finding once it is back', async () => {
+  it('loses nothing while Alertmanager is down for more than a minute, and delivers each finding once it is back, grouped as configured', async () => {
     const port = /:(\d+)$/.exec(am.values.ALERTMANAGER_URL ?? '')?.[1] ?? '';
     await am.stop();
-    const p = await startPipeline({ env: { KAUDIT_NOTIFY_FILE: notifyFile(`http://127.0.0.1:${port}`) } });
+    const p = await startPipeline({ env: { KAUDIT_NOTIFY_FILE: notifyFile(`http://127.0.0.1:${port}`, { grouped: true }) } });
     try {
       expect((await postEvents(p, eventList(items))).status).toBe(200);
       await new Promise((r) => setTimeout(r, 65_000));
@@ -107,6 +109,23 @@ describe('notify → Alertmanager', () => {
       await waitFor(async () => (await outage()).length === expected.size, { what: 'the findings after the outage', timeoutMs: 60_000 });
       expect((await outage()).map((a) => a.labels.finding_id).sort()).toEqual([...expected].sort());
       expect(await metricsOf(p)).not.toMatch(/kaudit_notify_parked_total\{output="am",service="notify"\} [1-9]/);
+
+      // grouped: one alert per window (labelled with its group id), and per rule and identity the counts add
+      // up to the findings stored — none lost, none counted twice
+      const all = (await getJson<{ items: Finding[] }>(p, '/v1/findings?limit=1000')).items;
+      const identity = (rule: string, cluster: string, user: string) => JSON.stringify([rule, cluster, user]);
+      const stored = new Map<string, number>();
+      for (const f of all) stored.set(identity(f.ruleId, f.cluster, f.user), (stored.get(identity(f.ruleId, f.cluster, f.user)) ?? 0) + 1);
+      const groupedAlerts = async () => (await alerts(url)).filter((a) => a.labels.group_id !== undefined && a.labels.cluster === 'corpus');
+      const counted = async () => (await groupedAlerts()).reduce((sum, a) => sum + Number(a.annotations.count ?? 1), 0);
+      await waitFor(async () => (await counted()) >= all.length, { what: 'the grouped alerts', timeoutMs: 60_000 });
+      const got = new Map<string, number>();
+      for (const a of await groupedAlerts()) {
+        const k = identity(a.labels.rule ?? '', a.labels.cluster ?? '', a.labels.user ?? '');
+        got.set(k, (got.get(k) ?? 0) + Number(a.annotations.count ?? 1));
+      }
+      expect(got).toEqual(stored);
+      expect((await groupedAlerts()).length).toBeLessThan(all.length);
     } finally {
       await p.stop();
     }

@@ -1,9 +1,12 @@
 // Acceptance (#17): "nothing lost across kill -9 or an output outage", for the notify service: npm start's
 // process delivers to an Alertmanager that is down, is killed with SIGKILL while it retries, and is started
 // again; once Alertmanager (Debian's package, tools/alertmanager/alertmanager.sh) is back on its port, every
-// finding the route takes is there, each once.
+// finding the route takes is there, each once. A second output, a webhook behind a grouping route, answers 503
+// until the restart: its windows survive the kill, and the findings arrive grouped, each counted once.
 // Events: 300 anonymous requests that were allowed (one anonymous-request-allowed finding, severity high, each).
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,17 +27,50 @@ const event = (i: number) =>
   });
 
 let am: ToolProcess | undefined;
+let hook: http.Server | undefined;
 afterAll(async () => {
   await stopAll();
   await am?.stop();
+  if (hook !== undefined) await new Promise((r) => hook?.close(r));
 });
+
+/** A webhook receiver that answers 503 until `up` is set, then takes each request (Idempotency-Key, body). */
+async function receiver(): Promise<{ url: string; got: { key: string; count: number }[]; up: () => void }> {
+  const got: { key: string; count: number }[] = [];
+  let up = false;
+  hook = http.createServer((req, res) => {
+    let text = '';
+    req.on('data', (c: Buffer) => (text += c.toString('utf8')));
+    req.on('end', () => {
+      if (!up) {
+        res.writeHead(503).end('down');
+        return;
+      }
+      const body = JSON.parse(text) as { group?: { count: number } };
+      got.push({ key: String(req.headers['idempotency-key']), count: body.group?.count ?? 1 });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => hook?.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${String((hook.address() as AddressInfo).port)}/`,
+    got,
+    up: () => {
+      up = true;
+    },
+  };
+}
 
 describe('notify under kill -9 during an output outage', () => {
   it('delivers every finding once the output is back, after npm start was killed while it retried', async () => {
     const port = await freePort();
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'kaudit-notify-kill-'));
     const file = path.join(cwd, 'notify.yaml');
-    writeFileSync(file, `outputs:\n  am: { type: alertmanager, url: "http://127.0.0.1:${String(port)}" }\nroutes:\n  - { name: serious, match: { minSeverity: high }, outputs: [am] }\ndelivery: { firstBackoffMs: 100, maxBackoffMs: 1000 }\n`);
+    const r = await receiver();
+    writeFileSync(
+      file,
+      `outputs:\n  am: { type: alertmanager, url: "http://127.0.0.1:${String(port)}" }\n  hook: { type: webhook, template: json, url: "${r.url}" }\nroutes:\n  - { name: serious, match: { minSeverity: high }, outputs: [am] }\n  - { name: grouped, match: { minSeverity: high }, outputs: [hook], group: { windowSeconds: 2 } }\ndelivery: { firstBackoffMs: 100, maxBackoffMs: 1000 }\n`,
+    );
     const env = { KAUDIT_NOTIFY_FILE: file };
     const first = await startStandalone(cwd, env);
     const res = await first.fetch(`${first.ingest}/v1/webhook`, {
@@ -46,8 +82,10 @@ describe('notify under kill -9 during an output outage', () => {
     const metrics = async (s: typeof first) => (await (await s.fetch(`${s.api}/metrics`, { headers: { authorization: `Bearer ${tokenOf(cwd, 'api-tokens', 'admin:')}` } })).text());
     // killed while it retries the unreachable output
     await waitFor(async () => /kaudit_notify_retried_total\{output="am",service="notify"\} [1-9]/.test(await metrics(first)), { what: 'notify retrying', timeoutMs: 60_000 });
+    await waitFor(async () => /kaudit_notify_retried_total\{output="hook",service="notify"\} [1-9]/.test(await metrics(first)), { what: 'the grouped window retrying', timeoutMs: 60_000 });
     await stop(first.child, 'SIGKILL');
 
+    r.up();
     am = await startTool('alertmanager', { watchVariable: 'ALERTMANAGER_WATCH_PID', needs: 'it installs Debian’s prometheus-alertmanager with apt-get: root or password-less sudo', env: { ALERTMANAGER_PORT: String(port) } });
     const second = await startStandalone(cwd, env);
     const alerts = async () => (await (await fetch(`http://127.0.0.1:${String(port)}/api/v2/alerts`)).json()) as { labels: Record<string, string> }[];
@@ -56,6 +94,13 @@ describe('notify under kill -9 during an output outage', () => {
     expect(got).toHaveLength(total);
     expect(new Set(got.map((a) => a.labels.finding_id)).size).toBe(total);
     expect(new Set(got.map((a) => a.labels.rule))).toEqual(new Set(['anonymous-request-allowed']));
+    // grouped: each window under its group id; a window sent again after the kill has the same id and count
+    const counted = () => new Map(r.got.map((g) => [g.key, g.count]));
+    await waitFor(() => Promise.resolve([...counted().values()].reduce((a, b) => a + b, 0) >= total), { what: 'the grouped findings', timeoutMs: 60_000 });
+    expect([...counted().keys()].every((k) => k.startsWith('g-'))).toBe(true);
+    expect([...counted().values()].reduce((a, b) => a + b, 0)).toBe(total);
+    for (const g of r.got) expect(g.count).toBe(counted().get(g.key));
+    expect(counted().size).toBeLessThan(total / 10);
     await stop(second.child);
   }, 300_000);
 });

@@ -8,11 +8,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { readNotifyFile } from '../../services/notify/src/notify-file.js';
 import { z } from 'zod';
 import {
   envSchema,
   loadAnalyzerConfig,
   loadIngestConfig,
+  loadNotifyConfig,
   loadStoreConfig,
   parseApiTokens,
   parseIngestTokens,
@@ -35,14 +37,16 @@ const knownVariables = new Set([
   ...tokenVariables,
   ...tokenVariables.map((v) => `${v}_FILE`),
   'KAUDIT_INGEST_CLIENT_CERTS',
+  'KAUDIT_NOTIFY_FILE',
 ]);
 
-const appServices = ['ingest', 'analyzer', 'store'] as const;
+const appServices = ['ingest', 'analyzer', 'store', 'notify'] as const;
 type AppService = (typeof appServices)[number];
 
 function loadConfig(service: AppService, env: RawEnv): CommonConfig & { port?: number } {
   if (service === 'ingest') return loadIngestConfig(env);
   if (service === 'store') return loadStoreConfig(env);
+  if (service === 'notify') return loadNotifyConfig(env);
   return loadAnalyzerConfig(env);
 }
 
@@ -214,7 +218,7 @@ describe('docker-compose.yml', () => {
     expect(config.allowPlaintextRemote).toBe(true);
   });
 
-  it('publishes ingest and store on the default ports, and nothing for the analyzer', () => {
+  it('publishes ingest and store on the default ports, and nothing for the analyzer and notify', () => {
     const ingest = loadIngestConfig(runtimeEnv('ingest'));
     const store = loadStoreConfig(runtimeEnv('store'));
     expect(ingest.port).toBe(defaults.ingest);
@@ -222,6 +226,7 @@ describe('docker-compose.yml', () => {
     expect(portMappings('ingest')).toEqual([{ container: ingest.port, published: ingest.port }]);
     expect(portMappings('store')).toEqual([{ container: store.port, published: store.port }]);
     expect(portMappings('analyzer')).toEqual([]);
+    expect(portMappings('notify')).toEqual([]);
   });
 
   it('keeps the store database on a named volume', () => {
@@ -481,6 +486,7 @@ describe('deploy/kubernetes/kaudit.yaml', () => {
     ingest: workload.parse(find('Deployment', 'kaudit-ingest')),
     analyzer: workload.parse(find('Deployment', 'kaudit-analyzer')),
     store: workload.parse(find('StatefulSet', 'kaudit-store')),
+    notify: workload.parse(find('Deployment', 'kaudit-notify')),
   };
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kaudit-manifest-'));
   let certDir: string | undefined;
@@ -499,6 +505,7 @@ describe('deploy/kubernetes/kaudit.yaml', () => {
         'ConfigMap/kaudit-config',
         'Deployment/kaudit-analyzer',
         'Deployment/kaudit-ingest',
+        'Deployment/kaudit-notify',
         'Namespace/kaudit',
         'Secret/kaudit-tokens',
         'Service/kaudit-ingest',
@@ -507,6 +514,13 @@ describe('deploy/kubernetes/kaudit.yaml', () => {
       ].sort(),
     );
     for (const o of typed.filter((x) => x.kind !== 'Namespace')) expect(o.metadata.namespace).toBe('kaudit');
+  });
+
+  it('ships a notify file that the notify service accepts, as does deploy/notify.example.yaml', () => {
+    const file = path.join(tmp, 'notify.yaml');
+    writeFileSync(file, secret.stringData['notify-yaml'] ?? '');
+    expect(readNotifyFile(file).routes.map((r) => r.name)).toEqual(['serious']);
+    expect(Object.keys(readNotifyFile(path.join(root, 'deploy', 'notify.example.yaml')).outputs)).toEqual(['am', 'chat', 'siem']);
   });
 
   it('ships placeholder tokens that fail at start rather than run', () => {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '#shared/contracts';
+import { single } from '../../services/notify/src/notification.js';
 import { bodyOf } from '../../services/notify/src/outputs/templates.js';
 import { getJson, postEvents, startPipeline } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -105,10 +106,10 @@ describe('notify → webhook', () => {
       verb: 'create', apiGroup: '', resource: 'pods', subresource: 'exec', namespace: 'shop', name: 'web', decision: 'allow', responseCode: 101, summary: 'dev ran a shell', evidence: {},
     };
     const link = 'https://k/v1/findings/abc';
-    expect(bodyOf('mattermost', f, { link })).toEqual({ text: '[CRITICAL] Exec into a pod (pod-exec): dev ran a shell — dev on prod/shop, 2026-12-06T00:00:00.000Z [finding](https://k/v1/findings/abc)', username: 'kaudit' });
-    expect(bodyOf('pagerduty', f, { link, routingKey: 'R0UTING' })).toMatchObject({ routing_key: 'R0UTING', event_action: 'trigger', dedup_key: 'abc', payload: { severity: 'critical', source: 'prod', class: 'pod-exec', timestamp: f.eventTime }, links: [{ href: link }] });
-    expect(bodyOf('teams', f, { link })).toMatchObject({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', actions: [{ type: 'Action.OpenUrl', url: link }] } }] });
-    expect(bodyOf('falco', f, { link })).toMatchObject({ rule: 'Exec into a pod', priority: 'Critical', source: 'k8s_audit', time: f.eventTime, output_fields: { 'ka.user.name': 'dev', 'ka.verb': 'create', 'kaudit.finding': 'abc' } });
-    expect(bodyOf('json', f, { link: undefined })).toBe(f);
+    expect(bodyOf('mattermost', single(f), { link })).toEqual({ text: '[CRITICAL] Exec into a pod (pod-exec): dev ran a shell — dev on prod/shop, 2026-12-06T00:00:00.000Z [finding](https://k/v1/findings/abc)', username: 'kaudit' });
+    expect(bodyOf('pagerduty', single(f), { link, routingKey: 'R0UTING' })).toMatchObject({ routing_key: 'R0UTING', event_action: 'trigger', dedup_key: 'abc', payload: { severity: 'critical', source: 'prod', class: 'pod-exec', timestamp: f.eventTime }, links: [{ href: link }] });
+    expect(bodyOf('teams', single(f), { link })).toMatchObject({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', actions: [{ type: 'Action.OpenUrl', url: link }] } }] });
+    expect(bodyOf('falco', single(f), { link })).toMatchObject({ rule: 'Exec into a pod', priority: 'Critical', source: 'k8s_audit', time: f.eventTime, output_fields: { 'ka.user.name': 'dev', 'ka.verb': 'create', 'kaudit.finding': 'abc' } });
+    expect(bodyOf('json', single(f), { link: undefined })).toEqual(f);
   });
 });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '#shared/contracts';
 import { deliver, DeliveryInterrupted, httpAttempt, type Attempt } from '../../services/notify/src/deliver.js';
-import { outputsFor, routeMatches } from '../../services/notify/src/match.js';
+import { routeMatches, routeTo } from '../../services/notify/src/match.js';
 import { readNotifyFile, type NotifyRoute } from '../../services/notify/src/notify-file.js';
 import { rateLimit } from '../../services/notify/src/rate-limit.js';
 
@@ -41,6 +41,8 @@ describe('the notify file', () => {
     ['outputs:\n  am: { type: alertmanager, url: "http://x" }\nroutes: [{ name: r, match: { minSeverity: urgent }, outputs: [am] }]\n', /at routes\.0\.match\.minSeverity/],
     ['outputs:\n  am: { type: alertmanager, url: "http://x" }\nroutes: [{ name: r, match: { severity: high }, outputs: [am] }]\n', /at routes\.0\.match/],
     ['outputs:\n  am: { type: alertmanager, url: "http://x" }\nroutes: [{ name: r, outputs: [am] }, { name: r, outputs: [am] }]\n', /two routes are named r/],
+    ['outputs:\n  am: { type: alertmanager, url: "http://x" }\nroutes: [{ name: r, outputs: [am], group: { windowSeconds: 0 } }]\n', /at routes\.0\.group\.windowSeconds/],
+    ['outputs:\n  am: { type: alertmanager, url: "http://x" }\nroutes: [{ name: r, outputs: [am], group: { by: [user] } }]\n', /at routes\.0\.group/],
     ['outputs: [\n', /is not YAML/],
   ])('refuses %j', (text, message) => {
     expect(() => readNotifyFile(file(text))).toThrow(/KAUDIT_NOTIFY_FILE: /);
@@ -65,8 +67,17 @@ describe('routes', () => {
     expect(routeMatches(route({ namespaces: ['shop'] }), finding({ namespace: null }))).toBe(false);
   });
 
-  it('send a finding to the union of the outputs of every route that takes it', () => {
-    expect([...outputsFor([route({ minSeverity: 'high' }, ['am', 'siem']), route({ rules: ['pod-exec'] }, ['chat']), route({ clusters: ['x'] }, ['never'])], finding())].sort()).toEqual(['am', 'chat', 'siem']);
+  it('send a finding to an output through the first route, in the file’s order, that takes it and names the output', () => {
+    const routes = [
+      { ...route({ minSeverity: 'high' }, ['am', 'siem']), name: 'high' },
+      { ...route({ rules: ['pod-exec'] }, ['chat', 'am']), name: 'exec', group: { windowSeconds: 60 } },
+      { ...route({ clusters: ['x'] }, ['never']), name: 'x' },
+    ];
+    expect(routeTo(routes, 'am', finding())?.name).toBe('high');
+    expect(routeTo(routes, 'chat', finding())?.name).toBe('exec');
+    expect(routeTo(routes, 'am', finding({ severity: 'low' }))?.name).toBe('exec');
+    expect(routeTo(routes, 'siem', finding({ severity: 'low' }))).toBeUndefined();
+    expect(routeTo(routes, 'never', finding())).toBeUndefined();
   });
 });
 

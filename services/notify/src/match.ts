@@ -13,9 +13,10 @@ export function routeMatches(route: NotifyRoute, f: Finding): boolean {
   return true;
 }
 
-/** The names of the outputs a finding goes to, over every route that takes it. */
-export function outputsFor(routes: readonly NotifyRoute[], f: Finding): Set<string> {
-  const out = new Set<string>();
-  for (const r of routes) if (routeMatches(r, f)) for (const o of r.outputs) out.add(o);
-  return out;
+/**
+ * The route that sends a finding to an output: the first, in the file's order, that takes it and names the
+ * output (its grouping applies). Undefined: the finding does not go to the output.
+ */
+export function routeTo(routes: readonly NotifyRoute[], output: string, f: Finding): NotifyRoute | undefined {
+  return routes.find((r) => r.outputs.includes(output) && routeMatches(r, f));
 }

@@ -75,6 +75,14 @@ const route = z
       .strict()
       .default({}),
     outputs: z.array(name).min(1),
+    /**
+     * Grouping: the findings of one rule and one identity (cluster and user) within a window become one
+     * notification with their count and first and last times, sent when the window closes.
+     */
+    group: z
+      .object({ windowSeconds: z.number().positive().max(24 * 3600) })
+      .strict()
+      .optional(),
   })
   .strict();
 const fileSchema = z

@@ -215,7 +215,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
             // A rejection propagates to kafkajs, which does not commit and redelivers the batch.
             const last = batch.messages[batch.messages.length - 1];
             if (last === undefined) return;
-            await handler({ topic: batch.topic, partition: batch.partition, messages, next: (BigInt(last.offset) + 1n).toString(), highWatermark: batch.highWatermark });
+            await handler({ topic: batch.topic, partition: batch.partition, messages, next: (BigInt(last.offset) + 1n).toString(), highWatermark: batch.highWatermark, heartbeat: () => payload.heartbeat() });
             // Without resolveOffset kafkajs would fetch the same batch again and again (eachBatchAutoResolve
             // is off so that a failed handler is never marked as consumed).
             payload.resolveOffset(last.offset);

@@ -1,12 +1,13 @@
-import type { Finding } from '#shared/contracts';
 import { postJson, type Attempt } from '../deliver.js';
+import type { Notification } from '../notification.js';
 import type { NotifyOutput } from '../notify-file.js';
 
 // Prometheus Alertmanager's v2 API: POST <url>/api/v2/alerts, an array of alerts. A finding is one alert,
 // its labels including the finding's id: Alertmanager merges alerts of the same labels, so a delivery
 // repeated (a retry, a redelivered batch) updates the alert instead of adding one — the id is the
-// idempotency key. Alertmanager's own route (group_by rule, cluster, …) decides how alerts become
-// notifications.
+// idempotency key. A group of findings is one alert labelled with the group's id (`group_id`), its count
+// and first and last times as annotations. Alertmanager's own route (group_by rule, cluster, …) decides how
+// alerts become notifications.
 
 type AlertmanagerOutput = Extract<NotifyOutput, { type: 'alertmanager' }>;
 
@@ -18,7 +19,8 @@ export interface Alert {
   generatorURL?: string;
 }
 
-export function alertOf(f: Finding, output: AlertmanagerOutput, now: Date, link: string | undefined): Alert {
+export function alertOf(n: Notification, output: AlertmanagerOutput, now: Date, link: string | undefined): Alert {
+  const f = n.finding;
   return {
     labels: {
       alertname: 'KauditFinding',
@@ -28,10 +30,15 @@ export function alertOf(f: Finding, output: AlertmanagerOutput, now: Date, link:
       cluster: f.cluster,
       ...(f.namespace === null ? {} : { namespace: f.namespace }),
       user: f.user,
-      finding_id: f.id,
+      ...(n.grouped ? { group_id: n.id } : { finding_id: n.id }),
     },
-    annotations: { summary: f.summary, title: f.title, ...(link === undefined ? {} : { link }) },
-    startsAt: f.eventTime,
+    annotations: {
+      summary: f.summary,
+      title: f.title,
+      ...(link === undefined ? {} : { link }),
+      ...(n.grouped ? { count: String(n.count), first: n.first, last: n.last } : {}),
+    },
+    startsAt: n.first,
     endsAt: new Date(now.getTime() + output.resolveAfterMinutes * 60_000).toISOString(),
     ...(link === undefined ? {} : { generatorURL: link }),
   };

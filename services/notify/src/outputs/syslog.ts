@@ -1,14 +1,16 @@
 import net from 'node:net';
 import os from 'node:os';
 import tls from 'node:tls';
-import type { Finding, Severity } from '#shared/contracts';
+import type { Severity } from '#shared/contracts';
 import { readConfigFile } from '#shared/config';
 import { errorMessage } from '#shared/errors';
 import type { Attempt } from '../deliver.js';
+import { repeats, type Notification } from '../notification.js';
 import type { NotifyOutput } from '../notify-file.js';
 
-// The syslog output: RFC 5424 messages over TCP, or TLS (RFC 5425), octet-counted (RFC 6587), one finding a
-// message, the finding's fields as structured data (SD-ID kaudit@32473) — or, with `format: cef`, an
+// The syslog output: RFC 5424 messages over TCP, or TLS (RFC 5425), octet-counted (RFC 6587), one notification
+// a message, the finding's fields (and a group's id, count, first and last) as structured data (SD-ID
+// kaudit@32473) — or, with `format: cef`, an
 // ArcSight CEF line as the message. A message counts as delivered once the connection has taken it; a
 // failed write reconnects and is sent again (TCP syslog has no receipt: RELP would be the next step).
 
@@ -26,7 +28,8 @@ const header = (v: string, max: number) => v.replace(/[^\x21-\x7e]/g, '_').slice
 const cefHeader = (v: string) => v.replace(/[\\|]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
 const cefValue = (v: string) => v.replace(/[\\=]/g, (c) => `\\${c}`).replace(/\r?\n/g, '\\n');
 
-export function syslogMessage(f: Finding, { facility, appName, format, link, hostname = os.hostname(), version = '0.1.0' }: { facility: Facility; appName: string; format: 'rfc5424' | 'cef'; link: string | undefined; hostname?: string; version?: string }): string {
+export function syslogMessage(n: Notification, { facility, appName, format, link, hostname = os.hostname(), version = '0.1.0' }: { facility: Facility; appName: string; format: 'rfc5424' | 'cef'; link: string | undefined; hostname?: string; version?: string }): string {
+  const f = n.finding;
   const pri = facilities[facility] * 8 + syslogSeverity[f.severity];
   const params: [string, string | null][] = [
     ['finding', f.id],
@@ -43,6 +46,14 @@ export function syslogMessage(f: Finding, { facility, appName, format, link, hos
     ['auditID', f.auditId],
     ['eventTime', f.eventTime],
     ['link', link ?? null],
+    ...(n.grouped
+      ? ([
+          ['group', n.id],
+          ['count', String(n.count)],
+          ['first', n.first],
+          ['last', n.last],
+        ] as [string, string][])
+      : []),
   ];
   const sd = `[kaudit@32473 ${params
     .filter((p): p is [string, string] => p[1] !== null)
@@ -59,19 +70,20 @@ export function syslogMessage(f: Finding, { facility, appName, format, link, hos
           ['cs1', f.cluster],
           ['cs2Label', 'namespace'],
           ['cs2', f.namespace ?? undefined],
-          ['externalId', f.id],
+          ['externalId', n.id],
+          ['cnt', n.grouped ? String(n.count) : undefined],
           ['cat', f.category],
           ['request', link],
-          ['msg', f.summary],
+          ['msg', `${f.summary}${repeats(n)}`],
         ]
           .filter((p): p is [string, string] => p[1] !== undefined)
           .map(([k, v]) => `${k}=${cefValue(v)}`)
           .join(' ')}`
-      : f.summary;
+      : `${f.summary}${repeats(n)}`;
   return `<${String(pri)}>1 ${new Date().toISOString()} ${header(hostname, 255)} ${header(appName, 48)} - ${header(f.ruleId, 32)} ${sd} ${msg.replace(/\r?\n/g, ' ')}`;
 }
 
-export function syslogSender(output: SyslogOutput, linkOf: (f: Finding) => string | undefined): (f: Finding) => Promise<Attempt> {
+export function syslogSender(output: SyslogOutput, linkOf: (n: Notification) => string | undefined): (n: Notification) => Promise<Attempt> {
   const colon = output.address.lastIndexOf(':');
   const host = output.address.slice(0, colon).replace(/^\[|\]$/g, '');
   const port = Number(output.address.slice(colon + 1));
@@ -106,8 +118,8 @@ export function syslogSender(output: SyslogOutput, linkOf: (f: Finding) => strin
       s.resume();
     });
 
-  return async (f) => {
-    const line = syslogMessage(f, { facility: output.facility, appName: output.appName, format: output.format, link: linkOf(f) });
+  return async (n) => {
+    const line = syslogMessage(n, { facility: output.facility, appName: output.appName, format: output.format, link: linkOf(n) });
     const framed = `${String(Buffer.byteLength(line))} ${line}`;
     try {
       if (socket === undefined) {

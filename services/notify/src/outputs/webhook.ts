@@ -1,11 +1,11 @@
-import type { Finding } from '#shared/contracts';
 import { configError, readConfigFile } from '#shared/config';
 import { postJson, type Attempt } from '../deliver.js';
+import type { Notification } from '../notification.js';
 import type { NotifyOutput, Secret } from '../notify-file.js';
 import { bodyOf } from './templates.js';
 
-// The generic webhook output: one POST a finding, its body made by the output's template, with the finding's
-// id as `Idempotency-Key` (PagerDuty's dedup_key too). The URL and PagerDuty's routing key may be files or
+// The generic webhook output: one POST a notification, its body made by the output's template, with the
+// notification's id (the finding's, or the group's) as `Idempotency-Key` (PagerDuty's dedup_key too). The URL and PagerDuty's routing key may be files or
 // KAUDIT_NOTIFY_SECRET_* variables: read once, at start, and never logged.
 
 type WebhookOutput = Extract<NotifyOutput, { type: 'webhook' }>;
@@ -19,9 +19,9 @@ function secret(v: Secret, what: string, secrets: Readonly<Record<string, string
   return value;
 }
 
-export function webhookSender(output: WebhookOutput, linkOf: (f: Finding) => string | undefined, secrets: Readonly<Record<string, string>>): (f: Finding) => Promise<Attempt> {
+export function webhookSender(output: WebhookOutput, linkOf: (n: Notification) => string | undefined, secrets: Readonly<Record<string, string>>): (n: Notification) => Promise<Attempt> {
   const url = secret(output.url, 'url', secrets);
   const routingKey = output.routingKey === undefined ? undefined : secret(output.routingKey, 'routingKey', secrets);
   // the reason names the failure, never the URL (it may be the credential)
-  return (f) => postJson(url, bodyOf(output.template, f, { link: linkOf(f), routingKey }), { headers: { 'idempotency-key': f.id }, timeoutSeconds: output.timeoutSeconds, hide: url });
+  return (n) => postJson(url, bodyOf(output.template, n, { link: linkOf(n), routingKey }), { headers: { 'idempotency-key': n.id }, timeoutSeconds: output.timeoutSeconds, hide: url });
 }
