@@ -3,6 +3,7 @@
 import { parseEnv } from '#shared/config';
 import { benchDisk, benchStartup } from './disk.js';
 import { benchEngine } from './engine.js';
+import { benchNotify } from './notify.js';
 import { benchOverload } from './overload.js';
 import { benchPipelineLatency } from './pipeline-latency.js';
 import { benchReplay } from './replay.js';
@@ -64,4 +65,11 @@ if (!only || only === 'sustained') {
 if (only === 'sources') {
   const [events, batch, senders] = process.argv.slice(3);
   print('sources', await benchSources({ ...(events ? { events: Number(events) } : {}), ...(batch ? { batch: Number(batch) } : {}), ...(senders ? { concurrency: Number(senders) } : {}) }));
+}
+// `npm run bench -- notify [latency findings] [burst]`: default 1,000 findings one at a time and a burst of
+// 20,000, to a webhook, an Alertmanager endpoint and a syslog listener on this machine; and 20,000 findings of
+// 50 identities through a 2 s grouping window.
+if (only === 'notify') {
+  const [latencyFindings, burst] = process.argv.slice(3);
+  print('notify', await benchNotify({ ...(latencyFindings ? { latencyFindings: Number(latencyFindings) } : {}), ...(burst ? { burst: Number(burst) } : {}) }));
 }

@@ -1,11 +1,19 @@
 // The notify service's file (services/notify/src/notify-file.ts), its routes (match.ts) and its delivery
 // policy (deliver.ts): what is accepted and refused, which findings a route takes, and how a delivery is
 // retried, given up or parked.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '#shared/contracts';
+import { repoRoot } from '#shared/testing';
+import { allTopics, createEmbeddedBus, topicNames } from '#shared/bus';
+import { createLifecycle } from '#shared/lifecycle';
+import { silentLogger } from '#shared/logging';
+import { runNotify } from '../../services/notify/src/service.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { deliver, DeliveryInterrupted, httpAttempt, type Attempt } from '../../services/notify/src/deliver.js';
 import { routeMatches, routeTo } from '../../services/notify/src/match.js';
 import { readNotifyFile, type NotifyRoute } from '../../services/notify/src/notify-file.js';
@@ -47,6 +55,14 @@ describe('the notify file', () => {
   ])('refuses %j', (text, message) => {
     expect(() => readNotifyFile(file(text))).toThrow(/KAUDIT_NOTIFY_FILE: /);
     expect(() => readNotifyFile(file(text))).toThrow(message);
+  });
+
+  it('accepts every example of the README’s Alerts section', () => {
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Alerts (notify)'), readme.indexOf('## Query API'));
+    const examples = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+    for (const text of examples) expect(readNotifyFile(file(text)).routes.length).toBeGreaterThan(0);
   });
 
   it('says when the file cannot be read', () => {
@@ -149,4 +165,33 @@ describe('rate limit', () => {
     // no limit: never waits
     await rateLimit(undefined).take(signal);
   });
+});
+
+describe('the service', () => {
+  it('reports an output whose delivery has been failing for longer than the limit as stalled, and not once it recovers', async () => {
+    let up = false;
+    const server = http.createServer((_req, res) => res.writeHead(up ? 200 : 503).end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const logger = silentLogger();
+    const topics = topicNames('st.');
+    const bus = createEmbeddedBus({ dir: mkdtempSync(path.join(os.tmpdir(), 'kaudit-notify-stalled-')), topics: allTopics(topics), logger });
+    await bus.start();
+    const lifecycle = createLifecycle({ logger, exit: () => undefined });
+    const notify = await runNotify({
+      file: { outputs: { hook: { type: 'webhook', template: 'json', url: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/`, timeoutSeconds: 5 } }, routes: [{ name: 'all', match: {}, outputs: ['hook'] }], delivery: { retryForSeconds: 60, firstBackoffMs: 20, maxBackoffMs: 50 } },
+      bus, topics, prefix: 'st.', logger, lifecycle, stalledAfterMs: 300,
+    });
+    try {
+      expect(notify.stalled()).toEqual([]);
+      await bus.produce(topics.findings, [{ key: 'prod/u', value: Buffer.from(JSON.stringify(finding())) }]);
+      await waitFor(() => Promise.resolve(notify.stalled().length > 0), { what: 'the output reported stalled', timeoutMs: 10_000 });
+      expect(notify.stalled()).toEqual([expect.stringMatching(/^notify output hook: delivery failing for \d+ s$/)]);
+      up = true;
+      await waitFor(() => Promise.resolve(notify.stalled().length === 0), { what: 'the output recovered', timeoutMs: 10_000 });
+    } finally {
+      await lifecycle.shutdown('test done');
+      await bus.close();
+      await new Promise((r) => server.close(r));
+    }
+  }, 30_000);
 });

@@ -28,10 +28,9 @@ export interface Notify {
 
 /** How often a batch whose delivery waits tells Kafka's group coordinator it is alive (session: 10 s). */
 const heartbeatMs = 2_000;
-/** An output failing for longer than this is reported as stalled. */
-const stalledAfterMs = 60_000;
 
-export async function runNotify({ file, secrets = {}, bus, topics, prefix, logger, lifecycle, registry, now = () => new Date() }: {
+
+export async function runNotify({ file, secrets = {}, bus, topics, prefix, logger, lifecycle, registry, now = () => new Date(), stalledAfterMs = 60_000 }: {
   file: NotifyFile;
   /** the KAUDIT_NOTIFY_SECRET_* variables the file's `{env}` secrets name */
   secrets?: Readonly<Record<string, string>>;
@@ -43,6 +42,8 @@ export async function runNotify({ file, secrets = {}, bus, topics, prefix, logge
   lifecycle: Lifecycle;
   registry?: Registry;
   now?: () => Date;
+  /** an output whose delivery has been failing for longer is reported by stalled() */
+  stalledAfterMs?: number;
 }): Promise<Notify> {
   const registers = registry === undefined ? [] : [registry];
   const sent = new Counter({ name: 'kaudit_notify_sent_total', help: 'Findings delivered (a group counts its findings), by output', labelNames: ['output'] as const, registers });
