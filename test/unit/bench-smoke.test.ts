@@ -1,6 +1,7 @@
 // The benchmarks at a small size, so a schema or API change that breaks one fails here rather than on the
 // next `npm run bench`. Figures are not judged (speed goals live in the benchmarks themselves).
 import { describe, expect, it } from 'vitest';
+import { benchNotify } from '../../bench/notify.js';
 import { benchReplay } from '../../bench/replay.js';
 import { benchStore } from '../../bench/store.js';
 
@@ -17,5 +18,14 @@ describe('benchmarks at a small size', () => {
     const figures = await benchReplay({ events: 2_000 });
     expect(figures).toMatchObject({ events: 2_000, raw: 'all' });
     expect(figures.findings).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('notify: delivers every finding to each output and groups the grouped ones', async () => {
+    const figures = await benchNotify({ latencyFindings: 20, burst: 300, groupedFindings: 300, identities: 5, windowSeconds: 1 });
+    expect(Object.keys(figures.latency).sort()).toEqual(['alertmanager', 'syslog', 'webhook']);
+    for (const t of Object.values(figures.throughput)) expect(t.findings).toBe(300);
+    expect(figures.grouping).toMatchObject({ findings: 300, identities: 5 });
+    expect(figures.grouping.notifications).toBeGreaterThanOrEqual(5);
+    expect(figures.grouping.notifications).toBeLessThan(300);
   }, 60_000);
 });
