@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '#shared/contracts';
 import { single } from '../../services/notify/src/notification.js';
 import { bodyOf } from '../../services/notify/src/outputs/templates.js';
+import { readNotifyFile } from '../../services/notify/src/notify-file.js';
 import { getJson, postEvents, startPipeline } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { auditEventOf, eventList } from '#shared/testing';
@@ -93,6 +94,66 @@ describe('notify → webhook', () => {
       await p.stop();
     }
   }, 60_000);
+
+  it('fills a custom template’s placeholders in its parsed body and sends the extra headers, their secrets from the environment', async () => {
+    const got: { auth: string | undefined; body: unknown }[] = [];
+    const server = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString('utf8')));
+      req.on('end', () => {
+        got.push({ auth: req.headers.authorization, body: JSON.parse(text) as unknown });
+        res.writeHead(202).end();
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const file = path.join(dir, 'custom.yaml');
+    writeFileSync(
+      file,
+      `outputs:
+  opsgenie:
+    type: webhook
+    url: http://127.0.0.1:${String((server.address() as AddressInfo).port)}/v2/alerts
+    headers: { Authorization: { env: KAUDIT_NOTIFY_SECRET_GENIE } }
+    template: custom
+    body:
+      message: "{{title}} on {{cluster}}"
+      alias: "{{id}}"
+      description: "{{summary}}"
+      priority: P2
+      details: { user: "{{user}}", namespace: "{{namespace}}", count: "{{count}}", where: "{{cluster}}/{{namespace}}" }
+      tags: [kaudit, "{{rule}}"]
+routes:
+  - { name: anon, match: { rules: [anonymous-request-allowed] }, outputs: [opsgenie] }
+`,
+    );
+    const p = await startPipeline({ env: { KAUDIT_NOTIFY_FILE: file, KAUDIT_NOTIFY_SECRET_GENIE: 'GenieKey 0123-secret' } });
+    try {
+      // a summary with quotes and braces stays a string: placeholders are filled in the parsed body
+      expect((await postEvents(p, eventList([auditEventOf({ ...anonymous(300), requestURI: '/api/v1/namespaces/shop/configmaps/x%22%7D' })]))).status).toBe(200);
+      await waitFor(() => Promise.resolve(got.length === 1), { what: 'the delivery', timeoutMs: 30_000 });
+      const [f] = (await getJson<{ items: Finding[] }>(p, '/v1/findings?limit=10&ruleId=anonymous-request-allowed')).items;
+      expect(got[0]?.auth).toBe('GenieKey 0123-secret');
+      expect(got[0]?.body).toEqual({
+        message: `${f?.title ?? ''} on corpus`,
+        alias: f?.id,
+        description: f?.summary,
+        priority: 'P2',
+        details: { user: 'system:anonymous', namespace: 'shop', count: 1, where: 'corpus/shop' },
+        tags: ['kaudit', 'anonymous-request-allowed'],
+      });
+    } finally {
+      await p.stop();
+    }
+  }, 60_000);
+
+  it('refuses a custom body with a placeholder that names no field, listing the fields', () => {
+    const file = path.join(dir, 'bad-custom.yaml');
+    writeFileSync(file, 'outputs:\n  x: { type: webhook, url: "http://x", template: custom, body: { a: "{{usr}}" } }\nroutes:\n  - { name: all, outputs: [x] }\n');
+    expect(() => readNotifyFile(file)).toThrow(/at outputs\.x\.body: no field named usr \(fields: id, finding, rule, /);
+    writeFileSync(file, 'outputs:\n  x: { type: webhook, url: "http://x", template: custom }\nroutes:\n  - { name: all, outputs: [x] }\n');
+    expect(() => readNotifyFile(file)).toThrow(/body is for the custom template, and that template needs one/);
+  });
 
   it('refuses to start when the URL file cannot be read, naming it', async () => {
     const file = path.join(dir, 'bad.yaml');

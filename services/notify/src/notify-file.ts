@@ -2,6 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { severities } from '#shared/contracts';
 import { configError as invalid, readConfigFile } from '#shared/config';
+import { customFields, unknownPlaceholders } from './outputs/custom-body.js';
 
 // The notify service's file (KAUDIT_NOTIFY_FILE, YAML or JSON): the outputs findings are delivered to and the
 // routes that pick which findings go where.
@@ -34,8 +35,12 @@ const webhook = z
     type: z.literal('webhook'),
     /** where to POST: the URL itself, `{file}` or `{env}` (a chat webhook's URL is its credential) */
     url: z.union([z.url({ protocol: /^https?$/ }), secretFile]),
-    /** the body: a ready template, or `json` (the finding as it is) */
-    template: z.enum(['slack', 'mattermost', 'teams', 'pagerduty', 'falco', 'json']).default('json'),
+    /** the body: a ready template, `json` (the finding as it is), or `custom` (`body`, with placeholders) */
+    template: z.enum(['slack', 'mattermost', 'teams', 'pagerduty', 'falco', 'json', 'custom']).default('json'),
+    /** the custom template's JSON body; its strings may hold {{field}} placeholders (outputs/custom-body.ts) */
+    body: z.json().optional(),
+    /** more request headers (an API key, say), each value a string or a secret */
+    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name is letters, digits and dashes'), z.union([z.string(), secretFile])).optional(),
     /** PagerDuty Events v2's integration key (template pagerduty only) */
     routingKey: z.union([z.string().min(1), secretFile]).optional(),
     timeoutSeconds: z.number().positive().max(300).default(10),
@@ -43,7 +48,12 @@ const webhook = z
     maxPerMinute: z.number().int().positive().optional(),
   })
   .strict()
-  .refine((w) => (w.template === 'pagerduty') === (w.routingKey !== undefined), { error: 'routingKey is for the pagerduty template, and that template needs one', path: ['routingKey'] });
+  .refine((w) => (w.template === 'pagerduty') === (w.routingKey !== undefined), { error: 'routingKey is for the pagerduty template, and that template needs one', path: ['routingKey'] })
+  .refine((w) => (w.template === 'custom') === (w.body !== undefined), { error: 'body is for the custom template, and that template needs one', path: ['body'] })
+  .superRefine((w, ctx) => {
+    const unknown = unknownPlaceholders(w.body);
+    if (unknown.length > 0) ctx.addIssue({ code: 'custom', path: ['body'], message: `no field named ${unknown.join(', ')} (fields: ${customFields.join(', ')})` });
+  });
 const syslog = z
   .object({
     type: z.literal('syslog'),

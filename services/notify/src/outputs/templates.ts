@@ -1,5 +1,6 @@
 import type { Finding, Severity } from '#shared/contracts';
 import { repeats, type Notification } from '../notification.js';
+import { customBody } from './custom-body.js';
 
 // The bodies of the webhook output's ready templates, one notification (a finding, or a group) a request, each in the format its
 // receiver documents: Slack's and Mattermost's incoming webhooks ({"text"}), Microsoft Teams' Workflows
@@ -7,7 +8,7 @@ import { repeats, type Notification } from '../notification.js';
 // as its dedup_key), Falco's JSON output (what falcosidekick takes), or the finding itself (`json`). A
 // group's body is its first finding's, with the count and the first and last times.
 
-export type Template = 'slack' | 'mattermost' | 'teams' | 'pagerduty' | 'falco' | 'json';
+export type Template = 'slack' | 'mattermost' | 'teams' | 'pagerduty' | 'falco' | 'json' | 'custom';
 
 const who = (f: Finding) => `${f.user} on ${f.cluster}${f.namespace === null ? '' : `/${f.namespace}`}`;
 const line = (n: Notification) => {
@@ -18,7 +19,7 @@ const line = (n: Notification) => {
 const pagerdutySeverity: Record<Severity, string> = { critical: 'critical', high: 'error', medium: 'warning', low: 'info', info: 'info' };
 const falcoPriority: Record<Severity, string> = { critical: 'Critical', high: 'Error', medium: 'Warning', low: 'Notice', info: 'Informational' };
 
-export function bodyOf(template: Template, n: Notification, { link, routingKey }: { link: string | undefined; routingKey?: string | undefined }): unknown {
+export function bodyOf(template: Template, n: Notification, { link, routingKey, body }: { link: string | undefined; routingKey?: string | undefined; body?: unknown }): unknown {
   const f = n.finding;
   const group = n.grouped ? { id: n.id, count: n.count, first: n.first, last: n.last, findingIds: n.findingIds } : undefined;
   const withLink = (text: string, md: (text: string, url: string) => string) => (link === undefined ? text : `${text} ${md('finding', link)}`);
@@ -73,6 +74,8 @@ export function bodyOf(template: Template, n: Notification, { link, routingKey }
         tags: ['k8s', 'kaudit', f.category, ...f.mitre],
         hostname: f.cluster,
       };
+    case 'custom':
+      return customBody(body, n, link);
     case 'json':
       return { ...f, ...(link === undefined ? {} : { link }), ...(group === undefined ? {} : { group }) };
   }
