@@ -6,8 +6,6 @@
 // the same count.
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -19,6 +17,7 @@ import { repoRoot } from '#shared/testing';
 import { kafkaBrokerList, uniqueName, waitFor } from '../kafka/index.js';
 import { freePort } from '../helpers/free-port.js';
 import { kafkaServiceEnv, startServiceProcess } from '../helpers/service-process.js';
+import { webhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const main = path.join(repoRoot, 'dist', 'services', 'notify', 'src', 'main.js');
 const users = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
@@ -31,10 +30,10 @@ const finding = (user: string, i: number): Finding => ({
 
 describe('notify as a microservice on Kafka', () => {
   const children: ChildProcess[] = [];
-  let server: http.Server | undefined;
+  let receiver: WebhookReceiver | undefined;
   afterAll(async () => {
     for (const c of children) c.kill('SIGKILL');
-    if (server !== undefined) await new Promise((r) => server?.close(r));
+    await receiver?.close();
   });
 
   it('refuses to start without KAUDIT_NOTIFY_FILE, saying so', () => {
@@ -44,23 +43,9 @@ describe('notify as a microservice on Kafka', () => {
   });
 
   it('delivers every finding, one by one and grouped, after SIGKILL during an outage of the output', async () => {
-    const got: { output: string; key: string; count: number; user: string }[] = [];
-    let up = false;
-    server = http.createServer((req, res) => {
-      let text = '';
-      req.on('data', (c: Buffer) => (text += c.toString('utf8')));
-      req.on('end', () => {
-        if (!up) {
-          res.writeHead(503).end('down');
-          return;
-        }
-        const body = JSON.parse(text) as Finding & { group?: { count: number } };
-        got.push({ output: req.url ?? '', key: String(req.headers['idempotency-key']), count: body.group?.count ?? 1, user: body.user });
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+    const r = await webhookReceiver();
+    receiver = r;
+    const url = r.url.replace(/\/$/, '');
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kaudit-notify-kafka-'));
     const file = path.join(dir, 'notify.yaml');
     writeFileSync(
@@ -101,18 +86,18 @@ describe('notify as a microservice on Kafka', () => {
       expect(await metrics()).not.toMatch(/kaudit_notify_sent_total\{output="each",service="notify"\} [1-9]/);
       first.kill('SIGKILL');
       await new Promise((r) => first.once('exit', r));
-      expect(got).toEqual([]);
+      expect(r.got).toEqual([]);
 
-      up = true;
+      r.up();
       await startServiceProcess(main, env, port, children);
-      const each = () => new Set(got.filter((g) => g.output === '/each').map((g) => g.key));
-      const windows = () => new Map(got.filter((g) => g.output === '/grouped').map((g) => [g.key, g]));
+      const each = () => new Set(r.got.filter((g) => g.path === '/each').map((g) => g.key));
+      const windows = () => new Map(r.got.filter((g) => g.path === '/grouped').map((g) => [g.key, g]));
       const grouped = () => [...windows().values()].reduce((sum, g) => sum + g.count, 0);
       await waitFor(() => Promise.resolve(each().size === users.length * perUser && grouped() >= users.length * perUser), { what: 'every finding delivered', timeoutMs: 90_000, intervalMs: 250 });
       expect(each()).toEqual(new Set(users.flatMap((u) => Array.from({ length: perUser }, (_, i) => finding(u, i).id))));
       expect(grouped()).toBe(users.length * perUser);
-      for (const u of users) expect([...windows().values()].filter((g) => g.user === u).reduce((sum, g) => sum + g.count, 0)).toBe(perUser);
-      for (const g of got.filter((x) => x.output === '/grouped')) expect(g.count).toBe(windows().get(g.key)?.count);
+      for (const u of users) expect([...windows().values()].filter((g) => g.body.user === u).reduce((sum, g) => sum + g.count, 0)).toBe(perUser);
+      for (const g of r.got.filter((x) => x.path === '/grouped')) expect(g.count).toBe(windows().get(g.key)?.count);
       expect(windows().size).toBeLessThanOrEqual(users.length * 3);
       // the restarted process read the windows back from the compacted topic
       expect((await bus.readAll(topics.notify)).length).toBeGreaterThan(0);

@@ -5,8 +5,6 @@
 // until the restart: its windows survive the kill, and the findings arrive grouped, each counted once.
 // Events: 300 anonymous requests that were allowed (one anonymous-request-allowed finding, severity high, each).
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,6 +13,7 @@ import { freePort } from '../helpers/free-port.js';
 import { startStandalone, stop, stopAll, tokenOf } from '../helpers/standalone-process.js';
 import { startTool, type ToolProcess } from '../helpers/tool-process.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { webhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const total = 300;
 const event = (i: number) =>
@@ -27,46 +26,20 @@ const event = (i: number) =>
   });
 
 let am: ToolProcess | undefined;
-let hook: http.Server | undefined;
+let hook: WebhookReceiver | undefined;
 afterAll(async () => {
   await stopAll();
   await am?.stop();
-  if (hook !== undefined) await new Promise((r) => hook?.close(r));
+  await hook?.close();
 });
-
-/** A webhook receiver that answers 503 until `up` is set, then takes each request (Idempotency-Key, body). */
-async function receiver(): Promise<{ url: string; got: { key: string; count: number }[]; up: () => void }> {
-  const got: { key: string; count: number }[] = [];
-  let up = false;
-  hook = http.createServer((req, res) => {
-    let text = '';
-    req.on('data', (c: Buffer) => (text += c.toString('utf8')));
-    req.on('end', () => {
-      if (!up) {
-        res.writeHead(503).end('down');
-        return;
-      }
-      const body = JSON.parse(text) as { group?: { count: number } };
-      got.push({ key: String(req.headers['idempotency-key']), count: body.group?.count ?? 1 });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => hook?.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${String((hook.address() as AddressInfo).port)}/`,
-    got,
-    up: () => {
-      up = true;
-    },
-  };
-}
 
 describe('notify under kill -9 during an output outage', () => {
   it('delivers every finding once the output is back, after npm start was killed while it retried', async () => {
     const port = await freePort();
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'kaudit-notify-kill-'));
     const file = path.join(cwd, 'notify.yaml');
-    const r = await receiver();
+    const r = await webhookReceiver();
+    hook = r;
     writeFileSync(
       file,
       `outputs:\n  am: { type: alertmanager, url: "http://127.0.0.1:${String(port)}" }\n  hook: { type: webhook, template: json, url: "${r.url}" }\nroutes:\n  - { name: serious, match: { minSeverity: high }, outputs: [am] }\n  - { name: grouped, match: { minSeverity: high }, outputs: [hook], group: { windowSeconds: 2 } }\ndelivery: { firstBackoffMs: 100, maxBackoffMs: 1000 }\n`,
