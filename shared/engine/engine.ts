@@ -1,4 +1,4 @@
-import type { AuditEvent, Envelope, Finding, NormalizedRecord } from '#shared/contracts';
+import { severityRank, type AuditEvent, type Envelope, type Finding, type NormalizedRecord } from '#shared/contracts';
 import { eventDigest, findingId } from './ids.js';
 import { normalize } from './normalize.js';
 import { applyRbac } from './rbac/index.js';
@@ -62,7 +62,7 @@ export function createEngine({
         } catch (err) {
           throw new RuleFailure(rule.id, err);
         }
-        if (match) findings.push(toFinding(rule, record, event, match.summary, match.evidence));
+        if (match) findings.push(toFinding(match.raise !== undefined && severityRank(match.raise) > severityRank(rule.severity) ? { ...rule, severity: match.raise } : rule, record, event, match.summary, match.evidence));
       }
       return { record, findings, event };
     },

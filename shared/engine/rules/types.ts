@@ -8,6 +8,11 @@ export interface RuleMatch {
   summary: string;
   /** Exactly the facts that matched. */
   evidence: Record<string, unknown>;
+  /**
+   * Severity by context: the finding is at least this severe, whatever the rule's own (or tuned) severity
+   * is (an exec into a control-plane pod is high, an exec elsewhere the rule's medium).
+   */
+  raise?: Severity;
 }
 
 /** Lists and thresholds rules read; defaults below, overridden by the tuning file (KAUDIT_RULES_FILE). */
@@ -25,6 +30,11 @@ export interface RuleSettings {
    * itself and everything under it (`/healthz` covers `/healthz/etcd`), query strings ignored.
    */
   publicPaths: readonly string[];
+  /**
+   * Control-plane pods, as `<namespace>/<name prefix>` (static pods are `<component>-<node name>`): an exec
+   * into one is high (`pod-exec`), as it reaches etcd's data or the API server's keys.
+   */
+  controlPlanePods: readonly string[];
   /** ClusterRoles whose bindings `cluster-admin-binding` reports (a site's own admin-equivalent roles). */
   adminRoles: readonly string[];
   /**
@@ -46,6 +56,14 @@ export const defaultRuleSettings: RuleSettings = {
   breakGlassIdentities: [],
   systemNamespaces: ['kube-system', 'kube-public'],
   publicPaths: ['/healthz', '/livez', '/readyz', '/version'],
+  controlPlanePods: [
+    'kube-system/kube-apiserver-',
+    'kube-system/etcd-',
+    'kube-system/kube-controller-manager-',
+    'kube-system/kube-scheduler-',
+    'openshift-etcd/etcd-',
+    'openshift-kube-apiserver/kube-apiserver-',
+  ],
   adminRoles: ['cluster-admin'],
   // The whole filesystem, kernel interfaces, container runtime sockets and state, kubelet and control-plane
   // credentials. `/run` too, as `/var/run` is a symlink to it. A mount of an ancestor (`/var`, `/var/lib`)

@@ -33,6 +33,7 @@ export const tuningSchema = z.strictObject({
       breakGlassIdentities: z.array(z.string().min(1)).optional(),
       systemNamespaces: z.array(z.string().min(1)).optional(),
       publicPaths: z.array(z.string().regex(/^\//, 'a path starting with /')).optional(),
+      controlPlanePods: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]*$/, '<namespace>/<pod name prefix>')).optional(),
       adminRoles: z.array(z.string().min(1)).optional(),
       sensitiveHostPaths: z.array(z.string().regex(/^(\/|\*$)/, 'an absolute path, or * for every hostPath')).optional(),
     })

@@ -550,6 +550,25 @@ describe('pod-exec', () => {
     });
   });
 
+  it('is high for an exec into a control-plane pod (kube-apiserver, etcd: static pods named <component>-<node>), medium elsewhere', () => {
+    const into = (namespace: string, name: string) => ({
+      ...podSubresource('exec', '?command=sh&container=etcd&stdin=true&tty=true'),
+      requestURI: `/api/v1/namespaces/${namespace}/pods/${name}/exec?command=sh&container=etcd&stdin=true&tty=true`,
+      objectRef: { resource: 'pods', subresource: 'exec', namespace, name, apiVersion: 'v1' },
+    });
+    const severityOf = (event: unknown, settings: Partial<RuleSettings> = {}) => findings(event, settings).find((f) => f.ruleId === 'pod-exec')?.severity;
+    expect(severityOf(into('kube-system', 'etcd-control-plane-1'))).toBe('high');
+    expect(severityOf(into('kube-system', 'kube-apiserver-cp-1'))).toBe('high');
+    expect(severityOf(into('openshift-etcd', 'etcd-master-0'))).toBe('high');
+    expect(evidenceOf(into('kube-system', 'etcd-control-plane-1'), 'pod-exec')).toMatchObject({ controlPlane: true });
+    expect(findings(into('kube-system', 'etcd-control-plane-1')).find((f) => f.ruleId === 'pod-exec')?.summary).toContain('control-plane pod kube-system/etcd-control-plane-1');
+    expect(severityOf(into('kube-system', 'coredns-5d78c9869d-abcde'))).toBe('medium');
+    expect(severityOf(into('shop', 'etcd-0'))).toBe('medium');
+    // the list is the site's: a tuning file's replaces it
+    expect(severityOf(into('shop', 'etcd-0'), { controlPlanePods: ['shop/etcd-'] })).toBe('high');
+    expect(severityOf(into('kube-system', 'etcd-control-plane-1'), { controlPlanePods: [] })).toBe('medium');
+  });
+
   it('does not fire on a forbidden exec, on logs, or on reading the pod', () => {
     expect(fired(podSubresource('exec', '?command=sh', 'create', 403))).toEqual([]);
     expect(fired(podSubresource('log', '?container=web', 'get', 200))).toEqual([]);
