@@ -14,3 +14,5 @@ export * from './rule-catalogue.js';
 export * from './otlp-logs.js';
 export * from './firehose.js';
 export * from './gke-audit-log.js';
+export * from './viaq-record.js';
+export * from './foreign-event.js';

@@ -1,4 +1,4 @@
-import { auditEventParser, convertedFromAnnotation, decode, defaultEventLimits, gkeAuditEvent, gkeConverted, isCloudLogEntry, eventDigestOfJson, jsonDepthExceeds, sizeViolation, tooDeep, trimAnnotations, trimmedForAnalysis, withoutOwnAnnotations, type AuditEvent, type Envelope, type EventLimits } from '#shared/contracts';
+import { auditEventParser, convertedFromAnnotation, decode, defaultEventLimits, foreignEvent, eventDigestOfJson, jsonDepthExceeds, sizeViolation, tooDeep, trimAnnotations, trimmedForAnalysis, withoutOwnAnnotations, type AuditEvent, type Envelope, type EventLimits } from '#shared/contracts';
 import { dlqMessage, messageKey, type Bus, type OutMessage, type Topics } from '#shared/bus';
 import type { Redaction } from '#shared/engine';
 import { errorMessage } from '#shared/errors';
@@ -86,9 +86,9 @@ export async function acceptBatch({
       reject(received, index, tooDeep(limits), false);
       continue;
     }
-    // a Cloud Logging entry (GKE's audit log) stands for the Event it converts to; one that converts to
-    // none is dead-lettered as it came, with the reason
-    const converted = isCloudLogEntry(received) ? gkeAuditEvent(received) : undefined;
+    // a Cloud Logging entry (GKE's audit log) or a ViaQ record (OpenShift Logging) stands for the Event it
+    // converts to; one that converts to none is dead-lettered as it came, with the reason
+    const converted = foreignEvent(received);
     if (converted?.ok === false) {
       reject(received, index, converted.reason);
       continue;
@@ -107,7 +107,7 @@ export async function acceptBatch({
     // annotations under kaudit's prefix are ingest's own (trimAnnotations)
     let event: AuditEvent = withoutOwnAnnotations(parsed.value);
     // kaudit's own mark, set after received ones are dropped: this conversion is ingest's
-    if (converted !== undefined) event = { ...event, annotations: { ...event.annotations, [convertedFromAnnotation]: gkeConverted } };
+    if (converted !== undefined) event = { ...event, annotations: { ...event.annotations, [convertedFromAnnotation]: converted.from } };
     if (tooLarge !== undefined) {
       // kept whole in the DLQ, analysed from its metadata when that fits
       const trimmed = trimmedForAnalysis(event, bytes, limits, (id) => `kaudit-trimmed-${eventDigestOfJson(JSON.stringify(id))}`);

@@ -4,7 +4,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { auditEventParser, decode, defaultEventLimits, eventLimitViolation, gkeAuditEvent, gkeClusterOf, isCloudLogEntry, notRfc3339, parseRfc3339, type AuditEvent, type EventLimits } from '#shared/contracts';
+import { auditEventParser, decode, defaultEventLimits, eventLimitViolation, foreignEvent, gkeClusterOf, gkeConverted, notRfc3339, parseRfc3339, type AuditEvent, type EventLimits } from '#shared/contracts';
 import { engineFromFiles, eventTime, type EventTime, type Tuning } from '#shared/engine';
 import { Staged, type Database } from '#shared/storage';
 import { pack, unpacked } from '#shared/threads';
@@ -196,15 +196,16 @@ async function replayWith(runner: ChunkRunner, options: ReplayOptions): Promise<
       const { line, index, cluster: itemCluster, receivedAt, tls } = read;
       const where = index > 0 ? `item ${String(index)}: ` : '';
       // A Cloud Logging LogEntry (GKE's audit log: `gcloud logging read --format=json`, or entries as JSON
-      // lines) is converted into the Event it stands for, then checked like any other; the Event, not the
-      // line, is what is analysed and stored. An entry that is no Kubernetes request is a malformed line.
-      const converted = isCloudLogEntry(read.item) ? gkeAuditEvent(read.item) : undefined;
+      // lines) or a ViaQ record (OpenShift Logging's export) is converted into the Event it stands for, then
+      // checked like any other; the Event, not the line, is what is analysed and stored. An entry that is no
+      // Kubernetes request is a malformed line.
+      const converted = foreignEvent(read.item);
       if (converted?.ok === false) {
         onMalformed({ file: source.name, line, reason: `${where}${converted.reason}` });
         continue;
       }
       const item = converted?.event ?? read.item;
-      const entryCluster = converted !== undefined && options.entryClusters === true ? gkeClusterOf(read.item) : undefined;
+      const entryCluster = converted?.from === gkeConverted && options.entryClusters === true ? gkeClusterOf(read.item) : undefined;
       const text = converted === undefined ? read.text : undefined;
       const beyond = eventLimitViolation(item, limits, text);
       if (beyond !== undefined) {
