@@ -34,7 +34,7 @@ const usage = `usage: npm run replay -- <files or directories…> [options]
   --until <RFC3339>       first event time excluded
   --rules <file>          tuning file (as KAUDIT_RULES_FILE)
   --rbac-snapshot <file>  RBAC snapshot (as KAUDIT_RBAC_SNAPSHOT)
-  --format <f>            auto (default), jsonl or eventlist
+  --format <f>            auto (default), jsonl, eventlist or yaml
   --raw <which>           raw events stored beside the records: all (default), findings (only
                           events with a finding: a smaller, faster file) or none
   --json                  print the summary as JSON

@@ -1,6 +1,6 @@
 // Reading audit logs from files for replay (README "Forensic replay"): JSON lines (streamed line by line), single JSON
-// documents (an EventList, one pretty-printed Event, an Azure `{"records":[…]}` batch), `.gz` files,
-// UTF-8 BOMs and blank lines. A malformed line is reported and skipped, never fatal; an unreadable file
+// documents (an EventList, one pretty-printed Event, an Azure `{"records":[…]}` batch), YAML documents (Events
+// or EventLists separated by `---`, as some tools export them), `.gz` files, UTF-8 BOMs and blank lines. A malformed line is reported and skipped, never fatal; an unreadable file
 // is fatal (the caller decides how to tell the operator).
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -8,11 +8,12 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { LineCounter, parseAllDocuments } from 'yaml';
 import { errorMessage } from '#shared/errors';
 import { unwrapDocument } from '#shared/contracts';
 import type { MalformedLine, SourceItem } from './types.js';
 
-export const inputFormats = ['auto', 'jsonl', 'eventlist'] as const;
+export const inputFormats = ['auto', 'jsonl', 'eventlist', 'yaml'] as const;
 export type InputFormat = (typeof inputFormats)[number];
 
 /** `-` as an input path: standard input, read as JSON lines. */
@@ -111,7 +112,33 @@ async function readWhole(file: string, opts: ReadOptions, cap: number): Promise<
   return Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
 }
 
-type LineResult = { kind: 'item'; item: SourceItem } | { kind: 'document' };
+/** A file named `*.yaml` / `*.yml` (gzipped or not). */
+const yamlName = /\.ya?ml(\.gz)?$/i;
+/** A first line that starts YAML rather than JSON: a document marker, a directive, a mapping key, a list item. */
+const yamlStart = /^(---|%YAML|[A-Za-z_][A-Za-z0-9_]*:(\s|$)|- )/;
+
+/**
+ * The items of a YAML file: each document (an Event, an EventList, a list of Events) through
+ * `unwrapDocument`; a document that does not parse is reported at its first line and skipped.
+ */
+async function* yamlItems(file: string, opts: ReadOptions): AsyncGenerator<SourceItem> {
+  const text = await readWhole(file, opts, maxDocumentBytes);
+  if (text === undefined) throw new InputError(`${file} is larger than ${String(maxDocumentBytes / 1024 / 1024)} MiB: too large for YAML; convert it to JSON lines`);
+  const lineCounter = new LineCounter();
+  for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: false })) {
+    const line = lineCounter.linePos(doc.range[0]).line;
+    const [error] = doc.errors;
+    if (error !== undefined) {
+      opts.onMalformed({ file, line: error.linePos?.[0].line ?? line, reason: `not valid YAML (${error.message.split('\n')[0] ?? ''})` });
+      continue;
+    }
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) continue;
+    yield* itemsOf(value, file, line);
+  }
+}
+
+type LineResult = { kind: 'item'; item: SourceItem } | { kind: 'document' } | { kind: 'yaml' };
 
 /**
  * Streams a file as JSON lines. With `sniff`, a first non-blank line that starts with `{` or `[` but
@@ -136,6 +163,10 @@ async function* streamLines(file: string, opts: ReadOptions, sniff: boolean): As
           yield { kind: 'document' };
           return;
         }
+        if (sniff && first && yamlStart.test(text)) {
+          yield { kind: 'yaml' };
+          return;
+        }
         opts.onMalformed({ file, line: lineNo, reason: describeJsonError(err) });
         first = false;
         continue;
@@ -152,14 +183,19 @@ async function* streamLines(file: string, opts: ReadOptions, sniff: boolean): As
 }
 
 /**
- * The items of one file. `auto`: JSON lines, unless the first non-blank line (after a BOM) starts a JSON
- * value that does not end on that line, in which case the whole file is parsed as one document (and, if
- * that fails too or it is larger than the cap, read as JSON lines after all, reporting bad lines).
+ * The items of one file. `auto`: YAML for a `.yaml`/`.yml` name or a first non-blank line that starts
+ * YAML (`---`, `kind: Event`, …); else JSON lines, unless the first non-blank line (after a BOM) starts a
+ * JSON value that does not end on that line, in which case the whole file is parsed as one document (and,
+ * if that fails too or it is larger than the cap, read as JSON lines after all, reporting bad lines).
  * Every JSON line and document goes through `unwrapDocument`, so a line may also hold an EventList or a
  * records batch. A JSON-lines file is never held in memory whole.
  */
 export async function* readFile(file: string, opts: ReadOptions): AsyncGenerator<SourceItem> {
   const format = file === stdinPath ? 'jsonl' : (opts.format ?? 'auto');
+  if (format === 'yaml' || (format === 'auto' && yamlName.test(file))) {
+    yield* yamlItems(file, opts);
+    return;
+  }
   if (format === 'eventlist') {
     const text = await readWhole(file, opts, maxDocumentBytes);
     if (text === undefined) throw new InputError(`${file} is larger than ${String(maxDocumentBytes / 1024 / 1024)} MiB: too large for --format eventlist; use --format jsonl`);
@@ -172,6 +208,10 @@ export async function* readFile(file: string, opts: ReadOptions): AsyncGenerator
   }
   let document = false;
   for await (const r of streamLines(file, opts, format === 'auto')) {
+    if (r.kind === 'yaml') {
+      yield* yamlItems(file, opts);
+      return;
+    }
     if (r.kind === 'document') {
       document = true;
       break;
