@@ -4,7 +4,7 @@ import { normalize } from './normalize.js';
 import { applyRbac } from './rbac/index.js';
 import { RbacRegistry } from './rbac/index.js';
 import { builtinRules, type Rule } from './rules/index.js';
-import { defaultRuleSettings, type RuleSettings } from './rules/types.js';
+import { defaultRuleSettings, type RuleMatch, type RuleSettings } from './rules/types.js';
 import { RuleState } from './state/index.js';
 import { createRedactor, type Redactor } from './redact.js';
 
@@ -62,11 +62,19 @@ export function createEngine({
         } catch (err) {
           throw new RuleFailure(rule.id, err);
         }
-        if (match) findings.push(toFinding(match.raise !== undefined && severityRank(match.raise) > severityRank(rule.severity) ? { ...rule, severity: match.raise } : rule, record, event, match.summary, match.evidence));
+        if (match) findings.push(toFinding(inContext(rule, match), record, event, match.summary, match.evidence));
       }
       return { record, findings, event };
     },
   };
+}
+
+/** The rule as its match's context rates it: its (tuned) severity, raised or lowered by the match. */
+function inContext(rule: Rule, match: RuleMatch): Rule {
+  let severity = rule.severity;
+  if (match.raise !== undefined && severityRank(match.raise) > severityRank(severity)) severity = match.raise;
+  if (match.lower !== undefined && severityRank(match.lower) < severityRank(severity)) severity = match.lower;
+  return severity === rule.severity ? rule : { ...rule, severity };
 }
 
 function toFinding(rule: Rule, r: NormalizedRecord, event: AuditEvent, summary: string, evidence: Record<string, unknown>): Finding {

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseCsv } from 'csv-parse/sync';
 import type { Envelope } from '#shared/contracts';
 import { auditEventSchema } from '#shared/contracts';
 import { eventTime } from '#shared/engine';
@@ -109,4 +110,52 @@ export function corpusNativeEvents(): unknown[] {
   );
   const sample = JSON.parse(readFileSync(path.join(corpusDir, 'sysdig-aks-audit-log', 'sample_KubeAuditLog_event.json'), 'utf8').replace(/^\uFEFF/, '')) as unknown;
   return [...falco, ...corpusLines('audit2rbac/demo.log'), ...panther, ...aks, sample];
+}
+
+/** The groups kube-apiserver's authenticators give a username (the PerfSPEC capture kept only usernames). */
+function groupsOf(username: string): string[] {
+  if (username.startsWith('system:node:')) return ['system:nodes', 'system:authenticated'];
+  const sa = /^system:serviceaccount:([^:]+):/.exec(username);
+  if (sa) return ['system:serviceaccounts', `system:serviceaccounts:${sa[1] ?? ''}`, 'system:authenticated'];
+  if (username === 'system:anonymous') return ['system:unauthenticated'];
+  return ['system:authenticated'];
+}
+
+/**
+ * The PerfSPEC capture (a kubeadm cluster during Helm installs, CSV flattened by Logstash) re-inflated into
+ * Metadata-level Events: auditID, stage, verb, user (groups as the authenticators give them), requestURI,
+ * objectRef (namespace from the URI), response code and receive time. Rows the CSV cut short are left out.
+ */
+export function perfspecEvents(): Record<string, unknown>[] {
+  const rows: string[][] = parseCsv(readFileSync(path.join(corpusDir, 'perfspec-kubernetes-event-dataset', 'audit-logs.csv'), 'utf8'), { relax_column_count: true, relax_quotes: true });
+  const out: Record<string, unknown>[] = [];
+  for (const row of rows) {
+    if (row.length !== 15) continue;
+    const [, received = '', username = '', verb = '', resource = '', subresource = '', name = '', , requestURI = '', auditID = '', stage = '', code = ''] = row;
+    if (auditID === '' || (code !== '' && Number.isNaN(Number(code)))) continue;
+    const namespace = /^\/api(?:s\/[^/]+)?\/[^/]+\/namespaces\/([^/?]+)\/[^?]/.exec(requestURI)?.[1];
+    out.push({
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      level: 'Metadata',
+      auditID,
+      stage,
+      requestURI,
+      verb,
+      user: { username, groups: groupsOf(username) },
+      sourceIPs: ['10.0.0.10'],
+      ...(resource === '' ? {} : { objectRef: { resource, ...(namespace === undefined ? {} : { namespace }), ...(name === '' ? {} : { name }), ...(subresource === '' ? {} : { subresource }) } }),
+      ...(code === '' ? {} : { responseStatus: { code: Number(code) } }),
+      requestReceivedTimestamp: received,
+      stageTimestamp: received,
+    });
+  }
+  return out;
+}
+
+/** The corpus's benign real captures, by name: audit2rbac's demo, the AKS capture, PerfSPEC's kubeadm cluster. */
+export function benignCaptures(): Record<'audit2rbac' | 'aks' | 'perfspec', unknown[]> {
+  const aks = (JSON.parse(readFileSync(path.join(corpusDir, 'sysdig-aks-audit-log', 'event.json'), 'utf8')) as { records: { properties: { log: string } }[] }).records.map((r) => JSON.parse(r.properties.log) as unknown);
+  const sample = JSON.parse(readFileSync(path.join(corpusDir, 'sysdig-aks-audit-log', 'sample_KubeAuditLog_event.json'), 'utf8').replace(/^\uFEFF/, '')) as unknown;
+  return { audit2rbac: corpusLines('audit2rbac/demo.log'), aks: [...aks, sample], perfspec: perfspecEvents() };
 }

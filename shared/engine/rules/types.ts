@@ -13,6 +13,8 @@ export interface RuleMatch {
    * is (an exec into a control-plane pod is high, an exec elsewhere the rule's medium).
    */
   raise?: Severity;
+  /** Severity by context, the other way: the finding is at most this severe (a controller's informer). */
+  lower?: Severity;
 }
 
 /** Lists and thresholds rules read; defaults below, overridden by the tuning file (KAUDIT_RULES_FILE). */

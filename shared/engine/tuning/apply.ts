@@ -1,7 +1,8 @@
 import type { NormalizedRecord, RuleCatalogueEntry } from '#shared/contracts';
 import { defaultRuleSettings, type Rule, type RuleContext, type RuleSettings } from '../rules/types.js';
 import { CelLoadError, compileCel, type CelProgram } from './cel.js';
-import { tuningSchema, type CustomRuleSpec, type TuningFile } from './schema.js';
+import { profiles, withProfile } from './profiles.js';
+import { customRuleSchema, tuningSchema, type CustomRuleSpec, type TuningFile } from './schema.js';
 
 export interface RuleErrors {
   /** Runtime CEL errors per rule id (a type error in an expression counts as "no match"). */
@@ -68,17 +69,24 @@ export function applyTuning(builtins: readonly Rule[], doc: unknown): Tuning {
     throw new CelLoadError(issue?.path.join('.') || '(file)', issue?.message ?? 'invalid');
   }
   const t: TuningFile = parsed.data;
+  const profile = t.distribution === undefined ? undefined : profiles[t.distribution];
+  // the profile's rules come first; the file may turn them off or tune them under rules:
+  const customRules = [...(profile?.customRules ?? []).map((c) => customRuleSchema.parse(c)), ...t.customRules];
   const known = new Map(builtins.map((r) => [r.id, r]));
   for (const id of Object.keys(t.rules)) {
-    if (!known.has(id) && !t.customRules.some((c) => c.id === id)) throw new CelLoadError(`rules.${id}`, 'no such rule');
+    if (!known.has(id) && !customRules.some((c) => c.id === id)) throw new CelLoadError(`rules.${id}`, 'no such rule');
   }
-  for (const c of t.customRules) {
+  for (const c of customRules) {
     if (known.has(c.id)) throw new CelLoadError(`customRules.${c.id}`, 'id is taken by a built-in rule');
   }
+  const twice = customRules.find((c, i) => customRules.findIndex((d) => d.id === c.id) !== i);
+  if (twice !== undefined) throw new CelLoadError(`customRules.${twice.id}`, profile?.customRules.some((c) => c.id === twice.id) ? `id is taken by a rule of the ${t.distribution ?? ''} profile` : 'two custom rules have this id');
   const errors: RuleErrors = { counts: new Map() };
   const settings: RuleSettings = {
     ...defaultRuleSettings,
     ...t.lists,
+    // the profile's system:masters identities add to the list in effect (the file's, or the default)
+    breakGlassIdentities: [...new Set([...(t.lists.breakGlassIdentities ?? defaultRuleSettings.breakGlassIdentities), ...(profile?.breakGlassIdentities ?? [])])],
     anonymousScanThreshold: t.thresholds.anonymousScan ?? defaultRuleSettings.anonymousScanThreshold,
     forbiddenBurstThreshold: t.thresholds.forbiddenBurst ?? defaultRuleSettings.forbiddenBurstThreshold,
     secretReadBurstThreshold: t.thresholds.secretReadBurst ?? defaultRuleSettings.secretReadBurstThreshold,
@@ -88,14 +96,14 @@ export function applyTuning(builtins: readonly Rule[], doc: unknown): Tuning {
   };
   const rules: Rule[] = [];
   const catalogue: Tuning['catalogue'] = [];
-  for (const rule of builtins) {
+  for (const rule of profile === undefined ? builtins : withProfile(builtins, profile)) {
     const o = t.rules[rule.id];
     const enabled = o?.enabled ?? true;
     const tuned = withExceptions(rule, o?.exceptions ?? [], o?.severity, errors);
     if (enabled) rules.push(tuned);
     catalogue.push({ id: rule.id, title: rule.title, severity: tuned.severity, defaultSeverity: rule.severity, category: rule.category, mitre: rule.mitre, enabled, custom: false, exceptions: o?.exceptions.length ?? 0 });
   }
-  for (const spec of t.customRules) {
+  for (const spec of customRules) {
     const o = t.rules[spec.id];
     const enabled = o?.enabled ?? spec.enabled;
     const tuned = withExceptions(customRule(spec, errors), [...spec.exceptions, ...(o?.exceptions ?? [])], o?.severity, errors);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ruleCategories, severities } from '#shared/contracts';
+import { distributions } from './profiles.js';
 
 // The tuning file (KAUDIT_RULES_FILE, YAML): per-rule switches, lists, thresholds and custom CEL rules.
 const cel = z.string().min(1).max(4096);
@@ -25,6 +26,8 @@ export const customRuleSchema = z.strictObject({
 });
 
 export const tuningSchema = z.strictObject({
+  /** the distribution's profile (profiles.ts): its platform identities and namespaces, its own rules */
+  distribution: z.enum(distributions).optional(),
   rules: z.record(ruleId, ruleOverrideSchema).default({}),
   lists: z
     .strictObject({
@@ -54,3 +57,4 @@ export type TuningFile = z.infer<typeof tuningSchema>;
 /** A tuning document as written (defaults not yet filled in). */
 export type TuningInput = z.input<typeof tuningSchema>;
 export type CustomRuleSpec = z.infer<typeof customRuleSchema>;
+export type CustomRuleInput = z.input<typeof customRuleSchema>;

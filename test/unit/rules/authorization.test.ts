@@ -278,6 +278,18 @@ describe('secrets-enumeration', () => {
     expect(findingOf(watch, 'secrets-enumeration')?.evidence).toMatchObject({ verb: 'watch', namespace: 'kube-system' });
   });
 
+  it('is medium for a service account’s informer (list at resourceVersion=0, watch with bookmarks), high for the same list by kubectl', () => {
+    const cainjector = 'system:serviceaccount:cert-manager:cert-manager-cainjector';
+    const informerList = apiRequest({ verb: 'list', uri: '/api/v1/secrets?limit=500&resourceVersion=0', user: cainjector });
+    expect(findingOf(informerList, 'secrets-enumeration')).toMatchObject({ severity: 'medium', evidence: { informer: true } });
+    const informerWatch = apiRequest({ verb: 'watch', uri: '/api/v1/secrets?allowWatchBookmarks=true&resourceVersion=6577&timeoutSeconds=300&watch=true', user: cainjector });
+    expect(findingOf(informerWatch, 'secrets-enumeration')?.severity).toBe('medium');
+    // a stolen token used with kubectl: no watch cache, no bookmarks
+    expect(findingOf(apiRequest({ verb: 'list', uri: '/api/v1/secrets?limit=500', user: cainjector }), 'secrets-enumeration')?.severity).toBe('high');
+    // a person's informer-shaped request stays high
+    expect(findingOf(apiRequest({ verb: 'list', uri: '/api/v1/secrets?limit=500&resourceVersion=0' }), 'secrets-enumeration')?.severity).toBe('high');
+  });
+
   it('uses the verb re-derived from the URI (?watch=true on a list is a watch)', () => {
     const event = apiRequest({ verb: 'list', uri: '/api/v1/secrets?watch=true' });
     expect(findingOf(event, 'secrets-enumeration')?.evidence).toMatchObject({ verb: 'watch' });
@@ -300,6 +312,16 @@ describe('secrets-enumeration', () => {
 
 describe('admission-control-modified', () => {
   const ADM = '/apis/admissionregistration.k8s.io/v1';
+  it('is medium for a service account updating an existing webhook (a CA bundle injected), high for its create or delete and for a person’s update', () => {
+    const cainjector = 'system:serviceaccount:cert-manager:cert-manager-cainjector';
+    const update = (user?: string) => apiRequest({ verb: 'update', uri: `${ADM}/validatingwebhookconfigurations/cert-manager-webhook`, ...(user === undefined ? {} : { user }) });
+    expect(findingOf(update(cainjector), 'admission-control-modified')?.severity).toBe('medium');
+    expect(findingOf(apiRequest({ verb: 'patch', uri: `${ADM}/mutatingwebhookconfigurations/gatekeeper`, user: 'system:serviceaccount:gatekeeper-system:gatekeeper-admin' }), 'admission-control-modified')?.severity).toBe('medium');
+    expect(findingOf(update(), 'admission-control-modified')?.severity).toBe('high');
+    expect(findingOf(apiRequest({ verb: 'create', uri: `${ADM}/validatingwebhookconfigurations`, name: 'x', user: cainjector }), 'admission-control-modified')?.severity).toBe('high');
+    expect(findingOf(apiRequest({ verb: 'delete', uri: `${ADM}/validatingwebhookconfigurations/x`, user: cainjector }), 'admission-control-modified')?.severity).toBe('high');
+  });
+
   it('fires on a webhook configuration created and an admission policy deleted by a user', () => {
     const created = apiRequest({
       verb: 'create',
