@@ -484,6 +484,25 @@ describe('pod-security-weakened', () => {
     expect(fired(jsonPatch)).toEqual(['pod-security-weakened']);
   });
 
+  it('compares with the namespace’s last known label: an unchanged re-apply weakens nothing, a change does', () => {
+    const engine = createEngine({ rules: workloadRules, settings: defaultRuleSettings });
+    const run = (event: unknown) => engine.analyze(envelopeOf(event)).findings.filter((f) => f.ruleId === 'pod-security-weakened');
+    const update = (labels: Record<string, string>) => nsWrite('update', { requestObject: ns(labels), responseObject: ns(labels) });
+    expect(run(nsWrite('create', { level: 'Request', requestObject: ns({ [enforce]: 'restricted' }) }))).toEqual([]);
+    const [weakened] = run(update({ [enforce]: 'privileged' }));
+    expect(weakened?.evidence).toEqual({ namespace: 'team-a', label: enforce, value: 'privileged', was: 'restricted' });
+    // the same namespace applied again, unchanged (an operator's reconcile loop, kubectl apply)
+    expect(run(update({ [enforce]: 'privileged' }))).toEqual([]);
+    expect(run(nsWrite('patch', { level: 'Request', requestObject: { metadata: { labels: { [enforce]: 'privileged' } } } }))).toEqual([]);
+    // privileged → no label: the cluster default applies, which is no weakening
+    expect(run(update({ team: 'a' }))).toEqual([]);
+    expect(run(update({ team: 'a' }))).toEqual([]);
+    // back to privileged from the default: weakened again
+    expect(run(update({ [enforce]: 'privileged' }))[0]?.evidence).toMatchObject({ was: null });
+    // another cluster's namespace of the same name is its own: nothing known of it, so the label is a weakening
+    expect(engine.analyze(envelopeOf(update({ [enforce]: 'privileged' }), 'staging')).findings.map((f) => f.ruleId)).toContain('pod-security-weakened');
+  });
+
   it('does not fire on baseline/restricted, on a patch of other labels, or on create without the label', () => {
     expect(fired(nsWrite('create', { level: 'Request', requestObject: ns({ [enforce]: 'baseline' }) }))).toEqual([]);
     expect(fired(nsWrite('update', { requestObject: ns({ [enforce]: 'restricted' }), responseObject: ns({ [enforce]: 'restricted' }) }))).toEqual([]);
