@@ -132,7 +132,10 @@ routes:
       // a summary with quotes and braces stays a string: placeholders are filled in the parsed body
       expect((await postEvents(p, eventList([auditEventOf({ ...anonymous(300), requestURI: '/api/v1/namespaces/shop/configmaps/x%22%7D' })]))).status).toBe(200);
       await waitFor(() => Promise.resolve(got.length === 1), { what: 'the delivery', timeoutMs: 30_000 });
-      const [f] = (await getJson<{ items: Finding[] }>(p, '/v1/findings?limit=10&ruleId=anonymous-request-allowed')).items;
+      // notify and the store read the findings topic apart: the store may have it a moment later
+      const stored = async () => (await getJson<{ items: Finding[] }>(p, '/v1/findings?limit=10&ruleId=anonymous-request-allowed')).items;
+      await waitFor(async () => (await stored()).length === 1, { what: 'the finding stored', timeoutMs: 30_000 });
+      const [f] = await stored();
       expect(got[0]?.auth).toBe('GenieKey 0123-secret');
       expect(got[0]?.body).toEqual({
         message: `${f?.title ?? ''} on corpus`,

@@ -20,6 +20,7 @@ import { BadParameter } from './queries/findings.js';
 import { eventRoutes } from './routes/events.js';
 import { findingRoutes } from './routes/findings.js';
 import { findingByIdRoutes } from './routes/finding-by-id.js';
+import { incidentRoutes } from './routes/incidents.js';
 import { eventByIdRoutes } from './routes/event-by-id.js';
 import { statsRoutes } from './routes/stats.js';
 import { identityRoutes } from './routes/identities.js';
@@ -134,6 +135,7 @@ export async function buildStoreApp({
   eventRoutes(app, { db, auth });
   ruleRoutes(app, { rules, auth });
   findingByIdRoutes(app, { db, auth });
+  incidentRoutes(app, { db, auth });
   eventByIdRoutes(app, { db, auth });
   statsRoutes(app, { db, auth });
   identityRoutes(app, { db, auth });

@@ -27,9 +27,8 @@ export class BadParameter extends Error {
 
 const publicColumns = findingColumns.filter((c) => c.name !== 'severity_rank');
 
-/** Newest first, keyset-paginated on (event_time, id). */
-export async function listFindings(db: Database, f: FindingFilter): Promise<{ items: Finding[]; nextCursor: string | null }> {
-  const q = new SqlBuilder();
+/** The conditions of a findings filter (all but the cursor and the limit), on the findings table's columns. */
+export function findingConditions(q: SqlBuilder, f: Omit<FindingFilter, 'limit' | 'cursor'>): SqlBuilder {
   if (f.since !== undefined) q.where('event_time >= CAST(? AS TIMESTAMP)', [sqlTimestamp(f.since), VARCHAR]);
   if (f.until !== undefined) q.where('event_time < CAST(? AS TIMESTAMP)', [sqlTimestamp(f.until), VARCHAR]);
   if (f.severity !== undefined) q.where('severity_rank >= ?', [severityRank(f.severity), TINYINT]);
@@ -37,6 +36,12 @@ export async function listFindings(db: Database, f: FindingFilter): Promise<{ it
   if (f.cluster !== undefined) q.where('cluster = ?', [f.cluster, VARCHAR]);
   if (f.user !== undefined) q.where('"user" = ?', [f.user, VARCHAR]);
   if (f.namespace !== undefined) q.where('namespace = ?', [f.namespace, VARCHAR]);
+  return q;
+}
+
+/** Newest first, keyset-paginated on (event_time, id). */
+export async function listFindings(db: Database, f: FindingFilter): Promise<{ items: Finding[]; nextCursor: string | null }> {
+  const q = findingConditions(new SqlBuilder(), f);
   if (f.cursor !== undefined) {
     const c = decodeCursor(f.cursor);
     if (!c) throw new BadParameter('cursor', 'cursor is not one this API returned');
