@@ -7,19 +7,8 @@ import type { Finding } from '#shared/contracts';
 import { auditEventOf, eventList } from '#shared/testing';
 import { getJson, postEvents, startPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { waitFor } from '../helpers/wait-for.js';
+import type { Incident } from '../../services/store/src/queries/incidents.js';
 
-interface Incident {
-  id: string;
-  ruleId: string;
-  severity: string;
-  cluster: string;
-  user: string;
-  count: number;
-  first: string;
-  last: string;
-  namespaces: string[];
-  findingIds: string[];
-}
 const at = (base: number, ms: number) => new Date(base + ms).toISOString();
 // in the past: a time ahead of the receive time is not taken as the event time
 const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 3 * 3600_000;

@@ -5,7 +5,8 @@ import { listFindings } from '../queries/findings.js';
 import { apiRoute, type RouteDeps } from './api-route.js';
 import { cursor, limit, repeatable, rfc3339, severity, text } from './params.js';
 
-const query = z.object({
+/** The findings filters (GET /v1/findings; GET /v1/incidents groups what they select). */
+export const findingsFilter = {
   since: rfc3339.optional().describe('only findings at or after this time'),
   until: rfc3339.optional().describe('only findings before this time'),
   severity: severity.optional().describe('minimum severity'),
@@ -13,9 +14,8 @@ const query = z.object({
   cluster: text.optional(),
   user: text.optional(),
   namespace: text.optional(),
-  limit,
-  cursor,
-});
+};
+const query = z.object({ ...findingsFilter, limit, cursor });
 
 export function findingRoutes(app: FastifyInstance, { db, auth }: RouteDeps): void {
   apiRoute(app, auth, {

@@ -4,7 +4,8 @@ import { findingSchema, severities } from '#shared/contracts';
 import { errorBodySchema } from '#shared/http';
 import { defaultWindowSeconds, incidentById, listIncidents } from '../queries/incidents.js';
 import { apiRoute, type RouteDeps } from './api-route.js';
-import { cursor, limit, repeatable, rfc3339, severity, text } from './params.js';
+import { findingsFilter } from './findings.js';
+import { cursor, limit } from './params.js';
 
 const windowSeconds = z.coerce
   .number()
@@ -26,18 +27,7 @@ const incidentSchema = z.object({
   namespaces: z.array(z.string()),
   findingIds: z.array(z.string()).describe('its first findings, oldest first (at most 20)'),
 });
-const query = z.object({
-  since: rfc3339.optional().describe('only findings at or after this time'),
-  until: rfc3339.optional().describe('only findings before this time'),
-  severity: severity.optional().describe('minimum severity of the findings'),
-  ruleId: repeatable.optional().describe('rule id; repeat for several'),
-  cluster: text.optional(),
-  user: text.optional(),
-  namespace: text.optional(),
-  windowSeconds,
-  limit,
-  cursor,
-});
+const query = z.object({ ...findingsFilter, windowSeconds, limit, cursor });
 
 export function incidentRoutes(app: FastifyInstance, { db, auth }: RouteDeps): void {
   apiRoute(app, auth, {
