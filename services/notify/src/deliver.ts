@@ -16,7 +16,8 @@ export interface RetryPolicy {
 /** Thrown when shutdown interrupts the retries: the notification is neither delivered nor parked. */
 export class DeliveryInterrupted extends Error {}
 
-const sleep = (ms: number, signal: AbortSignal) =>
+/** Waits `ms`; rejects with DeliveryInterrupted as soon as `signal` aborts. */
+export const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal.aborted) {
       reject(new DeliveryInterrupted('stopping'));

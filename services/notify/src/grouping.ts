@@ -1,7 +1,7 @@
 import type { Bus, OutMessage } from '#shared/bus';
 import type { Finding } from '#shared/contracts';
 import type { Logger } from '#shared/logging';
-import { DeliveryInterrupted } from './deliver.js';
+import { DeliveryInterrupted, sleep } from './deliver.js';
 import { Groups, outputOfKey, type Due } from './groups.js';
 import type { Notification } from './notification.js';
 
@@ -58,16 +58,8 @@ export function grouping({ output, bus, topic, logger, now }: { output: string; 
     return p;
   }
 
-  const sleep = (ms: number, signal: AbortSignal) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
+  /** deliver.ts's wait, ended early (not failed) by shutdown: the loop then sees the signal and returns */
+  const pause = (ms: number, signal: AbortSignal) => sleep(ms, signal).catch(() => undefined);
 
   return {
     async absorb(items) {
@@ -114,10 +106,10 @@ export function grouping({ output, bus, topic, logger, now }: { output: string; 
         } catch (err) {
           if (err instanceof DeliveryInterrupted) return;
           logger.error({ err }, 'grouped notifications not settled; trying again');
-          await sleep(1000, signal);
+          await pause(1000, signal);
         }
         const next = groups.nextClose();
-        await sleep(Math.min(1000, Math.max(20, (next ?? Number.POSITIVE_INFINITY) - now())), signal);
+        await pause(Math.min(1000, Math.max(20, (next ?? Number.POSITIVE_INFINITY) - now())), signal);
       }
     },
 

@@ -29,7 +29,6 @@ export interface Notify {
 /** How often a batch whose delivery waits tells Kafka's group coordinator it is alive (session: 10 s). */
 const heartbeatMs = 2_000;
 
-
 export async function runNotify({ file, secrets = {}, bus, topics, prefix, logger, lifecycle, registry, now = () => new Date(), stalledAfterMs = 60_000 }: {
   file: NotifyFile;
   /** the KAUDIT_NOTIFY_SECRET_* variables the file's `{env}` secrets name */
