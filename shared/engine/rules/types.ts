@@ -44,8 +44,17 @@ export interface RuleSettings {
    * matches itself); `*` reports every hostPath.
    */
   sensitiveHostPaths: readonly string[];
+  /**
+   * ConfigMaps (`<namespace>/<name>`) that configure the cluster's authentication or name resolution:
+   * `cluster-config-modified` reports their changes.
+   */
+  protectedConfigMaps: readonly string[];
   anonymousScanThreshold: number;
   forbiddenBurstThreshold: number;
+  /** Workloads one identity deletes within 5 minutes before `mass-deletion` reports it. */
+  massDeletionThreshold: number;
+  /** Distinct kinds of the cluster's layout one identity reads within a minute before `discovery-burst` reports it. */
+  discoveryKindsThreshold: number;
   secretReadBurstThreshold: number;
   maxCredentialAgeDays: number;
   dormantDays: number;
@@ -90,8 +99,11 @@ export const defaultRuleSettings: RuleSettings = {
     '/dev',
     '/sys',
   ],
+  protectedConfigMaps: ['kube-system/aws-auth', 'kube-system/coredns', 'kube-system/coredns-custom', 'kube-system/kube-dns'],
   anonymousScanThreshold: 20,
   forbiddenBurstThreshold: 10,
+  massDeletionThreshold: 10,
+  discoveryKindsThreshold: 5,
   secretReadBurstThreshold: 15,
   maxCredentialAgeDays: 90,
   dormantDays: 30,

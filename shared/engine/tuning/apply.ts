@@ -89,6 +89,8 @@ export function applyTuning(builtins: readonly Rule[], doc: unknown): Tuning {
     breakGlassIdentities: [...new Set([...(t.lists.breakGlassIdentities ?? defaultRuleSettings.breakGlassIdentities), ...(profile?.breakGlassIdentities ?? [])])],
     anonymousScanThreshold: t.thresholds.anonymousScan ?? defaultRuleSettings.anonymousScanThreshold,
     forbiddenBurstThreshold: t.thresholds.forbiddenBurst ?? defaultRuleSettings.forbiddenBurstThreshold,
+    massDeletionThreshold: t.thresholds.massDeletion ?? defaultRuleSettings.massDeletionThreshold,
+    discoveryKindsThreshold: t.thresholds.discoveryKinds ?? defaultRuleSettings.discoveryKindsThreshold,
     secretReadBurstThreshold: t.thresholds.secretReadBurst ?? defaultRuleSettings.secretReadBurstThreshold,
     maxCredentialAgeDays: t.thresholds.maxCredentialAgeDays ?? defaultRuleSettings.maxCredentialAgeDays,
     dormantDays: t.thresholds.dormantDays ?? defaultRuleSettings.dormantDays,

@@ -93,6 +93,17 @@ export const platformIdentityExempt = [
   'pod-security-weakened',
   'workload-in-system-namespace',
   'quota-or-limits-removed',
+  'secret-read-outside-namespace',
+  'secret-read-by-person',
+  'secret-modified',
+  'cluster-config-modified',
+  'new-client-for-identity',
+  'node-proxy-used',
+  'discovery-burst',
+  'rbac-then-workload',
+  'persistent-workload-created',
+  'container-injected',
+  'mass-deletion',
 ] as const;
 
 /** Rules about a workload's spec: silent for workloads in the platform's namespaces (shipped so by design). */

@@ -39,12 +39,15 @@ export const tuningSchema = z.strictObject({
       controlPlanePods: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]*$/, '<namespace>/<pod name prefix>')).optional(),
       adminRoles: z.array(z.string().min(1)).optional(),
       sensitiveHostPaths: z.array(z.string().regex(/^(\/|\*$)/, 'an absolute path, or * for every hostPath')).optional(),
+      protectedConfigMaps: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, '<namespace>/<name>')).optional(),
     })
     .default({}),
   thresholds: z
     .strictObject({
       anonymousScan: z.number().int().min(1).optional(),
       forbiddenBurst: z.number().int().min(1).optional(),
+      massDeletion: z.number().int().min(1).optional(),
+      discoveryKinds: z.number().int().min(1).optional(),
       secretReadBurst: z.number().int().min(1).optional(),
       maxCredentialAgeDays: z.number().int().min(1).optional(),
       dormantDays: z.number().int().min(1).optional(),

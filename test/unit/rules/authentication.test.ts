@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine, defaultRuleSettings } from '#shared/engine';
 import { corpusLines, pantherEvent, pantherTests } from '#shared/testing';
-import { admin, anon403, auditEvent, bootstrapper, ciBot, controllerManager, eventAt, everyRuleFired, fire, identity, jane, node1, pantherCases, plainRequest, statefulEngine } from './helpers.js';
+import { admin, anon403, auditEvent, bootstrapper, ciBot, controllerManager, eventAt, everyRuleFired, fire, identity, jane, node1, pantherCases, plainRequest, podServiceAccount, ruleFindings, statefulEngine } from './helpers.js';
 
 const { fired, findingOf } = identity;
 const masters = { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
@@ -392,5 +392,69 @@ describe('Panther agreement', () => {
       'aws_eks_rules/system_namespace_public_ip.yml | non-system username': ['system-masters-used'],
       'kubernetes_rules/k8s_exec_into_pod.yml | AKS Exec Into Pod (realistic)': ['system-masters-used'],
     });
+  });
+});
+
+describe('offensive-tool-user-agent', () => {
+  it('fires on the user agents attack and enumeration tools send, allowed or refused', () => {
+    const tools = { 'access_matrix/v0.0.0 (linux/amd64) kubernetes/$Format': 'rakkess', 'TruffleHog': 'trufflehog', 'AzureHound/2.1.0': 'azurehound', 'kube-hunter': 'kube-hunter', 'kubectl/v1.29.0 (linux/amd64) kubernetes/kali': 'kali' };
+    for (const [ua, tool] of Object.entries(tools)) {
+      const [f] = ruleFindings([auditEvent({ userAgent: ua, requestURI: '/api/v1/namespaces/default/pods', objectRef: { resource: 'pods', namespace: 'default', apiVersion: 'v1' } })], 'offensive-tool-user-agent');
+      expect(f?.evidence.tools, ua).toEqual([tool]);
+    }
+    expect(ruleFindings([anon403(0)].map((e) => ({ ...e, userAgent: 'TruffleHog' })), 'offensive-tool-user-agent')).toHaveLength(1);
+  });
+
+  it('stays silent for kubectl, controllers and monitoring clients', () => {
+    const silent = ['kubectl/v1.31.0 (linux/amd64) kubernetes/9edcffc', 'kube-controller-manager/v1.31.0 (linux/amd64) kubernetes/9edcffc/system:serviceaccount:kube-system:deployment-controller', 'Prometheus/2.51.0', 'helm/v3.14.0'].map((ua) => auditEvent({ userAgent: ua }));
+    expect(ruleFindings(silent, 'offensive-tool-user-agent')).toEqual([]);
+  });
+});
+
+describe('new-client-for-identity', () => {
+  const at = (m: number, over: Record<string, unknown>) => eventAt(m, over);
+  it('learns an identity’s clients, then reports a new one: low, medium for a Secret read or a refusal', () => {
+    const sa = podServiceAccount('shop', 'web');
+    const events = [
+      at(0, { user: sa, userAgent: 'shop-web/1.4.2 (linux/amd64) kubernetes/abc' }),
+      at(1, { user: sa, userAgent: 'shop-web/1.4.3 (linux/amd64) kubernetes/abc' }),
+      at(2, { user: sa, userAgent: 'curl/8.5.0', requestURI: '/api/v1/namespaces/shop/secrets/db', objectRef: { resource: 'secrets', namespace: 'shop', name: 'db', apiVersion: 'v1' } }),
+      at(3, { user: sa, userAgent: 'curl/8.5.0' }),
+      at(4, { user: sa, userAgent: 'shop-web/1.4.3 (linux/amd64) kubernetes/abc', responseStatus: { code: 403 }, annotations: { 'authorization.k8s.io/decision': 'forbid' } }),
+      at(5, { user: jane, userAgent: 'kubectl/v1.31.0 (linux/amd64) kubernetes/abc' }),
+      at(6, { user: jane, userAgent: 'k9s/v0.32.4' }),
+    ];
+    const found = ruleFindings(events, 'new-client-for-identity');
+    expect(found.map((f) => [f.user, f.evidence.client, f.evidence.newClient, f.evidence.newDecision, f.severity])).toEqual([
+      ['system:serviceaccount:shop:web', 'curl', true, false, 'medium'],
+      ['system:serviceaccount:shop:web', 'shop-web', false, true, 'medium'],
+      ['jane', 'k9s', true, false, 'low'],
+    ]);
+    expect(found[0]?.evidence.knownClients).toEqual(['shop-web']);
+  });
+
+  it('does not follow the control plane, nodes or anonymous callers', () => {
+    const events = [controllerManager, node1, { username: 'system:anonymous', groups: ['system:unauthenticated'] }].flatMap((user, i) => [at(i, { user, userAgent: 'one/1.0' }), at(i + 0.5, { user, userAgent: 'two/1.0' })]);
+    expect(ruleFindings(events, 'new-client-for-identity')).toEqual([]);
+  });
+});
+
+describe('cluster-config-modified', () => {
+  const cm = (verb: string, name: string, user?: Record<string, unknown>) =>
+    auditEvent({ verb, requestURI: `/api/v1/namespaces/kube-system/configmaps/${name}`, objectRef: { resource: 'configmaps', namespace: 'kube-system', name, apiVersion: 'v1' }, ...(user ? { user } : {}) });
+  it('fires when aws-auth or the DNS configuration is changed or deleted', () => {
+    const found = ruleFindings([cm('patch', 'aws-auth', admin), cm('update', 'coredns'), cm('delete', 'kube-dns')], 'cluster-config-modified');
+    expect(found.map((f) => [f.evidence.configMap, f.evidence.verb, f.severity])).toEqual([
+      ['kube-system/aws-auth', 'patch', 'high'],
+      ['kube-system/coredns', 'update', 'high'],
+      ['kube-system/kube-dns', 'delete', 'high'],
+    ]);
+    expect(found[0]?.summary).toBe('kubernetes-admin patched ConfigMap kube-system/aws-auth.');
+  });
+
+  it('stays silent for reads, other ConfigMaps, the control plane and CoreDNS’s own account; the list is tunable', () => {
+    const silent = [cm('get', 'aws-auth'), cm('patch', 'kube-proxy'), cm('update', 'coredns', controllerManager), cm('update', 'coredns', podServiceAccount('kube-system', 'coredns')), { ...cm('patch', 'aws-auth'), responseStatus: { code: 403 } }];
+    expect(ruleFindings(silent, 'cluster-config-modified')).toEqual([]);
+    expect(ruleFindings([cm('patch', 'kube-proxy')], 'cluster-config-modified', { protectedConfigMaps: ['kube-system/kube-proxy'] })).toHaveLength(1);
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { unwrapDocument } from '#shared/contracts';
 import { createEngine, RuleState } from '#shared/engine';
 import { corpusLines, pantherTests } from '#shared/testing';
-import { access, anon403, apiRequest, APISERVER, at, eventAt, fire, NAMESPACE_CONTROLLER, statefulEngine, statefulSettings, type AccessRule, type Json, type Req } from './helpers.js';
+import { access, admin, anon403, apiRequest, APISERVER, at, eventAt, fire, NAMESPACE_CONTROLLER, podServiceAccount, ruleFindings, statefulEngine, statefulSettings, type AccessRule, type Json, type Req } from './helpers.js';
 
 const { fired, findingOf } = access;
 
@@ -470,5 +470,74 @@ describe("Panther's native-Event tests for the equivalent rules", () => {
       'k8s_service_nodeport.yml': '5/5',
       'k8s_system_role_modified.yml': '7/8',
     });
+  });
+});
+
+// The kubelet API through the API server: /api/v1/nodes/<node>/proxy/<kubelet path> (kubelet's server.go
+// paths: /pods, /run/<ns>/<pod>/<container>, /exec/…, /metrics, /stats/summary, /configz).
+describe('node-proxy-used', () => {
+  const proxy = (path: string, verb = 'get', over: Partial<Req> = {}) => apiRequest({ verb, uri: `/api/v1/nodes/node-1/proxy/${path}`, name: 'node-1', ...over });
+  it('fires on a person’s kubelet call, high when it runs a command in a container', () => {
+    const found = ruleFindings([proxy('pods'), proxy('run/shop/web-0/web?cmd=id', 'create'), proxy('exec/shop/web-0/web?command=sh&input=1&output=1&tty=1')], 'node-proxy-used');
+    expect(found.map((f) => [f.evidence.path, f.evidence.command, f.severity])).toEqual([
+      ['/api/v1/nodes/node-1/proxy/pods', false, 'medium'],
+      ['/api/v1/nodes/node-1/proxy/run/shop/web-0/web', true, 'high'],
+      ['/api/v1/nodes/node-1/proxy/exec/shop/web-0/web', true, 'high'],
+    ]);
+  });
+
+  it('stays silent for monitoring reads, the control plane, kube-system’s agents and refused calls', () => {
+    const silent = [
+      proxy('metrics'),
+      proxy('metrics/cadvisor'),
+      proxy('stats/summary'),
+      proxy('configz'),
+      proxy('pods', 'get', { user: APISERVER, groups: ['system:masters'] }),
+      proxy('pods', 'get', { user: 'system:serviceaccount:kube-system:metrics-server', groups: ['system:serviceaccounts'] }),
+      proxy('pods', 'get', { code: 403 }),
+    ];
+    expect(ruleFindings(silent, 'node-proxy-used')).toEqual([]);
+  });
+});
+
+describe('discovery-burst', () => {
+  const read = (m: number, resource: string, over: Json = {}) => eventAt(m, { requestURI: `/api/v1/${resource}`, objectRef: { resource, apiVersion: 'v1' }, verb: 'list', ...over });
+  const kinds = ['namespaces', 'nodes', 'pods', 'serviceaccounts', 'configmaps'];
+  it('fires once when one identity reads five kinds of the cluster’s layout within a minute', () => {
+    const found = ruleFindings([...kinds.map((k, i) => read(i * 0.1, k)), read(0.6, 'secrets')], 'discovery-burst');
+    expect(found).toHaveLength(1);
+    expect(found[0]?.evidence.kinds).toEqual(kinds);
+    expect(ruleFindings(kinds.slice(0, 3).map((k, i) => read(i * 0.1, k)), 'discovery-burst', { discoveryKindsThreshold: 3 })).toHaveLength(1);
+  });
+
+  it('does not count reads spread over minutes, the same kind again, the control plane or a service account’s informer', () => {
+    expect(ruleFindings(kinds.map((k, i) => read(i * 2, k)), 'discovery-burst')).toEqual([]);
+    expect(ruleFindings([0, 1, 2, 3, 4, 5].map((i) => read(i * 0.1, 'pods')), 'discovery-burst')).toEqual([]);
+    const controller = { username: 'system:kube-controller-manager', groups: ['system:authenticated'] };
+    expect(ruleFindings(kinds.map((k, i) => read(i * 0.1, k, { user: controller })), 'discovery-burst')).toEqual([]);
+    const informer = podServiceAccount('monitoring', 'kube-state-metrics');
+    expect(ruleFindings(kinds.map((k, i) => read(i * 0.1, k, { user: informer, requestURI: `/api/v1/${k}?limit=500&resourceVersion=0` })), 'discovery-burst')).toEqual([]);
+  });
+});
+
+describe('rbac-then-workload', () => {
+  const grantSelf = createClusterRole('everything', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]);
+  const deploy = (over: Partial<Req> = {}) =>
+    apiRequest({ verb: 'create', uri: '/apis/apps/v1/namespaces/shop/deployments', name: 'miner', namespace: 'shop', requestObject: { kind: 'Deployment', apiVersion: 'apps/v1', metadata: { name: 'miner' }, spec: { template: { spec: { containers: [{ name: 'm', image: 'x/miner' }] } } } }, ...over });
+  const later = (event: Json, minutes: number) => ({ ...event, stageTimestamp: new Date(Date.parse('2026-03-01T10:00:00.100Z') + minutes * 60_000).toISOString(), requestReceivedTimestamp: new Date(Date.parse('2026-03-01T10:00:00Z') + minutes * 60_000).toISOString() });
+  it('fires when a sensitive RBAC change is followed within 10 minutes by a workload change or an exec by the same identity', () => {
+    const found = ruleFindings([grantSelf, later(deploy(), 3)], 'rbac-then-workload');
+    expect(found.map((f) => f.severity)).toEqual(['high']);
+    expect(found[0]?.evidence).toMatchObject({ rbacChange: { rule: 'rbac-wildcard', resource: 'clusterroles', name: 'everything' }, then: { verb: 'create', resource: 'deployments', name: 'miner' }, secondsBetween: 180 });
+    const exec = apiRequest({ verb: 'create', uri: '/api/v1/namespaces/shop/pods/web-0/exec?command=sh', name: 'web-0', namespace: 'shop', subresource: 'exec' });
+    expect(ruleFindings([grantSelf, later(exec, 1)], 'rbac-then-workload')).toHaveLength(1);
+  });
+
+  it('stays silent after an ordinary RBAC change, after the window, for another identity, and reports one RBAC change once', () => {
+    const plain = createRole('shop', 'reader', [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }]);
+    expect(ruleFindings([plain, deploy()], 'rbac-then-workload')).toEqual([]);
+    expect(ruleFindings([grantSelf, later(deploy(), 11)], 'rbac-then-workload')).toEqual([]);
+    expect(ruleFindings([grantSelf, deploy({ user: admin.username, groups: admin.groups })], 'rbac-then-workload')).toEqual([]);
+    expect(ruleFindings([grantSelf, later(deploy(), 1), later(deploy(), 2)], 'rbac-then-workload')).toHaveLength(1);
   });
 });

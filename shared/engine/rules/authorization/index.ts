@@ -10,4 +10,7 @@ import { secretsEnumeration } from './secrets-enumeration.js';
 import { admissionControlModified } from './admission-control-modified.js';
 import { forbiddenBurst } from './forbidden-burst.js';
 
-export const authorizationRules: Rule[] = [authzDecisionMismatch, permissionEnumeration, clusterAdminBinding, rbacWildcard, rbacEscalationVerbs, rbacSensitiveGrant, systemRoleModified, secretsEnumeration, admissionControlModified, forbiddenBurst];
+import { nodeProxyUsed } from './node-proxy-used.js';
+import { discoveryBurst } from './discovery-burst.js';
+import { rbacThenWorkload } from './rbac-then-workload.js';
+export const authorizationRules: Rule[] = [authzDecisionMismatch, permissionEnumeration, clusterAdminBinding, rbacWildcard, rbacEscalationVerbs, rbacSensitiveGrant, systemRoleModified, secretsEnumeration, admissionControlModified, forbiddenBurst, nodeProxyUsed, discoveryBurst, rbacThenWorkload];

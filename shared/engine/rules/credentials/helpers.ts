@@ -41,3 +41,12 @@ export function seen(state: RuleState, r: NormalizedRecord): { key: string; befo
   const key = `credential|${r.cluster}|${r.credentialId}`;
   return { key, before: state.get<CredentialSeen>(key), now: t(r) };
 }
+
+/** A read of Secrets (get, list or watch of the core `secrets` resource, not a subresource). */
+export function secretRead(r: NormalizedRecord): boolean {
+  return r.resource === 'secrets' && r.subresource === null && (r.apiGroup ?? '') === '' && (r.derivedVerb === 'get' || r.derivedVerb === 'list' || r.derivedVerb === 'watch');
+}
+
+// User agents of scripting languages and raw HTTP clients, and of Kali Linux builds: kubectl, client-go's
+// binaries and the official client libraries (OpenAPI-Generator/…/python) name themselves otherwise.
+export const scriptClientAgent = /^(?:curl|wget|python|go-http-client|perl|java|node|php|ruby|libwww|powershell|okhttp|axios)\b|kali/i;

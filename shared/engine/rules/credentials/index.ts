@@ -8,4 +8,8 @@ import { tokenReuseFromNewIp } from './token-reuse-from-new-ip.js';
 import { dormantCredentialUsed } from './dormant-credential-used.js';
 import { credentialNotRotated } from './credential-not-rotated.js';
 
-export const credentialsRules: Rule[] = [staleToken, legacyTokenUsed, legacyTokenSecretCreated, tokenMinted, secretReadBurst, tokenReuseFromNewIp, dormantCredentialUsed, credentialNotRotated];
+import { secretReadByScriptClient } from './secret-read-by-script-client.js';
+import { secretReadOutsideNamespace } from './secret-read-outside-namespace.js';
+import { secretReadByPerson } from './secret-read-by-person.js';
+import { secretModified } from './secret-modified.js';
+export const credentialsRules: Rule[] = [staleToken, legacyTokenUsed, legacyTokenSecretCreated, tokenMinted, secretReadBurst, tokenReuseFromNewIp, dormantCredentialUsed, credentialNotRotated, secretReadByScriptClient, secretReadOutsideNamespace, secretReadByPerson, secretModified];

@@ -214,7 +214,20 @@ export const suspiciousCommands: readonly { id: string; patterns: readonly RegEx
   {
     // Cloud instance metadata: node credentials (AWS IPv4/IPv6, GCP, Azure, Alibaba).
     id: 'instance-metadata',
-    patterns: [/169\.254\.169\.254|metadata\.google\.internal|fd00:ec2::254|\b100\.100\.100\.200\b/i],
+    patterns: [/169\.254\.169\.254|2852039166|0xa9fea9fe|metadata\.google\.internal|computeMetadata\/v1|metadata\/identity\/oauth2\/token|fd00:ec2::254|\b100\.100\.100\.200\b/i],
+  },
+  {
+    // Credentials and keys on the container's or the node's filesystem: mounted Secrets, kubelet and
+    // control-plane configuration, host password files, users' cloud and kube configuration, key stores,
+    // other processes' environments (resolv.conf is name resolution, not a credential).
+    id: 'credential-file',
+    patterns: [/\/etc\/(?:shadow|gshadow|sudoers)\b|\/etc\/kubernetes\/|\/var\/lib\/kubelet\/|(?:\/root|\/home\/[^/\s]+|~)\/\.(?:ssh|aws|azure|kube|docker|config\/gcloud)\b|\/proc\/(?:\d+|self|\*)\/environ|\.(?:pem|key|p12|pfx|jks|keystore)\b/],
+  },
+  {
+    // A download tool run inside the container, to anywhere but the pod itself and the API server (health
+    // checks and JWKS reads are what probes do).
+    id: 'download-tool',
+    patterns: [/^(?!.*(?:\blocalhost\b|127\.0\.0\.1|kubernetes\.default\.svc|\/healthz|\/readyz|\/livez|\/openid\/v1\/jwks|\/\.well-known\/)).*(?:^|[\s;&|(`'"/])(?:curl|wget)\s/],
   },
   {
     // Kubernetes and cloud workload-identity token mounts (also reached through /run).
@@ -228,8 +241,10 @@ export const suspiciousCommands: readonly { id: string; patterns: readonly RegEx
   },
 ];
 
+/** The patterns a command matches; `download-tool` only when no more specific pattern names what it fetched. */
 export function suspiciousCommand(command: string): string[] {
-  return suspiciousCommands.filter((s) => s.patterns.some((p) => p.test(command))).map((s) => s.id);
+  const found = suspiciousCommands.filter((s) => s.patterns.some((p) => p.test(command))).map((s) => s.id);
+  return found.length > 1 ? found.filter((id) => id !== 'download-tool') : found;
 }
 
 export const ephemeralOf = (specs: readonly PodSpecInfo[]) => specs.flatMap((s) => s.containers).filter((c) => c.kind === 'ephemeralContainer');

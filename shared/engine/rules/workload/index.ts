@@ -17,4 +17,8 @@ import { portForward } from './port-forward.js';
 import { ephemeralContainer } from './ephemeral-container.js';
 import { quotaOrLimitsRemoved } from './quota-or-limits-removed.js';
 
-export const workloadRules: Rule[] = [privilegedContainer, hostNamespace, sensitiveHostMount, dangerousCapability, insecureSecurityContext, seLinuxOverrideRule, hostPort, unpinnedImage, untrustedRegistry, podSecurityViolation, podSecurityWeakened, workloadInSystemNamespace, podExec, podExecSuspiciousCommand, portForward, ephemeralContainer, quotaOrLimitsRemoved];
+import { persistentWorkloadCreated } from './persistent-workload-created.js';
+import { containerInjected } from './container-injected.js';
+import { controllerServiceAccountAssigned } from './controller-service-account-assigned.js';
+import { massDeletion } from './mass-deletion.js';
+export const workloadRules: Rule[] = [privilegedContainer, hostNamespace, sensitiveHostMount, dangerousCapability, insecureSecurityContext, seLinuxOverrideRule, hostPort, unpinnedImage, untrustedRegistry, podSecurityViolation, podSecurityWeakened, workloadInSystemNamespace, podExec, podExecSuspiciousCommand, portForward, ephemeralContainer, quotaOrLimitsRemoved, persistentWorkloadCreated, containerInjected, controllerServiceAccountAssigned, massDeletion];

@@ -1,0 +1,24 @@
+import { isSystemIdentity, succeeded } from '../objects.js';
+import { credentialsRule } from './helpers.js';
+
+const changes: Readonly<Record<string, string>> = { update: 'updated', patch: 'patched', delete: 'deleted', deletecollection: 'deleted' };
+
+/**
+ * A Secret changed or deleted by a person or a workload: medium; low for Helm's release records
+ * (`sh.helm.release.v1.*`, which every `helm upgrade` and `helm uninstall` writes). Replacing a credential
+ * (a TLS key, a registry secret, a token) redirects whoever uses it; deleting one breaks them. Creations are
+ * not reported (credentials-in-configmap and legacy-token-secret-created judge what a new Secret holds), nor
+ * the control plane's own writes (the token controller, kube-system's controllers).
+ */
+export const secretModified = credentialsRule({ id: 'secret-modified', title: 'Secret changed or deleted', severity: 'medium', mitre: ['T1485', 'T1098'] }, ({ record }) => {
+  if (record.resource !== 'secrets' || record.subresource !== null || (record.apiGroup ?? '') !== '') return undefined;
+  const did = changes[record.derivedVerb];
+  if (did === undefined || !succeeded(record) || isSystemIdentity(record)) return undefined;
+  const helm = record.name?.startsWith('sh.helm.release.v1.') ?? false;
+  const what = record.name === null ? `the Secrets of ${record.namespace ?? 'every namespace'}` : `Secret ${record.namespace ?? ''}/${record.name}`;
+  return {
+    ...(helm ? { lower: 'low' as const } : {}),
+    summary: `${record.user} ${did} ${what}.`,
+    evidence: { user: record.user, verb: record.derivedVerb, namespace: record.namespace, name: record.name, ...(helm ? { helmRelease: true } : {}) },
+  };
+});
