@@ -82,14 +82,8 @@ export const anchorRules: readonly AnchorRule[] = [
     example: { user: { username: 'kubernetes-admin', groups: ['kubeadm:cluster-admins', 'system:authenticated'] } },
   }),
   f('Ingress Object without TLS Certificate Created', 'WARNING', 'rule', ['ingress-without-tls'], 'Also changes that drop spec.tls'),
-  f('Untrusted Node Successfully Joined the Cluster', 'ERROR', 'tuning', ['csr-node-mismatch'], 'A site’s allow-list of node names (Falco’s allowed_k8s_nodes, empty and off by default); built in, csr-node-mismatch reports a kubelet asking a certificate for another node’s name', {
-    tuning: custom('untrusted-node-joined', 'Node not on the allow-list joined', 'high', "record.resource == 'nodes' && record.derivedVerb == 'create' && record.responseCode < 300 && !(record.name in ['node-1', 'node-2'])"),
-    example: { verb: 'create', requestURI: '/api/v1/nodes', objectRef: { resource: 'nodes', name: 'rogue-node', apiVersion: 'v1' }, responseStatus: { code: 201 } },
-  }),
-  f('Untrusted Node Unsuccessfully Tried to Join the Cluster', 'WARNING', 'tuning', ['csr-node-mismatch'], 'As above, for a refused Node creation', {
-    tuning: custom('untrusted-node-refused', 'Node not on the allow-list refused', 'medium', "record.resource == 'nodes' && record.derivedVerb == 'create' && record.responseCode >= 400 && !(record.name in ['node-1', 'node-2'])"),
-    example: { verb: 'create', requestURI: '/api/v1/nodes', objectRef: { resource: 'nodes', name: 'rogue-node', apiVersion: 'v1' }, responseStatus: { code: 403 } },
-  }),
+  f('Untrusted Node Successfully Joined the Cluster', 'ERROR', 'tuning', ['node-registered-unexpected', 'csr-node-mismatch'], 'Built in: a kubelet registering another node’s name, a Node created by an identity that is no kubelet, a kubelet certificate asked for another node. Falco’s allow-list of node names (allowed_k8s_nodes, empty and off by default) is lists.expectedNodeNames, and the networks nodes join from lists.nodeNetworks', { tuning: { lists: { expectedNodeNames: ['node-*'], nodeNetworks: ['10.0.0.0/16'] } } }),
+  f('Untrusted Node Unsuccessfully Tried to Join the Cluster', 'WARNING', 'tuning', ['node-registered-unexpected'], 'As above: a refused registration is reported at medium', { tuning: { lists: { expectedNodeNames: ['node-*'], nodeNetworks: ['10.0.0.0/16'] } } }),
   ...['Deployment', 'Service', 'ConfigMap', 'Namespace', 'Serviceaccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'Secret'].flatMap((k) => [f(`K8s ${k} Created`, 'INFO', 'none', [], activity), f(`K8s ${k} Deleted`, 'INFO', 'none', [], activity)]),
   f('All K8s Audit Events', 'DEBUG', 'none', [], 'Debugging aid, off by its macro: every request is a queryable record (GET /v1/events)'),
 

@@ -49,6 +49,10 @@ export interface RuleSettings {
    * `cluster-config-modified` reports their changes.
    */
   protectedConfigMaps: readonly string[];
+  /** Node names that may register (`prefix*`, `*suffix` or exact); empty: any name (the check is off). */
+  expectedNodeNames: readonly string[];
+  /** Networks (CIDRs) nodes register from; empty: any address (the check is off). */
+  nodeNetworks: readonly string[];
   anonymousScanThreshold: number;
   forbiddenBurstThreshold: number;
   /** Workloads one identity deletes within 5 minutes before `mass-deletion` reports it. */
@@ -100,6 +104,8 @@ export const defaultRuleSettings: RuleSettings = {
     '/sys',
   ],
   protectedConfigMaps: ['kube-system/aws-auth', 'kube-system/coredns', 'kube-system/coredns-custom', 'kube-system/kube-dns'],
+  expectedNodeNames: [],
+  nodeNetworks: [],
   anonymousScanThreshold: 20,
   forbiddenBurstThreshold: 10,
   massDeletionThreshold: 10,

@@ -104,6 +104,7 @@ export const platformIdentityExempt = [
   'persistent-workload-created',
   'container-injected',
   'mass-deletion',
+  'node-registered-unexpected',
 ] as const;
 
 /** Rules about a workload's spec: silent for workloads in the platform's namespaces (shipped so by design). */

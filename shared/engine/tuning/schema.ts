@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ruleCategories, severities } from '#shared/contracts';
+import { isCidr } from '../rules/authentication/node-networks.js';
 import { distributions } from './profiles.js';
 
 // The tuning file (KAUDIT_RULES_FILE, YAML): per-rule switches, lists, thresholds and custom CEL rules.
@@ -39,6 +40,8 @@ export const tuningSchema = z.strictObject({
       controlPlanePods: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]*$/, '<namespace>/<pod name prefix>')).optional(),
       adminRoles: z.array(z.string().min(1)).optional(),
       sensitiveHostPaths: z.array(z.string().regex(/^(\/|\*$)/, 'an absolute path, or * for every hostPath')).optional(),
+      expectedNodeNames: z.array(z.string().min(1)).optional(),
+      nodeNetworks: z.array(z.string().refine((v) => isCidr(v), 'a CIDR such as 10.0.0.0/16')).optional(),
       protectedConfigMaps: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, '<namespace>/<name>')).optional(),
     })
     .default({}),

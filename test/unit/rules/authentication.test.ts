@@ -458,3 +458,35 @@ describe('cluster-config-modified', () => {
     expect(ruleFindings([cm('patch', 'kube-proxy')], 'cluster-config-modified', { protectedConfigMaps: ['kube-system/kube-proxy'] })).toHaveLength(1);
   });
 });
+
+// A kubelet registers its Node with POST /api/v1/nodes as system:node:<name> (kubelet's registerWithAPIServer).
+describe('node-registered-unexpected', () => {
+  const register = (name: string, user: Record<string, unknown>, over: Record<string, unknown> = {}) =>
+    auditEvent({ verb: 'create', requestURI: '/api/v1/nodes', objectRef: { resource: 'nodes', name, apiVersion: 'v1' }, user, sourceIPs: ['10.0.3.4'], userAgent: 'kubelet/v1.31.0 (linux/amd64) kubernetes/abc', responseStatus: { code: 201 }, ...over });
+  it('fires when a kubelet registers another node’s name, or an identity that is no kubelet creates a Node', () => {
+    const found = ruleFindings([register('node-2', node1), register('virtual-node', jane)], 'node-registered-unexpected');
+    expect(found.map((f) => [f.evidence.node, f.evidence.reasons, f.severity])).toEqual([
+      ['node-2', ['another-node'], 'high'],
+      ['virtual-node', ['not-a-kubelet'], 'high'],
+    ]);
+    const refused = ruleFindings([register('node-2', node1, { responseStatus: { code: 403 }, annotations: { 'authorization.k8s.io/decision': 'forbid' } })], 'node-registered-unexpected');
+    expect(refused.map((f) => [f.severity, f.evidence.refused])).toEqual([['medium', true]]);
+  });
+
+  it('checks names and addresses against expectedNodeNames and nodeNetworks when they are set', () => {
+    const settings = { expectedNodeNames: ['node-*', '*.compute.internal'], nodeNetworks: ['10.0.0.0/16', 'fd00::/8'] };
+    const rogue = { username: 'system:node:rogue', groups: ['system:nodes', 'system:authenticated'] };
+    const found = ruleFindings([register('rogue', rogue), register('node-1', node1, { sourceIPs: ['203.0.113.7'] })], 'node-registered-unexpected', settings);
+    expect(found.map((f) => f.evidence.reasons)).toEqual([['name-not-expected'], ['address-not-expected']]);
+    expect(ruleFindings([register('node-1', node1), register('node-1', node1, { sourceIPs: ['fd00::12'] })], 'node-registered-unexpected', settings)).toEqual([]);
+  });
+
+  it('stays silent for a kubelet registering itself, status updates and the control plane', () => {
+    const silent = [
+      register('node-1', node1),
+      register('node-1', node1, { verb: 'patch', requestURI: '/api/v1/nodes/node-1/status', objectRef: { resource: 'nodes', name: 'node-1', subresource: 'status', apiVersion: 'v1' }, responseStatus: { code: 200 } }),
+      register('node-9', controllerManager),
+    ];
+    expect(ruleFindings(silent, 'node-registered-unexpected')).toEqual([]);
+  });
+});

@@ -322,6 +322,20 @@ describe('admission-control-modified', () => {
     expect(findingOf(apiRequest({ verb: 'delete', uri: `${ADM}/validatingwebhookconfigurations/x`, user: cainjector }), 'admission-control-modified')?.severity).toBe('high');
   });
 
+  it('keeps a webhook’s failure policy: an update turning it fail-open (Fail → Ignore) stays high, whoever makes it', () => {
+    const sa = 'system:serviceaccount:cert-manager:cert-manager-cainjector';
+    const config = (policy?: string) => ({ kind: 'ValidatingWebhookConfiguration', metadata: { name: 'policy' }, webhooks: [{ name: 'validate.example.com', ...(policy ? { failurePolicy: policy } : {}), clientConfig: { caBundle: 'LS0t' } }] });
+    const write = (verb: string, object: unknown, user = sa) => apiRequest({ verb, uri: `${ADM}/validatingwebhookconfigurations${verb === 'create' ? '' : '/policy'}`, name: 'policy', user, requestObject: object, responseObject: object });
+    const found = ruleFindings([write('create', config(), 'jane'), write('update', config('Fail')), write('update', config('Ignore')), write('update', config('Ignore'))], 'admission-control-modified');
+    expect(found.map((f) => [f.severity, f.evidence.failOpen ?? null])).toEqual([['high', null], ['medium', null], ['high', ['validate.example.com']], ['medium', null]]);
+    expect(found[2]?.summary).toContain('turning validate.example.com fail-open');
+    // a merge patch setting Ignore on a webhook not seen before
+    const patch = apiRequest({ verb: 'patch', uri: `${ADM}/validatingwebhookconfigurations/policy`, name: 'policy', user: sa, requestObject: { webhooks: [{ name: 'validate.example.com', failurePolicy: 'Ignore' }] } });
+    expect(ruleFindings([patch], 'admission-control-modified')[0]?.evidence.failOpen).toEqual(['validate.example.com']);
+    // created fail-open is a creation (high anyway), not a change of policy
+    expect(ruleFindings([write('create', config('Ignore'), 'jane')], 'admission-control-modified')[0]?.evidence.failOpen).toBeUndefined();
+  });
+
   it('fires on a webhook configuration created and an admission policy deleted by a user', () => {
     const created = apiRequest({
       verb: 'create',

@@ -10,4 +10,5 @@ import { anonymousScan } from './anonymous-scan.js';
 import { clusterConfigModified } from './cluster-config-modified.js';
 import { offensiveToolUserAgent } from './offensive-tool-user-agent.js';
 import { newClientForIdentity } from './new-client-for-identity.js';
-export const authenticationRules: Rule[] = [anonymousRequestAllowed, anonymousKubeletAccess, anonymousBindingCreated, systemMastersUsed, bootstrapTokenMisuse, privilegedImpersonation, anonymousScan, clusterConfigModified, offensiveToolUserAgent, newClientForIdentity];
+import { nodeRegisteredUnexpected } from './node-registered-unexpected.js';
+export const authenticationRules: Rule[] = [anonymousRequestAllowed, anonymousKubeletAccess, anonymousBindingCreated, systemMastersUsed, bootstrapTokenMisuse, privilegedImpersonation, anonymousScan, clusterConfigModified, offensiveToolUserAgent, newClientForIdentity, nodeRegisteredUnexpected];
