@@ -63,6 +63,8 @@ export interface RuleSettings {
   maxCredentialAgeDays: number;
   dormantDays: number;
   silenceMinutes: number;
+  /** Events a minute that make a cluster's log busy (3 such minutes in a row before a gap make `audit-silence` high). */
+  silenceBusyRate: number;
 }
 
 export const defaultRuleSettings: RuleSettings = {
@@ -114,6 +116,7 @@ export const defaultRuleSettings: RuleSettings = {
   maxCredentialAgeDays: 90,
   dormantDays: 30,
   silenceMinutes: 15,
+  silenceBusyRate: 10,
 };
 
 export interface RuleContext {

@@ -95,6 +95,7 @@ export function applyTuning(builtins: readonly Rule[], doc: unknown): Tuning {
     maxCredentialAgeDays: t.thresholds.maxCredentialAgeDays ?? defaultRuleSettings.maxCredentialAgeDays,
     dormantDays: t.thresholds.dormantDays ?? defaultRuleSettings.dormantDays,
     silenceMinutes: t.thresholds.silenceMinutes ?? defaultRuleSettings.silenceMinutes,
+    silenceBusyRate: t.thresholds.silenceBusyRate ?? defaultRuleSettings.silenceBusyRate,
   };
   const rules: Rule[] = [];
   const catalogue: Tuning['catalogue'] = [];

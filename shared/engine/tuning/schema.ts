@@ -55,6 +55,7 @@ export const tuningSchema = z.strictObject({
       maxCredentialAgeDays: z.number().int().min(1).optional(),
       dormantDays: z.number().int().min(1).optional(),
       silenceMinutes: z.number().int().min(1).optional(),
+      silenceBusyRate: z.number().int().min(1).optional(),
     })
     .default({}),
   customRules: z.array(customRuleSchema).default([]),

@@ -5,11 +5,11 @@
 // documentation (Events, the audit docs for the stateful audit-silence).
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '#shared/contracts';
-import { createEngine } from '#shared/engine';
+import { createEngine, RuleState } from '#shared/engine';
 import { auditEventOf, envelopeOf, eventList } from '#shared/testing';
 import { getJson, postEvents, pipelineForSuite, type Pipeline } from '../../helpers/pipeline.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { access, apiRequest, eventAt, fire, NAMESPACE_CONTROLLER, statefulEngine } from './helpers.js';
+import { access, apiRequest, at, eventAt, fire, NAMESPACE_CONTROLLER, statefulEngine, statefulSettings } from './helpers.js';
 
 const { fired, findingOf } = access;
 
@@ -117,5 +117,40 @@ describe('audit-silence', () => {
     expect(fire(e, eventAt(10))).not.toContain('audit-silence');
     expect(fire(e, eventAt(40))).toContain('audit-silence');
     expect(fire(e, eventAt(41))).not.toContain('audit-silence');
+  });
+
+  // A full kube-apiserver log is never quiet for a minute: kubelets renew their Leases every 10 s and the
+  // controller manager and scheduler theirs every 2 s.
+  const silence = (e: ReturnType<typeof statefulEngine>, event: Record<string, unknown>) => e.analyze(envelopeOf(event, 'c')).findings.find((f) => f.ruleId === 'audit-silence');
+  const steady = (e: ReturnType<typeof statefulEngine>, fromMinute: number, minutes: number, perMinute: number) => {
+    for (let m = 0; m < minutes; m++) for (let i = 0; i < perMinute; i++) silence(e, eventAt(fromMinute + m + i / perMinute));
+  };
+  it('is high after a busy log (10 events a minute for 3 minutes), low after a sparse one', () => {
+    const busy = statefulEngine();
+    steady(busy, 0, 3, 10);
+    const high = silence(busy, eventAt(40));
+    expect([high?.severity, high?.evidence.busyBefore]).toEqual(['high', true]);
+    const sparse = statefulEngine();
+    steady(sparse, 0, 3, 9);
+    const low = silence(sparse, eventAt(40));
+    expect([low?.severity, low?.evidence.busyBefore]).toEqual(['low', false]);
+    expect(low?.summary).toContain('sparse');
+  });
+
+  it('counts only minutes in a row up to the gap: a busy spell long before it does not make the log busy', () => {
+    const e = statefulEngine();
+    steady(e, 0, 3, 10);
+    steady(e, 5, 10, 2);
+    expect(silence(e, eventAt(40))?.severity).toBe('low');
+    const tuned = createEngine({ settings: { ...statefulSettings, silenceBusyRate: 2 } });
+    steady(tuned, 0, 3, 2);
+    expect(silence(tuned, eventAt(40))?.severity).toBe('high');
+  });
+
+  it('takes a cluster known from state written before the pace was kept as busy', () => {
+    const state = new RuleState();
+    state.set('audit-silence|c', Date.parse(at(0)));
+    const e = createEngine({ settings: statefulSettings, state });
+    expect(silence(e, eventAt(40))?.severity).toBe('high');
   });
 });

@@ -269,6 +269,9 @@ describe('secret-modified', () => {
     expect(found.map((f) => [f.evidence.verb, f.severity])).toEqual([['update', 'medium'], ['patch', 'medium'], ['delete', 'medium'], ['delete', 'low']]);
     expect(found[2]?.summary).toBe('jane@example.com deleted Secret shop/tls-cert.');
     expect(JSON.stringify(found)).not.toContain('cmVkYWN0ZWQ=');
+    // an operator updating a Secret of its own namespace is low; deleting one, or another namespace's, is not
+    const operator = (verb: string, ns: string) => ({ ...write(verb), objectRef: { resource: 'secrets', namespace: ns, name: 'tls-cert', apiVersion: 'v1' }, requestURI: `/api/v1/namespaces/${ns}/secrets/tls-cert`, user: { username: 'system:serviceaccount:shop:operator', groups: ['system:serviceaccounts'] } });
+    expect(ruleFindings([operator('update', 'shop'), operator('delete', 'shop'), operator('update', 'billing')], 'secret-modified').map((f) => f.severity)).toEqual(['low', 'medium', 'medium']);
   });
 
   it('stays silent for creations, reads, failures and the control plane', () => {

@@ -5,7 +5,8 @@ const changes: Readonly<Record<string, string>> = { update: 'updated', patch: 'p
 
 /**
  * A Secret changed or deleted by a person or a workload: medium; low for Helm's release records
- * (`sh.helm.release.v1.*`, which every `helm upgrade` and `helm uninstall` writes). Replacing a credential
+ * (`sh.helm.release.v1.*`, which every `helm upgrade` and `helm uninstall` writes) and for a service account
+ * updating a Secret of its own namespace (an operator reconciling what it manages). Replacing a credential
  * (a TLS key, a registry secret, a token) redirects whoever uses it; deleting one breaks them. Creations are
  * not reported (credentials-in-configmap and legacy-token-secret-created judge what a new Secret holds), nor
  * the control plane's own writes (the token controller, kube-system's controllers).
@@ -15,9 +16,12 @@ export const secretModified = credentialsRule({ id: 'secret-modified', title: 'S
   const did = changes[record.derivedVerb];
   if (did === undefined || !succeeded(record) || isSystemIdentity(record)) return undefined;
   const helm = record.name?.startsWith('sh.helm.release.v1.') ?? false;
+  // an operator reconciling the Secrets of its own namespace (prometheus-operator rewrites its configuration
+  // Secrets on every change, cert-manager its certificates)
+  const reconcile = record.serviceAccount !== null && record.serviceAccount.namespace === record.namespace && (record.derivedVerb === 'update' || record.derivedVerb === 'patch');
   const what = record.name === null ? `the Secrets of ${record.namespace ?? 'every namespace'}` : `Secret ${record.namespace ?? ''}/${record.name}`;
   return {
-    ...(helm ? { lower: 'low' as const } : {}),
+    ...(helm || reconcile ? { lower: 'low' as const } : {}),
     summary: `${record.user} ${did} ${what}.`,
     evidence: { user: record.user, verb: record.derivedVerb, namespace: record.namespace, name: record.name, ...(helm ? { helmRelease: true } : {}) },
   };
