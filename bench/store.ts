@@ -12,6 +12,7 @@ import { builtinRules, createEngine } from '#shared/engine';
 import { openDatabase, sqlTimestamp, type Database } from '#shared/storage';
 import { listEvents } from '../services/store/src/queries/events.js';
 import { listFindings } from '../services/store/src/queries/findings.js';
+import { listIncidents } from '../services/store/src/queries/incidents.js';
 import { corpusEnvelopes } from './corpus.js';
 
 export interface StoreBenchOptions {
@@ -191,6 +192,12 @@ export async function benchStore({ records = 10_000_000, findings = 1_000_000, o
     figures.findingsRuleSeverity = await measure(runs, (k) =>
       listFindings(db, { ruleId: [rules[k % rules.length] ?? 'x'], severity: 'medium', limit: 100 }),
     );
+    // incidents (GET /v1/incidents): findings of one rule and identity within 10 minutes, grouped at query time
+    figures.incidentsNoFilter = await measure(runs, () => listIncidents(db, { limit: 100, windowSeconds: 600 }));
+    figures.incidentsUser24h = await measure(runs, (k) =>
+      listIncidents(db, { user: userAt(k), since: new Date(Date.parse(dayEnd(k)) - dayMs).toISOString(), until: dayEnd(k), limit: 100, windowSeconds: 600 }),
+    );
+    figures.incidentsRule7d = await measure(runs, (k) => listIncidents(db, { ruleId: [rules[k % rules.length] ?? 'x'], since: weekAgo, limit: 100, windowSeconds: 600 }));
     figures.eventsUser24h = await measure(runs, (k) =>
       listEvents(db, { user: userAt(k), since: new Date(Date.parse(dayEnd(k)) - dayMs).toISOString(), until: dayEnd(k), limit: 100 }),
     );
