@@ -58,3 +58,9 @@ export function inApiGroup(record: NormalizedRecord, group: string): boolean {
 
 /** Refused: 401 or 403, or an authorizer's forbid. */
 export const rejected = (r: NormalizedRecord) => r.responseCode === 401 || r.responseCode === 403 || r.decision === 'forbid';
+
+/** `*x`, `x*` or an exact name (the tuning lists of names: profiles' identities, expectedNodeNames). */
+export function nameMatches(patterns: readonly string[], name: string | null): boolean {
+  if (name === null) return false;
+  return patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : p.startsWith('*') ? name.endsWith(p.slice(1)) : name === p));
+}

@@ -1,4 +1,5 @@
 import type { NormalizedRecord } from '#shared/contracts';
+import { nameMatches } from '../rules/objects.js';
 import type { Rule } from '../rules/types.js';
 import type { CustomRuleInput } from './schema.js';
 
@@ -123,11 +124,6 @@ export const platformNamespaceExempt = [
   'workload-in-system-namespace',
 ] as const;
 
-/** `*x`, `x*` or an exact name. */
-export function nameMatches(patterns: readonly string[], name: string | null): boolean {
-  if (name === null) return false;
-  return patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : p.startsWith('*') ? name.endsWith(p.slice(1)) : name === p));
-}
 
 /** The namespace a request is about: its own, or (a namespace object) the namespace it creates or changes. */
 const namespaceOf = (r: NormalizedRecord) => (r.resource === 'namespaces' && (r.apiGroup ?? '') === '' && r.subresource === null ? r.name : r.namespace);

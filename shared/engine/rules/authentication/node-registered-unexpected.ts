@@ -1,8 +1,6 @@
-import { rejected, succeeded } from '../objects.js';
+import { nameMatches, rejected, succeeded } from '../objects.js';
 import { authenticationRule } from './helpers.js';
 import { inNetworks } from './node-networks.js';
-
-const matches = (patterns: readonly string[], name: string) => patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : p.startsWith('*') ? name.endsWith(p.slice(1)) : name === p));
 
 /**
  * A Node object registered (or a registration refused) that does not look like a kubelet joining as
@@ -20,7 +18,7 @@ export const nodeRegisteredUnexpected = authenticationRule({ id: 'node-registere
   const reasons: string[] = [];
   if (record.identityKind === 'node' && record.nodeName !== name) reasons.push('another-node');
   if (record.identityKind !== 'node') reasons.push('not-a-kubelet');
-  if (settings.expectedNodeNames.length > 0 && !matches(settings.expectedNodeNames, name)) reasons.push('name-not-expected');
+  if (settings.expectedNodeNames.length > 0 && !nameMatches(settings.expectedNodeNames, name)) reasons.push('name-not-expected');
   if (settings.nodeNetworks.length > 0 && record.clientIp !== null && !inNetworks(record.clientIp, settings.nodeNetworks)) reasons.push('address-not-expected');
   if (reasons.length === 0) return undefined;
   return {
