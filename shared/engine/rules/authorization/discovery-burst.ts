@@ -11,21 +11,23 @@ export const layoutKinds = new Set(['namespaces', 'nodes', 'pods', 'roles', 'con
  * nodes, pods, roles and bindings, ConfigMaps, service accounts, Secrets, default 5) within one minute:
  * someone mapping the cluster. Control-plane components, nodes and kube-system's controllers list everything
  * at start and are not counted; nor is a service account's informer (client-go lists at resourceVersion=0).
+ * The one-minute window lives in the engine's memory, not its persisted state: a read is too common an event
+ * to cost a state write each, and a restart loses at most a minute of counting.
  */
-export const discoveryBurst = authorizationRule({ id: 'discovery-burst', title: 'Many kinds of cluster objects read in a minute', severity: 'medium', mitre: ['T1613', 'T1069.003'] }, ({ record, state, settings }) => {
+export const discoveryBurst = authorizationRule({ id: 'discovery-burst', title: 'Many kinds of cluster objects read in a minute', severity: 'medium', mitre: ['T1613', 'T1069.003'] }, ({ record, memory, settings }) => {
   if (record.resource === null || !layoutKinds.has(record.resource) || record.subresource !== null) return undefined;
   if (record.derivedVerb !== 'get' && record.derivedVerb !== 'list') return undefined;
   if (record.identityKind === 'controlplane' || record.identityKind === 'node' || record.serviceAccount?.namespace === 'kube-system') return undefined;
   if (record.serviceAccount !== null && record.requestUri.includes('resourceVersion=0')) return undefined;
   const key = `discovery-burst|${record.cluster}|${record.user}`;
   const now = t(record);
-  const s = state.get<{ kinds: [string, number][]; reportedAt: number | null }>(key) ?? { kinds: [], reportedAt: null };
+  const s = memory.get<{ kinds: [string, number][]; reportedAt: number | null }>(key) ?? { kinds: [], reportedAt: null };
   const kinds = new Map(s.kinds.filter(([, at]) => at > now - minute && at <= now));
   kinds.delete(record.resource);
   kinds.set(record.resource, now);
   const reported = s.reportedAt !== null && s.reportedAt > now - minute;
   const fire = !reported && kinds.size >= settings.discoveryKindsThreshold;
-  state.set(key, { kinds: [...kinds], reportedAt: fire ? now : s.reportedAt });
+  memory.set(key, { kinds: [...kinds], reportedAt: fire ? now : s.reportedAt });
   if (!fire) return undefined;
   const read = [...kinds.keys()];
   return {

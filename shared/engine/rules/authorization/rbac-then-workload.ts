@@ -6,7 +6,7 @@ import { clusterAdminBinding } from './cluster-admin-binding.js';
 import { rbacEscalationVerbs } from './rbac-escalation-verbs.js';
 import { rbacSensitiveGrant } from './rbac-sensitive-grant.js';
 import { rbacWildcard } from './rbac-wildcard.js';
-import { authorizationRule } from './helpers.js';
+import { authorizationRule, kindOf } from './helpers.js';
 
 const windowMs = 10 * minute;
 /** A sensitive RBAC change is one these rules report (each judges one request, without state). */
@@ -29,7 +29,8 @@ export const rbacThenWorkload = authorizationRule({ id: 'rbac-then-workload', ti
   if (isSystemIdentity(record) || !succeeded(record)) return undefined;
   const key = `rbac-then-workload|${record.cluster}|${record.user}`;
   const now = t(record);
-  const rbac = sensitiveChange(ctx);
+  // the rbac rules judge RBAC objects only: ask them about nothing else (this runs on every request)
+  const rbac = record.resource !== null && record.resource in kindOf ? sensitiveChange(ctx) : undefined;
   if (rbac !== undefined) {
     state.set(key, { at: now, rule: rbac, resource: record.resource, name: record.name, namespace: record.namespace });
     return undefined;
