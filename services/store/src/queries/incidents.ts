@@ -43,22 +43,38 @@ interface Row {
   finding_ids: string[];
 }
 
-/** The grouping over the findings `q` selects, one row per incident (its conditions already in `q`). */
-function incidentsSql(q: SqlBuilder, windowSeconds: number): string {
+/**
+ * The grouping over the findings `q` selects (its conditions already in `q`), as two CTEs: `g`, every selected
+ * finding with its incident number `n` per rule and identity, and `i`, one row per incident with the scalars
+ * that order and page it (its first finding's id, its last time). The lists an incident shows are built only
+ * for the page (`detailsSql`): over a million findings, building them for every incident costs seconds.
+ */
+function groupingSql(q: SqlBuilder, windowSeconds: number): string {
   const gap = q.param(BigInt(windowSeconds) * 1000n, BIGINT);
   return `WITH f AS (
-      SELECT id, rule_id, title, severity, severity_rank, cluster, "user", namespace, event_time,
+      SELECT id, rule_id, severity_rank, cluster, "user", event_time,
         CASE WHEN epoch_ms(event_time) - epoch_ms(lag(event_time) OVER w) <= ${gap} THEN 0 ELSE 1 END AS opens
       FROM findings ${q.whereClause()}
       WINDOW w AS (PARTITION BY rule_id, cluster, "user" ORDER BY event_time, id)
     ), g AS (
       SELECT *, sum(opens) OVER (PARTITION BY rule_id, cluster, "user" ORDER BY event_time, id ROWS UNBOUNDED PRECEDING) AS n FROM f
-    )
-    SELECT (list(id ORDER BY event_time, id))[1] AS id, rule_id, any_value(title) AS title, arg_max(severity, severity_rank) AS severity,
-      cluster, "user", count(*) AS count, ${isoTime('min(event_time)')} AS first, ${isoTime('max(event_time)')} AS last,
-      max(event_time) AS last_ts, list(DISTINCT namespace) FILTER (WHERE namespace IS NOT NULL) AS namespaces,
-      list(id ORDER BY event_time, id)[1:${String(idsPerIncident)}] AS finding_ids
-    FROM g GROUP BY rule_id, cluster, "user", n`;
+    ), i AS (
+      SELECT min({'t': event_time, 'id': id}).id AS id, rule_id, cluster, "user", n, count(*) AS count,
+        min(event_time) AS first_ts, max(event_time) AS last_ts
+      FROM g GROUP BY rule_id, cluster, "user", n
+    )`;
+}
+
+/** The page's incidents (`page`: a query over `i`) with their severity, title, namespaces and finding ids. */
+function detailsSql(page: string): string {
+  return `, p AS (${page})
+    SELECT p.id, p.rule_id, any_value(x.title) AS title, arg_max(x.severity, x.severity_rank) AS severity, p.cluster, p."user", any_value(p.count) AS count,
+      ${isoTime('any_value(p.first_ts)')} AS first, ${isoTime('any_value(p.last_ts)')} AS last, any_value(p.last_ts) AS last_ts,
+      list(DISTINCT x.namespace) FILTER (WHERE x.namespace IS NOT NULL) AS namespaces,
+      list(x.id ORDER BY x.event_time, x.id)[1:${String(idsPerIncident)}] AS finding_ids
+    FROM p JOIN g USING (rule_id, cluster, "user", n) JOIN findings x ON x.id = g.id
+    GROUP BY p.id, p.rule_id, p.cluster, p."user", p.n
+    ORDER BY last_ts DESC, p.id DESC`;
 }
 
 const incidentOf = (r: Row): Incident => ({
@@ -78,7 +94,7 @@ const incidentOf = (r: Row): Incident => ({
 /** Incidents, the latest (by last finding) first, keyset-paginated on (last, id). */
 export async function listIncidents(db: Database, f: FindingFilter & { windowSeconds: number }): Promise<{ items: Incident[]; nextCursor: string | null }> {
   const q = findingConditions(new SqlBuilder(), f);
-  const grouped = incidentsSql(q, f.windowSeconds);
+  const grouping = groupingSql(q, f.windowSeconds);
   let after = '';
   if (f.cursor !== undefined) {
     const c = decodeCursor(f.cursor);
@@ -87,7 +103,8 @@ export async function listIncidents(db: Database, f: FindingFilter & { windowSec
     after = `WHERE (last_ts < CAST(${t} AS TIMESTAMP) OR (last_ts = CAST(${t} AS TIMESTAMP) AND id < ${q.param(c.key, VARCHAR)}))`;
   }
   const limit = q.param(f.limit + 1, INTEGER);
-  const rows = (await db.query(`SELECT * FROM (${grouped}) ${after} ORDER BY last_ts DESC, id DESC LIMIT ${limit}`, q.params, q.types)) as unknown as Row[];
+  const page = `SELECT * FROM i ${after} ORDER BY last_ts DESC, id DESC LIMIT ${limit}`;
+  const rows = (await db.query(`${grouping}${detailsSql(page)}`, q.params, q.types)) as unknown as Row[];
   const items = rows.slice(0, f.limit).map(incidentOf);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > f.limit && last ? encodeCursor({ time: last.last, key: last.id }) : null };
@@ -99,7 +116,8 @@ export async function incidentById(db: Database, id: string, windowSeconds: numb
   const k = key[0];
   if (k === undefined) return undefined;
   const q = findingConditions(new SqlBuilder(), { ruleId: [k.rule_id], cluster: k.cluster, user: k.user });
-  const rows = (await db.query(`SELECT * FROM (${incidentsSql(q, windowSeconds)}) WHERE id = ${q.param(id, VARCHAR)}`, q.params, q.types)) as unknown as Row[];
+  const grouping = groupingSql(q, windowSeconds);
+  const rows = (await db.query(`${grouping}${detailsSql(`SELECT * FROM i WHERE id = ${q.param(id, VARCHAR)}`)}`, q.params, q.types)) as unknown as Row[];
   const row = rows[0];
   if (row === undefined) return undefined;
   const incident = incidentOf(row);
