@@ -312,13 +312,14 @@ describe('secrets-enumeration', () => {
 
 describe('admission-control-modified', () => {
   const ADM = '/apis/admissionregistration.k8s.io/v1';
-  it('is medium for a service account updating an existing webhook (a CA bundle injected), high for its create or delete and for a person’s update', () => {
+  it('is medium for a service account updating an existing webhook (a CA bundle injected) and for a creation, high for a delete and for a person’s update', () => {
     const cainjector = 'system:serviceaccount:cert-manager:cert-manager-cainjector';
     const update = (user?: string) => apiRequest({ verb: 'update', uri: `${ADM}/validatingwebhookconfigurations/cert-manager-webhook`, ...(user === undefined ? {} : { user }) });
     expect(findingOf(update(cainjector), 'admission-control-modified')?.severity).toBe('medium');
     expect(findingOf(apiRequest({ verb: 'patch', uri: `${ADM}/mutatingwebhookconfigurations/gatekeeper`, user: 'system:serviceaccount:gatekeeper-system:gatekeeper-admin' }), 'admission-control-modified')?.severity).toBe('medium');
     expect(findingOf(update(), 'admission-control-modified')?.severity).toBe('high');
-    expect(findingOf(apiRequest({ verb: 'create', uri: `${ADM}/validatingwebhookconfigurations`, name: 'x', user: cainjector }), 'admission-control-modified')?.severity).toBe('high');
+    expect(findingOf(apiRequest({ verb: 'create', uri: `${ADM}/validatingwebhookconfigurations`, name: 'x', user: cainjector }), 'admission-control-modified')?.severity).toBe('medium');
+    expect(findingOf(apiRequest({ verb: 'create', uri: `${ADM}/validatingwebhookconfigurations`, name: 'x' }), 'admission-control-modified')?.severity).toBe('medium');
     expect(findingOf(apiRequest({ verb: 'delete', uri: `${ADM}/validatingwebhookconfigurations/x`, user: cainjector }), 'admission-control-modified')?.severity).toBe('high');
   });
 
@@ -327,7 +328,7 @@ describe('admission-control-modified', () => {
     const config = (policy?: string) => ({ kind: 'ValidatingWebhookConfiguration', metadata: { name: 'policy' }, webhooks: [{ name: 'validate.example.com', ...(policy ? { failurePolicy: policy } : {}), clientConfig: { caBundle: 'LS0t' } }] });
     const write = (verb: string, object: unknown, user = sa) => apiRequest({ verb, uri: `${ADM}/validatingwebhookconfigurations${verb === 'create' ? '' : '/policy'}`, name: 'policy', user, requestObject: object, responseObject: object });
     const found = ruleFindings([write('create', config(), 'jane'), write('update', config('Fail')), write('update', config('Ignore')), write('update', config('Ignore'))], 'admission-control-modified');
-    expect(found.map((f) => [f.severity, f.evidence.failOpen ?? null])).toEqual([['high', null], ['medium', null], ['high', ['validate.example.com']], ['medium', null]]);
+    expect(found.map((f) => [f.severity, f.evidence.failOpen ?? null])).toEqual([['medium', null], ['medium', null], ['high', ['validate.example.com']], ['medium', null]]);
     expect(found[2]?.summary).toContain('turning validate.example.com fail-open');
     // a merge patch setting Ignore on a webhook not seen before
     const patch = apiRequest({ verb: 'patch', uri: `${ADM}/validatingwebhookconfigurations/policy`, name: 'policy', user: sa, requestObject: { webhooks: [{ name: 'validate.example.com', failurePolicy: 'Ignore' }] } });

@@ -37,7 +37,8 @@ function turnedFailOpen(record: NormalizedRecord, event: AuditEvent, state: Rule
 }
 
 /**
- * An admission webhook or policy created, changed or deleted: high; medium when a service account updates one
+ * An admission webhook or policy created, changed or deleted: high for a deletion and a person's change;
+ * medium for a creation (every chart with an operator installs one) and when a service account updates one
  * that exists (cert-manager's cainjector, Gatekeeper and ingress-nginx's patch job write the CA bundle so),
  * unless the update turns a webhook fail-open (`failurePolicy` from Fail to Ignore), which stays high.
  */
@@ -50,8 +51,11 @@ export const admissionControlModified = authorizationRule({ id: 'admission-contr
   if (isSystemIdentity(record)) return undefined;
   const target = record.name === null ? `all ${record.resource}` : `${record.resource}/${record.name}`;
   const controllerUpdate = failOpen.length === 0 && record.identityKind === 'serviceaccount' && (record.derivedVerb === 'update' || record.derivedVerb === 'patch');
+  // a new webhook or policy is what every chart with an operator installs (Elastic and Sigma rate it medium);
+  // removing one, or turning one fail-open, disables a control that was in force
+  const created = record.derivedVerb === 'create';
   return {
-    ...(controllerUpdate ? { lower: 'medium' as const } : {}),
+    ...(controllerUpdate || created ? { lower: 'medium' as const } : {}),
     ...(failOpen.length > 0 ? { raise: 'high' as const } : {}),
     summary: `${record.user} ${pastTense[record.derivedVerb] ?? record.derivedVerb} ${target}${failOpen.length > 0 ? `, turning ${failOpen.join(', ')} fail-open (failurePolicy Ignore)` : ''}.`,
     evidence: { user: record.user, verb: record.derivedVerb, resource: record.resource, name: record.name, ...(failOpen.length > 0 ? { failOpen } : {}) },
