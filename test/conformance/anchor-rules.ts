@@ -33,9 +33,13 @@ export interface AnchorRule {
 }
 
 const activity = 'INFO activity rule (an alert per create or delete of a kind): kaudit keeps every request as a queryable record and reports findings, not activity';
-const f = (name: string, level: string, coverage: Coverage, rules: string[], note: string, extra: Partial<AnchorRule> = {}): AnchorRule => ({ anchor: 'falco', name, level, alerting: level !== 'INFO' && level !== 'DEBUG', coverage, rules, note, ...extra });
-const e = (name: string, level: string, coverage: Coverage, rules: string[], note: string, extra: Partial<AnchorRule> = {}): AnchorRule => ({ anchor: 'elastic', name, level, alerting: true, coverage, rules, note, ...extra });
-const s = (name: string, level: string, coverage: Coverage, rules: string[], note: string, extra: Partial<AnchorRule> = {}): AnchorRule => ({ anchor: 'sigma', name, level, alerting: true, coverage, rules, note, ...extra });
+/** The entry constructor of one anchor; only Falco has rules that do not alert (INFO activity, DEBUG). */
+const of =
+  (anchor: Anchor) =>
+  (name: string, level: string, coverage: Coverage, rules: string[], note: string, extra: Partial<AnchorRule> = {}): AnchorRule => ({ anchor, name, level, alerting: level !== 'INFO' && level !== 'DEBUG', coverage, rules, note, ...extra });
+const f = of('falco');
+const e = of('elastic');
+const s = of('sigma');
 const custom = (id: string, title: string, severity: 'low' | 'medium' | 'high', condition: string): TuningInput => ({ customRules: [{ id, title, severity, condition }] });
 
 const secretRef = (name: string) => ({ verb: 'get', requestURI: `/api/v1/namespaces/shop/secrets/${name}`, objectRef: { resource: 'secrets', namespace: 'shop', name, apiVersion: 'v1' } });

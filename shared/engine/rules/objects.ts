@@ -64,3 +64,20 @@ export function nameMatches(patterns: readonly string[], name: string | null): b
   if (name === null) return false;
   return patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : p.startsWith('*') ? name.endsWith(p.slice(1)) : name === p));
 }
+
+/** The past tense of the verbs that change objects (summaries). */
+export const pastTense: Readonly<Record<string, string>> = {
+  create: 'created',
+  update: 'updated',
+  patch: 'patched',
+  delete: 'deleted',
+  deletecollection: 'deleted',
+};
+
+/**
+ * Whether `object` (the request's written object, see writtenObject) is the whole object: a create or update,
+ * or the stored result of a patch, not the patch document itself.
+ */
+export function isWholeObject(record: NormalizedRecord, event: AuditEvent, object: Obj): boolean {
+  return record.derivedVerb !== 'patch' || object !== event.requestObject;
+}

@@ -1,7 +1,7 @@
-import { succeeded } from '../objects.js';
+import { pastTense, succeeded } from '../objects.js';
 import { authenticationRule } from './helpers.js';
 
-const changes: Readonly<Record<string, string>> = { update: 'updated', patch: 'patched', delete: 'deleted' };
+const changes = new Set(['update', 'patch', 'delete']);
 
 /**
  * A ConfigMap that configures who the cluster trusts or where its names resolve (`protectedConfigMaps`:
@@ -11,15 +11,14 @@ const changes: Readonly<Record<string, string>> = { update: 'updated', patch: 'p
  */
 export const clusterConfigModified = authenticationRule({ id: 'cluster-config-modified', title: 'Cluster authentication or DNS configuration changed', severity: 'high', mitre: ['T1098', 'T1556', 'T1565.002'] }, ({ record, settings }) => {
   if (record.resource !== 'configmaps' || record.subresource !== null || (record.apiGroup ?? '') !== '' || record.name === null) return undefined;
-  const did = changes[record.derivedVerb];
-  if (did === undefined || !succeeded(record)) return undefined;
+  if (!changes.has(record.derivedVerb) || !succeeded(record)) return undefined;
   const ref = `${record.namespace ?? ''}/${record.name}`;
   if (!settings.protectedConfigMaps.includes(ref)) return undefined;
   if (record.identityKind === 'controlplane' || record.identityKind === 'node') return undefined;
   const sa = record.serviceAccount;
   if (sa !== null && sa.namespace === 'kube-system' && (sa.name === 'coredns' || sa.name === 'kube-dns')) return undefined;
   return {
-    summary: `${record.user} ${did} ConfigMap ${ref}.`,
+    summary: `${record.user} ${pastTense[record.derivedVerb] ?? record.derivedVerb} ConfigMap ${ref}.`,
     evidence: { user: record.user, verb: record.derivedVerb, configMap: ref },
   };
 });

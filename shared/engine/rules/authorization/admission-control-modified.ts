@@ -1,6 +1,6 @@
 import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
 import type { RuleState } from '../../state/index.js';
-import { arr, field, inApiGroup, isObj, isSystemIdentity, str, succeeded, writtenObject } from '../objects.js';
+import { arr, field, inApiGroup, isObj, isSystemIdentity, isWholeObject, str, succeeded, writtenObject } from '../objects.js';
 import { authorizationRule, ADMISSION_GROUP, admissionResources, admissionChanges, pastTense } from './helpers.js';
 
 const webhookResources = new Set(['validatingwebhookconfigurations', 'mutatingwebhookconfigurations']);
@@ -20,7 +20,7 @@ function turnedFailOpen(record: NormalizedRecord, event: AuditEvent, state: Rule
   }
   const object = writtenObject(event);
   if (!object) return [];
-  const whole = record.derivedVerb !== 'patch' || object !== event.requestObject;
+  const whole = isWholeObject(record, event, object);
   const known = state.get<Record<string, string>>(key) ?? {};
   const now: Record<string, string> = { ...known };
   const turned: string[] = [];

@@ -138,10 +138,4 @@ export const admissionResources = new Set([
 
 export const admissionChanges = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
-export const pastTense: Readonly<Record<string, string>> = {
-  create: 'created',
-  update: 'updated',
-  patch: 'patched',
-  delete: 'deleted',
-  deletecollection: 'deleted',
-};
+export { pastTense } from '../objects.js';

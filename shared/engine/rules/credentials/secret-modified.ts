@@ -1,7 +1,7 @@
-import { isSystemIdentity, succeeded } from '../objects.js';
+import { isSystemIdentity, pastTense, succeeded } from '../objects.js';
 import { credentialsRule } from './helpers.js';
 
-const changes: Readonly<Record<string, string>> = { update: 'updated', patch: 'patched', delete: 'deleted', deletecollection: 'deleted' };
+const changes = new Set(['update', 'patch', 'delete', 'deletecollection']);
 
 /**
  * A Secret changed or deleted by a person or a workload: medium; low for Helm's release records
@@ -13,8 +13,7 @@ const changes: Readonly<Record<string, string>> = { update: 'updated', patch: 'p
  */
 export const secretModified = credentialsRule({ id: 'secret-modified', title: 'Secret changed or deleted', severity: 'medium', mitre: ['T1485', 'T1098'] }, ({ record }) => {
   if (record.resource !== 'secrets' || record.subresource !== null || (record.apiGroup ?? '') !== '') return undefined;
-  const did = changes[record.derivedVerb];
-  if (did === undefined || !succeeded(record) || isSystemIdentity(record)) return undefined;
+  if (!changes.has(record.derivedVerb) || !succeeded(record) || isSystemIdentity(record)) return undefined;
   const helm = record.name?.startsWith('sh.helm.release.v1.') ?? false;
   // an operator reconciling the Secrets of its own namespace (prometheus-operator rewrites its configuration
   // Secrets on every change, cert-manager its certificates)
@@ -22,7 +21,7 @@ export const secretModified = credentialsRule({ id: 'secret-modified', title: 'S
   const what = record.name === null ? `the Secrets of ${record.namespace ?? 'every namespace'}` : `Secret ${record.namespace ?? ''}/${record.name}`;
   return {
     ...(helm || reconcile ? { lower: 'low' as const } : {}),
-    summary: `${record.user} ${did} ${what}.`,
+    summary: `${record.user} ${pastTense[record.derivedVerb] ?? record.derivedVerb} ${what}.`,
     evidence: { user: record.user, verb: record.derivedVerb, namespace: record.namespace, name: record.name, ...(helm ? { helmRelease: true } : {}) },
   };
 });

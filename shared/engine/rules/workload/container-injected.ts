@@ -1,4 +1,4 @@
-import { arr, isObj, isSystemIdentity, str, writtenObject } from '../objects.js';
+import { arr, isObj, isSystemIdentity, isWholeObject, str } from '../objects.js';
 import { defineWorkloadRule, nameList, wrote } from './helpers.js';
 
 /** The container names an object's pod template holds (containers and init containers). */
@@ -20,7 +20,7 @@ export const containerInjected = defineWorkloadRule({ id: 'container-injected', 
   const key = knownKey(record.cluster, w.kind, w.namespace, w.name);
   const names = w.specs.flatMap((s) => s.containers).filter((c) => c.kind !== 'ephemeralContainer').map((c) => c.name);
   // the whole object: a create or update, or the stored result of a patch
-  const whole = record.derivedVerb !== 'patch' || writtenObject(event) !== event.requestObject;
+  const whole = isWholeObject(record, event, w.object);
   const known = state.get<string[]>(key);
   if (record.derivedVerb === 'create') {
     state.set(key, names);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { AuditEvent, NormalizedRecord } from '#shared/contracts';
-import { arr, field, isObj, str, strings, succeeded, type Obj } from '../objects.js';
+import { arr, field, isObj, str, strings, succeeded, writtenObject, type Obj } from '../objects.js';
 import { isTrustedImage, normalizedImage, queryValues, registryOf, workloadWrite, type ContainerInfo, type PodSpecInfo, type WorkloadWrite } from './pod-spec.js';
 import { rulesOf, type Rule, type RuleContext, type RuleHeader, type RuleMatch, type RuleSettings } from '../types.js';
 
@@ -23,6 +23,13 @@ export function actor(r: NormalizedRecord): string {
 export function wrote(r: NormalizedRecord, w: WorkloadWrite): string {
   const where = w.namespace ? `${w.namespace}/` : '';
   return `${actor(r)} ${pastTense[r.derivedVerb] ?? r.derivedVerb} ${w.kind} ${where}${w.name}`;
+}
+
+/** The name a create gave its object: objectRef's, else the written object's, else `<generateName>*`. */
+export function createdName(record: NormalizedRecord, event: AuditEvent): string | null {
+  const metadata = field(writtenObject(event), 'metadata');
+  const generated = str(field(metadata, 'generateName'));
+  return record.name ?? str(field(metadata, 'name')) ?? (generated === undefined ? null : `${generated}*`);
 }
 
 export const containerRef = (c: ContainerInfo) => ({ name: c.name, kind: c.kind, image: c.image });

@@ -1,6 +1,6 @@
-import { field, isSystemIdentity, str, writtenObject } from '../objects.js';
+import { isSystemIdentity } from '../objects.js';
 import { completedWrite, workloadResourceOf } from './pod-spec.js';
-import { actor, workloadRule } from './helpers.js';
+import { actor, createdName, workloadRule } from './helpers.js';
 
 // Controllers that run code again and again, or everywhere: a CronJob (on a schedule, long after the
 // intruder left), a DaemonSet (on every node, new nodes included), a Job made by hand (a CronJob's Jobs are
@@ -17,9 +17,7 @@ export const persistentWorkloadCreated = workloadRule({ id: 'persistent-workload
   const kind = persistent[record.resource];
   if (kind === undefined || workloadResourceOf(record) === undefined) return undefined;
   if (!completedWrite(record, event) || isSystemIdentity(record)) return undefined;
-  const metadata = field(writtenObject(event), 'metadata');
-  const generated = str(field(metadata, 'generateName'));
-  const name = record.name ?? str(field(metadata, 'name')) ?? (generated === undefined ? null : `${generated}*`);
+  const name = createdName(record, event);
   return {
     ...(kind === 'DaemonSet' ? { raise: 'medium' as const } : {}),
     summary: `${actor(record)} created ${kind} ${record.namespace ?? ''}/${name ?? '(unnamed)'}.`,
