@@ -75,9 +75,9 @@ export const pastTense: Readonly<Record<string, string>> = {
 };
 
 /**
- * Whether `object` (the request's written object, see writtenObject) is the whole object: a create or update,
- * or the stored result of a patch, not the patch document itself.
+ * Whether `object` (the request's written object) is the whole object: a create or update, or the stored
+ * result of a patch (its responseObject), not the patch document nor what a JSON patch's operations describe.
  */
 export function isWholeObject(record: NormalizedRecord, event: AuditEvent, object: Obj): boolean {
-  return record.derivedVerb !== 'patch' || object !== event.requestObject;
+  return record.derivedVerb !== 'patch' || object === event.responseObject;
 }

@@ -942,6 +942,9 @@ describe('container-injected', () => {
   it('fires on a JSON patch appending a container to a workload not seen before', () => {
     const jsonPatch = objectWrite('patch', deploymentUri, ref, { level: 'Request', requestObject: [{ op: 'add', path: '/spec/template/spec/containers/-', value: { name: 'miner', image: 'x/miner' } }] });
     expect(ruleFindings([jsonPatch], 'container-injected').map((f) => f.evidence.added)).toEqual([[{ name: 'miner', image: 'x/miner' }]]);
+    // a JSON patch names only what it adds: the workload's other containers stay known
+    const found = ruleFindings([workloadCreate('Deployment', podSpec()), jsonPatch, update([container(), { name: 'miner', image: 'x/miner' }])], 'container-injected');
+    expect(found.map((f) => (f.evidence.added as { name: string }[]).map((a) => a.name))).toEqual([['miner']]);
   });
 
   it('stays silent for image rollouts, unchanged re-applies, unknown workloads patched without an append, and the control plane', () => {
