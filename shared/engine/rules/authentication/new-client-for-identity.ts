@@ -27,10 +27,11 @@ export const newClientForIdentity = authenticationRule({ id: 'new-client-for-ide
     return undefined;
   }
   const newClient = !s.clients.includes(client);
-  const newDecision = !s.decisions.includes(decision) && decision === 'forbid';
-  if (!newClient && !s.decisions.includes(decision)) state.set(key, { clients: s.clients, decisions: [...s.decisions, decision] });
+  const unseenDecision = !s.decisions.includes(decision);
+  if (newClient || unseenDecision) state.set(key, { clients: newClient ? [...s.clients, client].slice(-keep) : s.clients, decisions: unseenDecision ? [...s.decisions, decision] : s.decisions });
+  // the first allow of an identity first seen refused is learned, not reported
+  const newDecision = unseenDecision && decision === 'forbid';
   if (!newClient && !newDecision) return undefined;
-  state.set(key, { clients: newClient ? [...s.clients, client].slice(-keep) : s.clients, decisions: s.decisions.includes(decision) ? s.decisions : [...s.decisions, decision] });
   const sensitive = record.resource === 'secrets' || decision === 'forbid' || (record.resource !== null && reviews.has(record.resource));
   const what = [newClient ? `the client ${client} (known: ${s.clients.join(', ')})` : '', newDecision ? 'its first refusal' : ''].filter((x) => x !== '').join(' and ');
   return {
