@@ -17,6 +17,9 @@ export const offensiveTools: readonly { tool: string; pattern: RegExp }[] = [
   { tool: 'kali', pattern: /kali/i },
 ];
 
+/** Any of them, tested once per request (this runs on every request with a user agent). */
+const anyTool = new RegExp(offensiveTools.map((t) => `(?:${t.pattern.source})`).join('|'), 'i');
+
 /**
  * A request from a known attack or enumeration tool (by its own User-Agent), allowed or not: a user agent is
  * the client’s to choose, so its absence proves nothing, but its presence is an attacker who did not bother
@@ -25,6 +28,7 @@ export const offensiveTools: readonly { tool: string; pattern: RegExp }[] = [
 export const offensiveToolUserAgent = authenticationRule({ id: 'offensive-tool-user-agent', title: 'Request from an attack or enumeration tool', severity: 'high', mitre: ['T1613', 'T1046'] }, ({ record }) => {
   if (record.userAgent === null) return undefined;
   const ua = record.userAgent;
+  if (!anyTool.test(ua)) return undefined;
   const found = offensiveTools.filter((t) => t.pattern.test(ua)).map((t) => t.tool);
   if (found.length === 0) return undefined;
   return {
