@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { createHash } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -26,6 +27,9 @@ import { statsRoutes } from './routes/stats.js';
 import { identityRoutes } from './routes/identities.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { adminRoutes } from './routes/admin.js';
+import { sessionRoutes } from './routes/session.js';
+import { createSessions, type Sessions } from './console/sessions.js';
+import { consoleRoutes, defaultConsoleDir } from './console/static.js';
 
 export interface StoreAppDeps {
   db: Database;
@@ -54,6 +58,10 @@ export interface StoreAppDeps {
   metricsToken?: string | undefined;
   /** the clock of the admin retention pass's cut-off */
   now?: () => number;
+  /** the console's sign-in sessions (tests give one with a clock); 8-hour sessions when absent */
+  sessions?: Sessions;
+  /** the built console (npm run build: dist/console) served under /ui/ */
+  consoleDir?: string;
 }
 
 export const defaultRateLimitPerMinute = 600;
@@ -82,6 +90,8 @@ export async function buildStoreApp({
   authFailures = createAuthFailures({ perMinute: authFailuresPerMinute }),
   metricsToken,
   now = Date.now,
+  sessions = createSessions(),
+  consoleDir = defaultConsoleDir,
 }: StoreAppDeps): Promise<FastifyInstance> {
   const app = createHttpApp({ logger, https });
   // Security headers on every response (nosniff, frame denial, no referrer, HSTS, a CSP that the /docs UI
@@ -129,8 +139,11 @@ export async function buildStoreApp({
     return replyHttpError(reply, err, { logger, what: 'query API request' });
   });
 
+  await app.register(cookie);
   registerHealthRoutes(app, { isReady, registry, more: moreMetrics, stalled, metricsToken, authFailures });
-  const auth = createAuth(tokens, { authFailures });
+  const auth = createAuth(tokens, { authFailures, sessions });
+  sessionRoutes(app, { tokens, sessions, auth, authFailures, secure: https !== undefined });
+  await consoleRoutes(app, { dir: consoleDir });
   findingRoutes(app, { db, auth });
   eventRoutes(app, { db, auth });
   ruleRoutes(app, { rules, auth });

@@ -9,6 +9,7 @@ export interface FindingFilter {
   since?: string | undefined;
   until?: string | undefined;
   severity?: Severity | undefined;
+  severityIs?: Severity | undefined;
   ruleId?: string[] | undefined;
   cluster?: string | undefined;
   user?: string | undefined;
@@ -32,6 +33,7 @@ export function findingConditions(q: SqlBuilder, f: Omit<FindingFilter, 'limit' 
   if (f.since !== undefined) q.where('event_time >= CAST(? AS TIMESTAMP)', [sqlTimestamp(f.since), VARCHAR]);
   if (f.until !== undefined) q.where('event_time < CAST(? AS TIMESTAMP)', [sqlTimestamp(f.until), VARCHAR]);
   if (f.severity !== undefined) q.where('severity_rank >= ?', [severityRank(f.severity), TINYINT]);
+  if (f.severityIs !== undefined) q.where('severity = ?', [f.severityIs, VARCHAR]);
   if (f.ruleId !== undefined && f.ruleId.length > 0) q.where('list_contains(?, rule_id)', [listValue(f.ruleId), LIST(VARCHAR)]);
   if (f.cluster !== undefined) q.where('cluster = ?', [f.cluster, VARCHAR]);
   if (f.user !== undefined) q.where('"user" = ?', [f.user, VARCHAR]);

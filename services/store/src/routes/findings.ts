@@ -10,6 +10,7 @@ export const findingsFilter = {
   since: rfc3339.optional().describe('only findings at or after this time'),
   until: rfc3339.optional().describe('only findings before this time'),
   severity: severity.optional().describe('minimum severity'),
+  severityIs: severity.optional().describe('exactly this severity'),
   ruleId: repeatable.optional().describe('rule id; repeat for several'),
   cluster: text.optional(),
   user: text.optional(),

@@ -1,0 +1,148 @@
+import { get, queryString, type Finding, type Incident, type Page } from '../api.js';
+import { first, href, rangeParams, timeRange, type Route } from '../route.js';
+import { Loading, SeverityBadge, TimeRange, useLoad, when } from './shared.js';
+
+const filterKeys = ['severity', 'severityIs', 'ruleId', 'cluster', 'namespace', 'user'] as const;
+const pageSize = '50';
+
+/** The findings (or incidents) of the URL's filters, paged by the server's cursors. */
+export function Findings({ route }: { route: Route }) {
+  const { params } = route;
+  const grouped = first(params, 'view') === 'incidents';
+  const filters = Object.fromEntries(filterKeys.map((k) => [k, params[k]]));
+  const query = { ...filters, ...timeRange(params), cursor: first(params, 'cursor'), limit: pageSize };
+  const url = `/v1/${grouped ? 'incidents' : 'findings'}${queryString(query)}`;
+  const { data, error } = useLoad(url, () => get<Page<Finding | Incident>>(url));
+  const keep = { ...Object.fromEntries(filterKeys.map((k) => [k, params[k]?.[0]])), ...rangeParams(params) };
+  const trail = params.trail ?? [];
+  return (
+    <section>
+      <h1>{grouped ? 'Incidents' : 'Findings'}</h1>
+      <TimeRange route={route} />
+      <FilterForm route={route} />
+      <p class="views">
+        <a href={href('findings', undefined, keep)} aria-current={grouped ? undefined : 'true'}>
+          each finding
+        </a>{' '}
+        <a href={href('findings', undefined, { ...keep, view: 'incidents' })} aria-current={grouped ? 'true' : undefined}>
+          grouped into incidents
+        </a>
+      </p>
+      <Loading error={error}>
+        {data && (
+          <>
+            {grouped ? <IncidentTable items={data.items as Incident[]} /> : <FindingTable items={data.items as Finding[]} />}
+            <nav class="pager" aria-label="Pages">
+              {trail.length > 0 && (
+                <a href={href('findings', undefined, { ...keep, view: first(params, 'view'), cursor: trail.at(-2), trail: trail.slice(0, -1) })}>← newer</a>
+              )}
+              {data.nextCursor !== null && (
+                <a href={href('findings', undefined, { ...keep, view: first(params, 'view'), cursor: data.nextCursor, trail: [...trail, data.nextCursor] })} rel="next">
+                  older →
+                </a>
+              )}
+            </nav>
+          </>
+        )}
+      </Loading>
+    </section>
+  );
+}
+
+function FilterForm({ route }: { route: Route }) {
+  const { params } = route;
+  return (
+    <form
+      class="filters"
+      aria-label="Filters"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const form = new FormData(e.currentTarget);
+        const values = Object.fromEntries(filterKeys.map((k) => { const v = form.get(k); return [k, typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined]; }));
+        location.hash = href('findings', undefined, { ...values, ...rangeParams(params), view: first(params, 'view') });
+      }}
+    >
+      <label>
+        at least
+        <select name="severity" value={first(params, 'severity') ?? ''}>
+          <option value="">any severity</option>
+          {['info', 'low', 'medium', 'high', 'critical'].map((s) => (
+            <option value={s}>{s}</option>
+          ))}
+        </select>
+      </label>
+      {(['ruleId', 'cluster', 'namespace', 'user'] as const).map((k) => (
+        <label>
+          {k === 'ruleId' ? 'rule' : k}
+          <input name={k} value={first(params, k) ?? ''} />
+        </label>
+      ))}
+      <input type="hidden" name="severityIs" value={first(params, 'severityIs') ?? ''} />
+      <button type="submit">Filter</button>
+    </form>
+  );
+}
+
+function FindingTable({ items }: { items: Finding[] }) {
+  if (items.length === 0) return <p class="empty">No findings match.</p>;
+  return (
+    <table class="list" aria-label="Findings">
+      <thead>
+        <tr>
+          {['time', 'severity', 'rule', 'summary', 'user', 'cluster', 'namespace'].map((h) => (
+            <th scope="col">{h}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((f) => (
+          <tr>
+            <td class="time">{when(f.eventTime)}</td>
+            <td>
+              <SeverityBadge severity={f.severity} />
+            </td>
+            <td>{f.ruleId}</td>
+            <td>
+              <a href={href('finding', f.id)}>{f.summary}</a>
+            </td>
+            <td>{f.user || '—'}</td>
+            <td>{f.cluster}</td>
+            <td>{f.namespace ?? '—'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function IncidentTable({ items }: { items: Incident[] }) {
+  if (items.length === 0) return <p class="empty">No incidents match.</p>;
+  return (
+    <table class="list" aria-label="Incidents">
+      <thead>
+        <tr>
+          {['last', 'severity', 'rule', 'findings', 'user', 'cluster', 'first'].map((h) => (
+            <th scope="col">{h}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((i) => (
+          <tr>
+            <td class="time">{when(i.last)}</td>
+            <td>
+              <SeverityBadge severity={i.severity} />
+            </td>
+            <td>
+              <a href={href('finding', i.id)}>{i.title}</a>
+            </td>
+            <td class="num">{i.count}</td>
+            <td>{i.user}</td>
+            <td>{i.cluster}</td>
+            <td class="time">{when(i.first)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,157 @@
+// The console in a real headless Chromium (Debian's package, driven by playwright-core) against a store
+// over a real DuckDB file filled from the corpus: sign-in and its cookie, CSRF, role limits, the overview's
+// counts against the store's, the findings list's filters, paging and incidents, the detail page, sign-out.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { severities } from '#shared/contracts';
+import { apiTokens } from '../helpers/pipeline.js';
+import { consoleStore, launchChromium, type ConsoleStore } from '../helpers/console-browser.js';
+
+let store: ConsoleStore;
+let browser: Browser;
+
+beforeAll(async () => {
+  [store, browser] = await Promise.all([consoleStore(), launchChromium()]);
+});
+afterAll(async () => {
+  await browser.close();
+  await store.close();
+});
+
+async function signedIn(role: keyof typeof apiTokens, hash = '#/overview?range=all'): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${store.url}/ui/${hash}`);
+  await page.getByLabel('API token').fill(apiTokens[role].token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText(`${apiTokens[role].name} (${role})`).waitFor();
+  return { context, page };
+}
+
+const status = (page: Page, path: string, init: { method?: string; headers?: Record<string, string> } = {}) =>
+  page.evaluate(async ([p, i]) => (await fetch(p, i)).status, [path, init] as const);
+
+describe('console: sign-in', () => {
+  it('serves the console under /ui/ and refuses a wrong token with a message', async () => {
+    const page = await browser.newPage();
+    const res = await page.goto(`${store.url}/ui`);
+    expect(res?.status()).toBe(200);
+    expect(page.url()).toBe(`${store.url}/ui/`);
+    await page.getByLabel('API token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('this token is not one of the API tokens');
+    await page.close();
+  });
+
+  it('opens an HttpOnly, SameSite=Strict session cookie; writes need the CSRF token; sign-out ends it', async () => {
+    const { context, page } = await signedIn('viewer');
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ name: 'kaudit_session', httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(cookie?.expires).toBeGreaterThan(Date.now() / 1000 + 3600);
+    // the page's script cannot read the cookie
+    expect(await page.evaluate('document.cookie')).toBe('');
+    // a write without the CSRF header (what a forged cross-site form would send) is refused, the session stays
+    expect(await status(page, '/v1/session/end', { method: 'POST' })).toBe(403);
+    expect(await status(page, '/v1/session')).toBe(200);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await status(page, '/v1/session')).toBe(401);
+    expect(await status(page, '/v1/findings')).toBe(401);
+    await context.close();
+  });
+});
+
+describe('console: pages', () => {
+  it('the overview counts what the store holds, by severity, and each count opens the matching list', async () => {
+    const { context, page } = await signedIn('viewer');
+    for (const s of severities) {
+      const expected = store.findings.filter((f) => f.severity === s).length;
+      await expect(page.locator(`[data-severity="${s}"]`).textContent()).resolves.toBe(String(expected));
+    }
+    expect(await page.getByRole('img', { name: /Findings per day/ }).locator('rect').count()).toBeGreaterThan(0);
+    const top = store.findings.filter((f) => f.severity === 'high');
+    expect(top.length).toBeGreaterThan(0);
+    await page.locator('[data-severity="high"]').click();
+    await page.getByRole('heading', { name: 'Findings' }).waitFor();
+    expect(page.url()).toContain('severityIs=high');
+    const rows = page.getByRole('table', { name: 'Findings' }).locator('tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(Math.min(50, top.length));
+    expect(new Set(await rows.locator('.sev').allTextContents())).toEqual(new Set(['high']));
+    await context.close();
+  });
+
+  it('the findings list pages with the server’s cursors and filters through the URL', async () => {
+    const { context, page } = await signedIn('viewer', '#/findings?range=all');
+    const summaries = async () => {
+      await page.getByRole('table', { name: 'Findings' }).locator('tbody tr').first().waitFor();
+      return page.getByRole('table', { name: 'Findings' }).locator('tbody tr td:nth-child(4)').allTextContents();
+    };
+    const first = await summaries();
+    expect(store.findings.length).toBeGreaterThan(50);
+    expect(first).toHaveLength(50);
+    await page.getByRole('link', { name: 'older →' }).click();
+    await page.getByRole('link', { name: '← newer' }).waitFor();
+    const second = await summaries();
+    expect(second).toHaveLength(Math.min(50, store.findings.length - 50));
+    await page.getByRole('link', { name: '← newer' }).click();
+    await page.getByRole('link', { name: '← newer' }).waitFor({ state: 'detached' });
+    expect(await summaries()).toEqual(first);
+
+    // a filter from the form lands in the URL (a shareable link) and selects on the server
+    const user = store.findings.find((f) => f.ruleId !== 'system-masters-used' && f.user !== '')?.user ?? '';
+    await page.getByRole('textbox', { name: 'user' }).fill(user);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL((u) => u.hash.includes(`user=${encodeURIComponent(user)}`));
+    const rows = page.getByRole('table', { name: 'Findings' }).locator('tbody tr');
+    await expect.poll(async () => [...new Set(await rows.locator('td:nth-child(5)').allTextContents())]).toEqual([user]);
+    expect(await rows.count()).toBe(Math.min(50, store.findings.filter((f) => f.user === user).length));
+
+    // the same link opened afresh shows the same list
+    const again = await context.newPage();
+    await again.goto(page.url());
+    await again.getByRole('table', { name: 'Findings' }).locator('tbody tr').first().waitFor();
+    expect(await again.getByRole('table', { name: 'Findings' }).locator('tbody tr').count()).toBe(await rows.count());
+
+    await page.getByRole('link', { name: 'grouped into incidents' }).click();
+    await page.getByRole('table', { name: 'Incidents' }).locator('tbody tr').first().waitFor();
+    await context.close();
+  });
+
+  it('a viewer’s finding detail shows the evidence and the re-evaluated request but no raw event', async () => {
+    const f = store.findings.find((x) => x.ruleId === 'anonymous-request-allowed');
+    expect(f).toBeDefined();
+    if (!f) return;
+    const { context, page } = await signedIn('viewer', `#/finding/${encodeURIComponent(f.id)}`);
+    await page.getByText(f.summary).waitFor();
+    await expect(page.getByLabel('Evidence').textContent()).resolves.toBe(JSON.stringify(f.evidence, null, 2));
+    await expect(page.locator('td[data-field="user"]').textContent()).resolves.toBe(f.user || '—');
+    await expect(page.locator('td[data-field="decision"]').textContent()).resolves.toBe(f.decision ?? '—');
+    await page.getByText('Raw events need the analyst role.').waitFor();
+    expect(await status(page, `/v1/events/${encodeURIComponent(f.auditId)}`)).toBe(403);
+    await context.close();
+  });
+
+  it('an analyst’s finding detail shows the raw event and links to the identity page', async () => {
+    const f = store.findings.find((x) => x.ruleId === 'system-masters-used' && x.user !== '');
+    if (!f?.user) throw new Error('the corpus has a system-masters-used finding');
+    const { context, page } = await signedIn('analyst', `#/finding/${encodeURIComponent(f.id)}`);
+    const raw = page.getByLabel(/^Raw event, /).first();
+    await raw.waitFor();
+    expect(await raw.textContent()).toContain(f.auditId);
+    await page.getByRole('link', { name: f.user, exact: true }).click();
+    await page.getByRole('heading', { name: `Identity ${f.user}` }).waitFor();
+    await page.getByRole('table', { name: 'Credentials' }).waitFor();
+    await page.getByRole('link', { name: 'system-masters-used' }).waitFor();
+    await context.close();
+  });
+
+  it('the rules page lists the catalogue the store runs', async () => {
+    const { context, page } = await signedIn('viewer', '#/rules');
+    const rows = page.getByRole('table', { name: 'Rules' }).locator('tbody tr');
+    await rows.first().waitFor();
+    const res = await store.app.inject({ url: '/v1/rules', headers: { authorization: `Bearer ${apiTokens.viewer.token}` } });
+    expect(await rows.count()).toBe((res.json<{ items: unknown[] }>()).items.length);
+    await context.close();
+  });
+});

@@ -1,0 +1,70 @@
+// The console's browser tests: a store over a real DuckDB file filled from ../shared/corpus (every native
+// event, through one engine), listening on a loopback port, and Debian's Chromium (tools/chromium) driven
+// headless by playwright-core.
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser } from 'playwright-core';
+import type { Finding, RecordMessage } from '#shared/contracts';
+import { createEngine } from '#shared/engine';
+import { createLogger } from '#shared/logging';
+import { openDatabase, type Database } from '#shared/storage';
+import { corpusNativeEvents, envelopeOf } from '#shared/testing';
+import { buildStoreApp } from '../../services/store/src/app.js';
+import { apiTokens } from './pipeline.js';
+
+const script = fileURLToPath(new URL('../../tools/chromium/chromium.sh', import.meta.url));
+
+/** Chromium from Debian's package (installed by tools/chromium/chromium.sh when missing). */
+export async function launchChromium(): Promise<Browser> {
+  const { stdout } = await promisify(execFile)('bash', [script, 'path'], { timeout: 10 * 60_000 });
+  const executablePath = /^CHROMIUM_PATH=(.+)$/m.exec(stdout)?.[1];
+  if (executablePath === undefined) throw new Error(`tools/chromium/chromium.sh path printed no CHROMIUM_PATH:\n${stdout}`);
+  return chromium.launch({
+    executablePath,
+    // CI runs as root (no sandbox there); the closed network refuses Chromium's own connections
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface ConsoleStore {
+  db: Database;
+  app: FastifyInstance;
+  url: string;
+  findings: Finding[];
+  close(): Promise<void>;
+}
+
+/** The corpus analyzed (two clusters) and stored, and the store's app listening on 127.0.0.1. */
+export async function consoleStore(): Promise<ConsoleStore> {
+  const engine = createEngine();
+  const records: RecordMessage[] = [];
+  const findings: Finding[] = [];
+  corpusNativeEvents().forEach((e, i) => {
+    const a = engine.analyze(envelopeOf(e, i % 3 === 0 ? 'west' : 'east'));
+    records.push({ record: a.record, event: e as Record<string, unknown> });
+    findings.push(...a.findings);
+  });
+  // the corpus repeats some events (one finding id twice): the store keeps each id once
+  const unique = [...new Map(findings.map((f) => [f.id, f])).values()];
+  const db = await openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), 'kaudit-console-')), 'k.duckdb'));
+  await db.write({ records, findings });
+  const app = await buildStoreApp({ db, tokens: Object.values(apiTokens), logger: createLogger({ name: 'console', level: 'error' }), isReady: () => true, rateLimitPerMinute: 100_000 });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    db,
+    app,
+    url: `http://127.0.0.1:${String(port)}`,
+    findings: unique,
+    async close() {
+      await app.close();
+      await db.close();
+    },
+  };
+}
