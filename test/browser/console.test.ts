@@ -1,9 +1,11 @@
 // The console in a real headless Chromium (Debian's package, driven by playwright-core) against a store
 // over a real DuckDB file filled from the corpus: sign-in and its cookie, CSRF, role limits, the overview's
 // counts against the store's, the findings list's filters, paging and incidents, the detail page, sign-out.
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseCsv } from 'csv-parse/sync';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { severities } from '#shared/contracts';
+import { severities, type Finding } from '#shared/contracts';
 import { apiTokens } from '../helpers/pipeline.js';
 import { consoleStore, launchChromium, type ConsoleStore } from '../helpers/console-browser.js';
 
@@ -152,6 +154,51 @@ describe('console: pages', () => {
     await rows.first().waitFor();
     const res = await store.app.inject({ url: '/v1/rules', headers: { authorization: `Bearer ${apiTokens.viewer.token}` } });
     expect(await rows.count()).toBe((res.json<{ items: unknown[] }>()).items.length);
+    await context.close();
+  });
+});
+
+describe('console: live and export', () => {
+  const made = (base: Finding, n: number, severity: Finding['severity']): Finding => ({ ...base, id: `live-${String(n)}`, severity, summary: `live finding ${String(n)}`, eventTime: new Date().toISOString() });
+
+  it('new findings of the filter appear without a reload, and wait while paused', async () => {
+    const base = store.findings[0];
+    if (!base) throw new Error('the corpus has findings');
+    const { context, page } = await signedIn('viewer', '#/findings?range=all&severity=high');
+    await page.getByRole('status').filter({ hasText: 'live: new findings appear below' }).waitFor();
+    await expect.poll(() => store.feed.subscribers()).toBe(1);
+    store.feed.publish([made(base, 1, 'high'), made(base, 2, 'low')]);
+    const fresh = page.getByRole('table', { name: 'New findings' }).locator('tbody tr');
+    await fresh.first().waitFor();
+    expect(await fresh.locator('td:nth-child(4)').allTextContents()).toEqual(['live finding 1']);
+
+    await page.getByRole('button', { name: 'Pause' }).click();
+    store.feed.publish([made(base, 3, 'critical')]);
+    await page.getByRole('status').filter({ hasText: '1 new waiting' }).waitFor();
+    expect(await fresh.count()).toBe(1);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => fresh.locator('td:nth-child(4)').allTextContents()).toEqual(['live finding 3', 'live finding 1']);
+    await context.close();
+    // the stream ends with the page
+    await expect.poll(() => store.feed.subscribers()).toBe(0);
+  });
+
+  it('exports the current filter as CSV (a download) and NDJSON, every row', async () => {
+    const { context, page } = await signedIn('viewer', '#/findings?range=all');
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'CSV' }).click();
+    const file = await (await download).path();
+    const rows = parseCsv<Record<string, string>>(await readFile(file, 'utf8'), { columns: true });
+    expect(rows).toHaveLength(store.findings.length);
+    expect(new Set(rows.map((r) => r.id))).toEqual(new Set(store.findings.map((f) => f.id)));
+    const sample = store.findings[0];
+    const row = rows.find((r) => r.id === sample?.id);
+    expect(row && JSON.parse(row.evidence ?? 'null')).toEqual(sample?.evidence);
+
+    const user = store.findings.find((f) => f.ruleId === 'system-masters-used')?.user ?? '';
+    const ndjson = await page.evaluate(async (u) => (await fetch(`/v1/findings/export?format=ndjson&user=${encodeURIComponent(u)}`)).text(), user);
+    const lines = ndjson.trimEnd().split('\n').map((l) => JSON.parse(l) as Finding);
+    expect(lines.map((f) => f.id).sort()).toEqual(store.findings.filter((f) => f.user === user).map((f) => f.id).sort());
     await context.close();
   });
 });

@@ -15,6 +15,7 @@ import { createLogger } from '#shared/logging';
 import { openDatabase, type Database } from '#shared/storage';
 import { corpusNativeEvents, envelopeOf } from '#shared/testing';
 import { buildStoreApp } from '../../services/store/src/app.js';
+import { createFindingsFeed, type FindingsFeed } from '../../services/store/src/console/feed.js';
 import { apiTokens } from './pipeline.js';
 
 const script = fileURLToPath(new URL('../../tools/chromium/chromium.sh', import.meta.url));
@@ -36,6 +37,8 @@ export interface ConsoleStore {
   app: FastifyInstance;
   url: string;
   findings: Finding[];
+  /** what the sink tells of new findings (the live stream's source) */
+  feed: FindingsFeed;
   close(): Promise<void>;
 }
 
@@ -53,7 +56,8 @@ export async function consoleStore(): Promise<ConsoleStore> {
   const unique = [...new Map(findings.map((f) => [f.id, f])).values()];
   const db = await openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), 'kaudit-console-')), 'k.duckdb'));
   await db.write({ records, findings });
-  const app = await buildStoreApp({ db, tokens: Object.values(apiTokens), logger: createLogger({ name: 'console', level: 'error' }), isReady: () => true, rateLimitPerMinute: 100_000 });
+  const feed = createFindingsFeed();
+  const app = await buildStoreApp({ feed, db, tokens: Object.values(apiTokens), logger: createLogger({ name: 'console', level: 'error' }), isReady: () => true, rateLimitPerMinute: 100_000 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -62,6 +66,7 @@ export async function consoleStore(): Promise<ConsoleStore> {
     app,
     url: `http://127.0.0.1:${String(port)}`,
     findings: unique,
+    feed,
     async close() {
       await app.close();
       await db.close();

@@ -28,6 +28,9 @@ import { identityRoutes } from './routes/identities.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { adminRoutes } from './routes/admin.js';
 import { sessionRoutes } from './routes/session.js';
+import { findingExportRoutes } from './routes/findings-export.js';
+import { findingLiveRoutes } from './routes/findings-live.js';
+import { createFindingsFeed, type FindingsFeed } from './console/feed.js';
 import { createSessions, type Sessions } from './console/sessions.js';
 import { consoleRoutes, defaultConsoleDir } from './console/static.js';
 
@@ -60,6 +63,8 @@ export interface StoreAppDeps {
   now?: () => number;
   /** the console's sign-in sessions (tests give one with a clock); 8-hour sessions when absent */
   sessions?: Sessions;
+  /** new findings as the sink stores them (GET /v1/findings/live); a feed nothing publishes to when absent */
+  feed?: FindingsFeed;
   /** the built console (npm run build: dist/console) served under /ui/ */
   consoleDir?: string;
 }
@@ -91,6 +96,7 @@ export async function buildStoreApp({
   metricsToken,
   now = Date.now,
   sessions = createSessions(),
+  feed = createFindingsFeed(),
   consoleDir = defaultConsoleDir,
 }: StoreAppDeps): Promise<FastifyInstance> {
   const app = createHttpApp({ logger, https });
@@ -144,6 +150,9 @@ export async function buildStoreApp({
   const auth = createAuth(tokens, { authFailures, sessions });
   sessionRoutes(app, { tokens, sessions, auth, authFailures, secure: https !== undefined });
   await consoleRoutes(app, { dir: consoleDir });
+  // the fixed paths before /v1/findings/:id
+  findingExportRoutes(app, { db, auth });
+  findingLiveRoutes(app, { feed, auth });
   findingRoutes(app, { db, auth });
   eventRoutes(app, { db, auth });
   ruleRoutes(app, { rules, auth });

@@ -10,6 +10,7 @@ import { createConsumerMetrics, createMetricsRegistry } from '#shared/metrics';
 import type { Registry } from 'prom-client';
 import { buildStoreApp } from './app.js';
 import { createSink } from './sink.js';
+import { createFindingsFeed } from './console/feed.js';
 
 export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [], moreStalled = () => [] }: {
   config: StoreConfig;
@@ -35,6 +36,7 @@ export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [
     lifecycle.onShutdown('drain', 'retention', () => retention.stop());
   }
   const sinkMetrics = createConsumerMetrics(registry, 'store');
+  const feed = createFindingsFeed();
   const sink = createSink({
     bus,
     db,
@@ -42,6 +44,9 @@ export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [
     groupId: groupIds(config.bus.topicPrefix).store,
     logger: logger.child({ component: 'store-sink' }),
     metrics: sinkMetrics,
+    onFindings: (findings) => {
+      feed.publish(findings);
+    },
   });
   lifecycle.onShutdown('drain', 'store-sink', () => sink.stop());
   await sink.start();
@@ -59,6 +64,7 @@ export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [
     retentionDays: config.retentionDays,
     authFailuresPerMinute: config.authFailuresPerMinute,
     metricsToken: config.metricsToken,
+    feed,
   });
   lifecycle.onShutdown('stop-accepting', 'query-api', () => app.close());
   await app.listen({ host: config.host, port: config.port });

@@ -15,7 +15,7 @@ export interface Sink {
  * after it are written in one transaction, and consumption resumes from the stored position. Rows are
  * also written with INSERT OR IGNORE on their identity, so even a redelivery changes nothing.
  */
-export function createSink({ bus, db, topics, groupId, logger, now = () => new Date(), metrics }: {
+export function createSink({ bus, db, topics, groupId, logger, now = () => new Date(), metrics, onFindings }: {
   bus: Bus;
   db: Database;
   topics: Topics;
@@ -24,6 +24,8 @@ export function createSink({ bus, db, topics, groupId, logger, now = () => new D
   now?: () => Date;
   /** where to report rows written or dead-lettered, batch time and lag */
   metrics?: ConsumerMetrics;
+  /** told of each findings batch once it is stored (the console's live stream) */
+  onFindings?: (findings: readonly Finding[]) => void;
 }): Sink {
   let subscription: Subscription | undefined;
 
@@ -94,6 +96,7 @@ export function createSink({ bus, db, topics, groupId, logger, now = () => new D
       refusedRows = refused.length;
       stored = split.stored;
     }
+    if (!isRecords && onFindings) onFindings(rows.map((r) => r.value as Finding));
     metrics?.observe(batch, Number(process.hrtime.bigint() - started) / 1e9, { stored, duplicate: rows.length - refusedRows - stored, dlq: dlq.length });
   }
 

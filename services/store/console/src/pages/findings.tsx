@@ -1,3 +1,4 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, queryString, type Finding, type Incident, type Page } from '../api.js';
 import { first, href, rangeParams, timeRange, type Route } from '../route.js';
 import { Loading, SeverityBadge, TimeRange, useLoad, when } from './shared.js';
@@ -28,6 +29,16 @@ export function Findings({ route }: { route: Route }) {
           grouped into incidents
         </a>
       </p>
+      <p class="export">
+        Export this filter:{' '}
+        <a href={`/v1/findings/export${queryString({ ...filters, ...timeRange(params), format: 'csv' })}`} download>
+          CSV
+        </a>{' '}
+        <a href={`/v1/findings/export${queryString({ ...filters, ...timeRange(params), format: 'ndjson' })}`} download>
+          NDJSON
+        </a>
+      </p>
+      {!grouped && first(params, 'cursor') === undefined && <Live filters={filters} />}
       <Loading error={error}>
         {data && (
           <>
@@ -144,5 +155,78 @@ function IncidentTable({ items }: { items: Incident[] }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** New findings of the filter as the store writes them (server-sent events), above the list; pausable. */
+function Live({ filters }: { filters: Record<string, string[] | undefined> }) {
+  const [fresh, setFresh] = useState<Finding[]>([]);
+  const [held, setHeld] = useState<Finding[]>([]);
+  const [paused, setPaused] = useState(false);
+  const [connected, setConnected] = useState(false);
+  const pausedRef = useRef(paused);
+  pausedRef.current = paused;
+  const url = `/v1/findings/live${queryString(filters)}`;
+  useEffect(() => {
+    setFresh([]);
+    setHeld([]);
+    const source = new EventSource(url);
+    source.onopen = () => {
+      setConnected(true);
+    };
+    source.onerror = () => {
+      setConnected(false);
+    };
+    source.addEventListener('finding', (e) => {
+      const f = JSON.parse((e as MessageEvent<string>).data) as Finding;
+      const add = (list: Finding[]) => (list.some((x) => x.id === f.id) ? list : [f, ...list].slice(0, 200));
+      if (pausedRef.current) setHeld(add);
+      else setFresh(add);
+    });
+    return () => {
+      source.close();
+    };
+  }, [url]);
+  return (
+    <section class="live" aria-label="Live">
+      <p>
+        <span class={connected ? 'live-on' : 'live-off'} role="status">
+          {connected ? (paused ? `live: paused, ${String(held.length)} new waiting` : 'live: new findings appear below') : 'live: connecting…'}
+        </span>{' '}
+        <button
+          type="button"
+          aria-pressed={paused}
+          onClick={() => {
+            if (paused) {
+              setFresh((list) => [...held.filter((h) => !list.some((x) => x.id === h.id)), ...list].slice(0, 200));
+              setHeld([]);
+            }
+            setPaused(!paused);
+          }}
+        >
+          {paused ? 'Resume' : 'Pause'}
+        </button>
+      </p>
+      {fresh.length > 0 && (
+        <table class="list fresh" aria-label="New findings">
+          <tbody>
+            {fresh.map((f) => (
+              <tr>
+                <td class="time">{when(f.eventTime)}</td>
+                <td>
+                  <SeverityBadge severity={f.severity} />
+                </td>
+                <td>{f.ruleId}</td>
+                <td>
+                  <a href={href('finding', f.id)}>{f.summary}</a>
+                </td>
+                <td>{f.user || '—'}</td>
+                <td>{f.cluster}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }
