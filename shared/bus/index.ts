@@ -24,7 +24,7 @@ export function createBus({ config, clientId, logger }: { config: BusConfig; cli
         logger,
         compactedTopics: [topics.state, topics.sources, topics.notify],
         // the events (every request's objects) are kept only this long
-        retentionMs: { [topics.events]: config.eventsRetentionHours * 3_600_000 },
+        retentionMs: { [topics.events]: config.eventsRetentionHours * 3_600_000, [topics.triage]: -1 },
         connection: config.connection,
       })
     : createEmbeddedBus({

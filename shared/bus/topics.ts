@@ -9,6 +9,8 @@ export interface Topics {
   sources: string;
   /** compacted: the notify service's grouping windows, by output, route, rule and identity */
   notify: string;
+  /** never deleted: the console's triage actions (the action log), from which the store restores triage state */
+  triage: string;
 }
 
 export function topicNames(prefix: string): Topics {
@@ -20,12 +22,13 @@ export function topicNames(prefix: string): Topics {
     state: `${prefix}state`,
     sources: `${prefix}sources`,
     notify: `${prefix}notify`,
+    triage: `${prefix}triage`,
   };
 }
 
 /** Every topic, as a bus is created with them. */
 export function allTopics(t: Topics): string[] {
-  return [t.events, t.records, t.findings, t.dlq, t.state, t.sources, t.notify];
+  return [t.events, t.records, t.findings, t.dlq, t.state, t.sources, t.notify, t.triage];
 }
 
 export function groupIds(prefix: string): { analyzer: string; store: string } {

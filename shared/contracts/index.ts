@@ -16,3 +16,4 @@ export * from './firehose.js';
 export * from './gke-audit-log.js';
 export * from './viaq-record.js';
 export * from './foreign-event.js';
+export * from './triage.js';

@@ -150,6 +150,10 @@ export const schemaStatements: string[] = [
   createTableSql('findings', findingColumns, findingKey),
   // The store's consumer positions, written in the same transaction as the rows they cover.
   'CREATE TABLE IF NOT EXISTS "consumer_offsets" ("group_id" VARCHAR NOT NULL, "topic" VARCHAR NOT NULL, "partition" INTEGER NOT NULL, "next_offset" VARCHAR NOT NULL, PRIMARY KEY ("group_id", "topic", "partition"))',
+  // The console's triage: every action (the action log), and each finding's latest state (see the store's
+  // triage module); restored from the triage topic when the file is new.
+  'CREATE TABLE IF NOT EXISTS "triage_actions" ("id" VARCHAR NOT NULL PRIMARY KEY, "at" TIMESTAMP NOT NULL, "actor" VARCHAR NOT NULL, "kind" VARCHAR NOT NULL, "finding_ids" VARCHAR[] NOT NULL, "incident_id" VARCHAR, "state" VARCHAR, "comment" VARCHAR NOT NULL, "draft" VARCHAR)',
+  'CREATE TABLE IF NOT EXISTS "triage_current" ("finding_id" VARCHAR NOT NULL PRIMARY KEY, "state" VARCHAR NOT NULL, "at" TIMESTAMP NOT NULL, "actor" VARCHAR NOT NULL, "action_id" VARCHAR NOT NULL)',
   ...addMissingColumns('records', [...recordColumns, rawColumn]),
   ...addMissingColumns('findings', findingColumns),
 ];

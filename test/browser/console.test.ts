@@ -202,3 +202,53 @@ describe('console: live and export', () => {
     await context.close();
   });
 });
+
+describe('console: triage', () => {
+  it('an analyst sets a state with a comment; the list filters by it; the action log says who and when; a viewer cannot', async () => {
+    const f = store.findings.find((x) => x.ruleId === 'anonymous-request-allowed');
+    if (!f) throw new Error('the corpus has an anonymous-request-allowed finding');
+    const { context, page } = await signedIn('analyst', `#/finding/${encodeURIComponent(f.id)}`);
+    await expect(page.locator('[data-triage-state]').textContent()).resolves.toBe('new');
+    const form = page.getByRole('form', { name: 'Set triage state' });
+    await form.getByLabel('state').selectOption('acknowledged');
+    await form.getByLabel('comment').fill('checking the load balancer');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.locator('[data-triage-state="acknowledged"]').waitFor();
+    const log = page.getByRole('table', { name: 'Action log' }).locator('tbody tr');
+    expect(await log.first().locator('td').allTextContents()).toEqual([expect.stringMatching(/UTC$/), apiTokens.analyst.name, 'set acknowledged', 'checking the load balancer']);
+
+    await page.goto(`${store.url}/ui/#/findings?range=all&triage=acknowledged`);
+    const rows = page.getByRole('table', { name: 'Findings' }).locator('tbody tr');
+    await expect.poll(() => rows.locator('td:nth-child(8)').allTextContents()).toEqual(['acknowledged']);
+    await context.close();
+
+    const viewer = await signedIn('viewer', `#/finding/${encodeURIComponent(f.id)}`);
+    await viewer.page.locator('[data-triage-state="acknowledged"]').waitFor();
+    expect(await viewer.page.getByRole('form', { name: 'Set triage state' }).count()).toBe(0);
+    expect(await status(viewer.page, '/v1/triage', { method: 'POST' })).toBe(403);
+    await viewer.context.close();
+  });
+
+  it('"suppress like this" shows the drafted exception and lists it for admins on the action log page', async () => {
+    const f = store.findings.find((x) => x.ruleId === 'system-masters-used');
+    if (!f) throw new Error('the corpus has a system-masters-used finding');
+    const { context, page } = await signedIn('analyst', `#/finding/${encodeURIComponent(f.id)}`);
+    await page.getByText('Suppress like this').click();
+    const form = page.getByRole('form', { name: 'Suppress like this' });
+    await form.getByRole('checkbox', { name: /^cluster \(/ }).check();
+    await form.getByLabel('why').fill('break-glass admin');
+    await form.getByRole('button', { name: 'Propose to an admin' }).click();
+    const draft = page.getByLabel('Suppression draft');
+    await Promise.race([draft.waitFor(), page.getByRole('alert').waitFor().then(async () => { throw new Error(String(await page.getByRole('alert').textContent())); })]);
+    const text = await draft.textContent();
+    expect(text).toContain('system-masters-used:');
+    expect(text).toContain(`record.user == ${JSON.stringify(f.user)} && record.cluster == ${JSON.stringify(f.cluster)}`);
+    await context.close();
+
+    const admin = await signedIn('admin', '#/actions');
+    await admin.page.getByRole('heading', { name: 'Suppressions proposed' }).waitFor();
+    await admin.page.getByText(`${apiTokens.analyst.name}, `).first().waitFor();
+    expect(await admin.page.locator('figure.draft pre').first().textContent()).toBe(text);
+    await admin.context.close();
+  });
+});

@@ -31,6 +31,8 @@ import { sessionRoutes } from './routes/session.js';
 import { findingExportRoutes } from './routes/findings-export.js';
 import { findingLiveRoutes } from './routes/findings-live.js';
 import { createFindingsFeed, type FindingsFeed } from './console/feed.js';
+import { triageRoutes } from './routes/triage.js';
+import type { TriageLog } from './triage/log.js';
 import { createSessions, type Sessions } from './console/sessions.js';
 import { consoleRoutes, defaultConsoleDir } from './console/static.js';
 
@@ -65,6 +67,8 @@ export interface StoreAppDeps {
   sessions?: Sessions;
   /** new findings as the sink stores them (GET /v1/findings/live); a feed nothing publishes to when absent */
   feed?: FindingsFeed;
+  /** where triage actions are made durable before the API answers (the store: the triage topic); absent: the DuckDB file only */
+  triageLog?: TriageLog;
   /** the built console (npm run build: dist/console) served under /ui/ */
   consoleDir?: string;
 }
@@ -97,6 +101,7 @@ export async function buildStoreApp({
   now = Date.now,
   sessions = createSessions(),
   feed = createFindingsFeed(),
+  triageLog = { append: () => Promise.resolve() },
   consoleDir = defaultConsoleDir,
 }: StoreAppDeps): Promise<FastifyInstance> {
   const app = createHttpApp({ logger, https });
@@ -163,5 +168,6 @@ export async function buildStoreApp({
   identityRoutes(app, { db, auth });
   credentialRoutes(app, { db, auth });
   adminRoutes(app, { db, auth, retentionDays, now });
+  triageRoutes(app, { db, auth, log: triageLog, now });
   return app;
 }

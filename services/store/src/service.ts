@@ -11,6 +11,7 @@ import type { Registry } from 'prom-client';
 import { buildStoreApp } from './app.js';
 import { createSink } from './sink.js';
 import { createFindingsFeed } from './console/feed.js';
+import { busTriageLog, restoreTriage } from './triage/log.js';
 
 export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [], moreStalled = () => [] }: {
   config: StoreConfig;
@@ -35,12 +36,16 @@ export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [
     const retention = startRetention({ db, days: config.retentionDays, logger: logger.child({ component: 'retention' }) });
     lifecycle.onShutdown('drain', 'retention', () => retention.stop());
   }
+  const topics = topicNames(config.bus.topicPrefix);
+  // triage lives on its topic: a new (or rebuilt) file gets it back before the API serves
+  const restored = await restoreTriage({ bus, topic: topics.triage, db, logger });
+  if (restored > 0) logger.info({ actions: restored }, 'triage restored from the bus');
   const sinkMetrics = createConsumerMetrics(registry, 'store');
   const feed = createFindingsFeed();
   const sink = createSink({
     bus,
     db,
-    topics: topicNames(config.bus.topicPrefix),
+    topics,
     groupId: groupIds(config.bus.topicPrefix).store,
     logger: logger.child({ component: 'store-sink' }),
     metrics: sinkMetrics,
@@ -65,6 +70,7 @@ export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [
     authFailuresPerMinute: config.authFailuresPerMinute,
     metricsToken: config.metricsToken,
     feed,
+    triageLog: busTriageLog(bus, topics.triage),
   });
   lifecycle.onShutdown('stop-accepting', 'query-api', () => app.close());
   await app.listen({ host: config.host, port: config.port });

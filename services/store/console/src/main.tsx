@@ -7,6 +7,7 @@ import { Findings } from './pages/findings.js';
 import { IdentityPage } from './pages/identity.js';
 import { Overview } from './pages/overview.js';
 import { Rules } from './pages/rules.js';
+import { Actions } from './pages/triage.js';
 
 // The SOC console: a session opened with an API token, then the pages over the query API.
 
@@ -54,12 +55,14 @@ function App() {
     ['overview', 'Overview', true],
     ['findings', 'Findings', true],
     ['rules', 'Rules', true],
+    ['actions', 'Action log', true],
   ];
   let page;
   if (route.page === 'findings') page = <Findings route={route} />;
-  else if (route.page === 'finding' && route.arg !== undefined) page = <FindingDetail id={route.arg} role={session.role} />;
+  else if (route.page === 'finding' && route.arg !== undefined) page = <FindingDetail id={route.arg} role={session.role} incident={route.params.incident?.[0] === '1'} />;
   else if (route.page === 'identity' && route.arg !== undefined && atLeast(session.role, 'analyst')) page = <IdentityPage user={route.arg} />;
   else if (route.page === 'rules') page = <Rules route={route} />;
+  else if (route.page === 'actions') page = <Actions />;
   else page = <Overview route={route} />;
   return (
     <>

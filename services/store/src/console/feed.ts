@@ -1,4 +1,4 @@
-import { severityRank, type Finding, type Severity } from '#shared/contracts';
+import { severityRank, type Finding, type Severity, type TriageState } from '#shared/contracts';
 
 // New findings as the sink stores them, for the live stream (GET /v1/findings/live): each subscriber is
 // given the findings of every batch written after it subscribed. Nothing is kept: a subscriber that
@@ -34,6 +34,7 @@ export interface LiveFilter {
   cluster?: string | undefined;
   user?: string | undefined;
   namespace?: string | undefined;
+  triage?: TriageState | undefined;
 }
 
 export function matchesFilter(f: Finding, q: LiveFilter): boolean {
@@ -43,6 +44,8 @@ export function matchesFilter(f: Finding, q: LiveFilter): boolean {
     (q.ruleId === undefined || q.ruleId.length === 0 || q.ruleId.includes(f.ruleId)) &&
     (q.cluster === undefined || f.cluster === q.cluster) &&
     (q.user === undefined || f.user === q.user) &&
-    (q.namespace === undefined || f.namespace === q.namespace)
+    (q.namespace === undefined || f.namespace === q.namespace) &&
+    // a finding just stored has no triage state yet
+    (q.triage === undefined || q.triage === 'new')
   );
 }

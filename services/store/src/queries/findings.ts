@@ -1,5 +1,5 @@
 import { INTEGER, TINYINT, VARCHAR, LIST, listValue } from '@duckdb/node-api';
-import { severityRank, type Finding, type Severity } from '#shared/contracts';
+import { severityRank, type Finding, type Severity, type TriageState } from '#shared/contracts';
 import { findingColumns, type Database } from '#shared/storage';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { parseJsonColumns, selectList } from './rows.js';
@@ -14,6 +14,8 @@ export interface FindingFilter {
   cluster?: string | undefined;
   user?: string | undefined;
   namespace?: string | undefined;
+  /** the latest triage state (new: none set, or set back to new) */
+  triage?: TriageState | undefined;
   limit: number;
   cursor?: string | undefined;
 }
@@ -38,6 +40,8 @@ export function findingConditions(q: SqlBuilder, f: Omit<FindingFilter, 'limit' 
   if (f.cluster !== undefined) q.where('cluster = ?', [f.cluster, VARCHAR]);
   if (f.user !== undefined) q.where('"user" = ?', [f.user, VARCHAR]);
   if (f.namespace !== undefined) q.where('namespace = ?', [f.namespace, VARCHAR]);
+  if (f.triage === 'new') q.where("NOT EXISTS (SELECT 1 FROM triage_current t WHERE t.finding_id = findings.id AND t.state <> 'new')");
+  else if (f.triage !== undefined) q.where('EXISTS (SELECT 1 FROM triage_current t WHERE t.finding_id = findings.id AND t.state = ?)', [f.triage, VARCHAR]);
   return q;
 }
 

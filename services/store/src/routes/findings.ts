@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { findingSchema } from '#shared/contracts';
+import { findingSchema, triageStates } from '#shared/contracts';
 import { listFindings } from '../queries/findings.js';
+import { triageOf } from '../triage/actions.js';
 import { apiRoute, type RouteDeps } from './api-route.js';
 import { cursor, limit, repeatable, rfc3339, severity, text } from './params.js';
 
@@ -15,8 +16,10 @@ export const findingsFilter = {
   cluster: text.optional(),
   user: text.optional(),
   namespace: text.optional(),
+  triage: z.enum(triageStates).optional().describe('the latest triage state (new: none set yet, or set back to new)'),
 };
 const query = z.object({ ...findingsFilter, limit, cursor });
+export const triageOfSchema = z.object({ state: z.enum(triageStates), at: z.string(), actor: z.string() });
 
 export function findingRoutes(app: FastifyInstance, { db, auth }: RouteDeps): void {
   apiRoute(app, auth, {
@@ -27,8 +30,17 @@ export function findingRoutes(app: FastifyInstance, { db, auth }: RouteDeps): vo
       summary: 'Findings, newest first',
       tags: ['findings'],
       querystring: query,
-      response: { 200: z.object({ items: z.array(findingSchema), nextCursor: z.string().nullable() }) },
+      response: {
+        200: z.object({
+          items: z.array(findingSchema),
+          nextCursor: z.string().nullable(),
+          triage: z.record(z.string(), triageOfSchema).describe('the latest triage state of the page’s findings that have one, by finding id'),
+        }),
+      },
     },
-    handler: async (request) => listFindings(db, request.query),
+    handler: async (request) => {
+      const page = await listFindings(db, request.query);
+      return { ...page, triage: await triageOf(db, page.items.map((f) => f.id)) };
+    },
   });
 }

@@ -1,6 +1,7 @@
 import { atLeast, get, queryString, type AuditRecord, type Finding, type Role } from '../api.js';
 import { href } from '../route.js';
 import { Loading, SeverityBadge, useLoad, when } from './shared.js';
+import { TriagePanel } from './triage.js';
 
 const str = (v: unknown): string => {
   if (v === null || v === undefined || v === '') return '—';
@@ -18,7 +19,7 @@ const requestRows: [string, string[]][] = [
   ['RBAC says', ['rbacVerdict', 'rbacVerdictBinding', 'rbacVerdictNote']],
 ];
 
-export function FindingDetail({ id, role }: { id: string; role: Role }) {
+export function FindingDetail({ id, role, incident = false }: { id: string; role: Role; incident?: boolean }) {
   const { data, error } = useLoad(id, () => get<{ finding: Finding; record: AuditRecord | null }>(`/v1/findings/${encodeURIComponent(id)}`));
   return (
     <section>
@@ -43,6 +44,7 @@ export function FindingDetail({ id, role }: { id: string; role: Role }) {
               <dt>identity</dt>
               <dd>{data.finding.user === '' ? '—' : atLeast(role, 'analyst') ? <a href={href('identity', data.finding.user)}>{data.finding.user}</a> : data.finding.user}</dd>
             </dl>
+            <TriagePanel finding={data.finding} canWrite={atLeast(role, 'analyst')} incident={incident} />
             <h2>Evidence</h2>
             <pre class="json" aria-label="Evidence">{JSON.stringify(data.finding.evidence, null, 2)}</pre>
             <h2>The request, re-evaluated</h2>

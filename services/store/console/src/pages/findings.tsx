@@ -2,8 +2,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, queryString, type Finding, type Incident, type Page } from '../api.js';
 import { first, href, rangeParams, timeRange, type Route } from '../route.js';
 import { Loading, SeverityBadge, TimeRange, useLoad, when } from './shared.js';
+import { triageStates } from './triage.js';
 
-const filterKeys = ['severity', 'severityIs', 'ruleId', 'cluster', 'namespace', 'user'] as const;
+const filterKeys = ['severity', 'severityIs', 'ruleId', 'cluster', 'namespace', 'user', 'triage'] as const;
 const pageSize = '50';
 
 /** The findings (or incidents) of the URL's filters, paged by the server's cursors. */
@@ -13,7 +14,7 @@ export function Findings({ route }: { route: Route }) {
   const filters = Object.fromEntries(filterKeys.map((k) => [k, params[k]]));
   const query = { ...filters, ...timeRange(params), cursor: first(params, 'cursor'), limit: pageSize };
   const url = `/v1/${grouped ? 'incidents' : 'findings'}${queryString(query)}`;
-  const { data, error } = useLoad(url, () => get<Page<Finding | Incident>>(url));
+  const { data, error } = useLoad(url, () => get<Page<Finding | Incident> & { triage?: Record<string, { state: string }> }>(url));
   const keep = { ...Object.fromEntries(filterKeys.map((k) => [k, params[k]?.[0]])), ...rangeParams(params) };
   const trail = params.trail ?? [];
   return (
@@ -42,7 +43,7 @@ export function Findings({ route }: { route: Route }) {
       <Loading error={error}>
         {data && (
           <>
-            {grouped ? <IncidentTable items={data.items as Incident[]} /> : <FindingTable items={data.items as Finding[]} />}
+            {grouped ? <IncidentTable items={data.items as Incident[]} /> : <FindingTable items={data.items as Finding[]} triage={data.triage ?? {}} />}
             <nav class="pager" aria-label="Pages">
               {trail.length > 0 && (
                 <a href={href('findings', undefined, { ...keep, view: first(params, 'view'), cursor: trail.at(-2), trail: trail.slice(0, -1) })}>← newer</a>
@@ -82,6 +83,15 @@ function FilterForm({ route }: { route: Route }) {
           ))}
         </select>
       </label>
+      <label>
+        triage
+        <select name="triage" value={first(params, 'triage') ?? ''}>
+          <option value="">any state</option>
+          {triageStates.map((s) => (
+            <option value={s}>{s}</option>
+          ))}
+        </select>
+      </label>
       {(['ruleId', 'cluster', 'namespace', 'user'] as const).map((k) => (
         <label>
           {k === 'ruleId' ? 'rule' : k}
@@ -94,13 +104,13 @@ function FilterForm({ route }: { route: Route }) {
   );
 }
 
-function FindingTable({ items }: { items: Finding[] }) {
+function FindingTable({ items, triage }: { items: Finding[]; triage: Record<string, { state: string }> }) {
   if (items.length === 0) return <p class="empty">No findings match.</p>;
   return (
     <table class="list" aria-label="Findings">
       <thead>
         <tr>
-          {['time', 'severity', 'rule', 'summary', 'user', 'cluster', 'namespace'].map((h) => (
+          {['time', 'severity', 'rule', 'summary', 'user', 'cluster', 'namespace', 'triage'].map((h) => (
             <th scope="col">{h}</th>
           ))}
         </tr>
@@ -119,6 +129,7 @@ function FindingTable({ items }: { items: Finding[] }) {
             <td>{f.user || '—'}</td>
             <td>{f.cluster}</td>
             <td>{f.namespace ?? '—'}</td>
+            <td>{triage[f.id]?.state ?? 'new'}</td>
           </tr>
         ))}
       </tbody>
@@ -145,7 +156,7 @@ function IncidentTable({ items }: { items: Incident[] }) {
               <SeverityBadge severity={i.severity} />
             </td>
             <td>
-              <a href={href('finding', i.id)}>{i.title}</a>
+              <a href={href('finding', i.id, { incident: '1' })}>{i.title}</a>
             </td>
             <td class="num">{i.count}</td>
             <td>{i.user}</td>
