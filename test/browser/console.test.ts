@@ -252,3 +252,36 @@ describe('console: triage', () => {
     await admin.context.close();
   });
 });
+
+describe('console: analyst pages', () => {
+  const api = async <T>(path: string): Promise<T> => (await store.app.inject({ url: path, headers: { authorization: `Bearer ${apiTokens.analyst.token}` } })).json<T>();
+
+  it('event search filters the records on the server; a viewer has no event search or credentials page', async () => {
+    const user = store.findings.find((f) => f.ruleId === 'anonymous-request-allowed')?.user ?? '';
+    const { context, page } = await signedIn('analyst', '#/events?range=all');
+    await page.getByRole('table', { name: 'Events' }).locator('tbody tr').first().waitFor();
+    await page.getByRole('form', { name: 'Event filters' }).getByRole('textbox', { name: 'user' }).fill(user);
+    await page.getByRole('button', { name: 'Search' }).click();
+    const rows = page.getByRole('table', { name: 'Events' }).locator('tbody tr');
+    await expect.poll(async () => [...new Set(await rows.locator('td:nth-child(2)').allTextContents())]).toEqual([user]);
+    const expected = await api<{ items: unknown[] }>(`/v1/events?user=${encodeURIComponent(user)}&limit=50`);
+    expect(await rows.count()).toBe(expected.items.length);
+    await context.close();
+
+    const viewer = await signedIn('viewer', '#/events?range=all');
+    await viewer.page.getByRole('heading', { name: 'Overview' }).waitFor();
+    expect(await viewer.page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Findings', 'Rules', 'Action log']);
+    await viewer.context.close();
+  });
+
+  it('the credentials page lists what the store says, with staleness', async () => {
+    const { context, page } = await signedIn('analyst', '#/credentials?staleAfterDays=1');
+    const expected = await api<{ items: { credentialId: string; stale: boolean }[] }>('/v1/credentials?staleAfterDays=1&limit=50');
+    expect(expected.items.length).toBeGreaterThan(0);
+    const rows = page.getByRole('table', { name: 'Credentials' }).locator('tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.locator('td:nth-child(1)').allTextContents()).toEqual(expected.items.map((c) => c.credentialId));
+    expect(await rows.locator('td:nth-child(8)').allTextContents()).toEqual(expected.items.map((c) => (c.stale ? 'stale' : 'no')));
+    await context.close();
+  });
+});

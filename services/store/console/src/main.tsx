@@ -8,6 +8,8 @@ import { IdentityPage } from './pages/identity.js';
 import { Overview } from './pages/overview.js';
 import { Rules } from './pages/rules.js';
 import { Actions } from './pages/triage.js';
+import { Credentials } from './pages/credentials.js';
+import { Events } from './pages/events.js';
 
 // The SOC console: a session opened with an API token, then the pages over the query API.
 
@@ -54,6 +56,8 @@ function App() {
   const pages: [string, string, boolean][] = [
     ['overview', 'Overview', true],
     ['findings', 'Findings', true],
+    ['events', 'Events', atLeast(session.role, 'analyst')],
+    ['credentials', 'Credentials', atLeast(session.role, 'analyst')],
     ['rules', 'Rules', true],
     ['actions', 'Action log', true],
   ];
@@ -63,6 +67,8 @@ function App() {
   else if (route.page === 'identity' && route.arg !== undefined && atLeast(session.role, 'analyst')) page = <IdentityPage user={route.arg} />;
   else if (route.page === 'rules') page = <Rules route={route} />;
   else if (route.page === 'actions') page = <Actions />;
+  else if (route.page === 'events' && atLeast(session.role, 'analyst')) page = <Events route={route} />;
+  else if (route.page === 'credentials' && atLeast(session.role, 'analyst')) page = <Credentials route={route} />;
   else page = <Overview route={route} />;
   return (
     <>

@@ -1,0 +1,87 @@
+import { get, queryString, type AuditRecord, type Page } from '../api.js';
+import { first, href, rangeParams, timeRange, type Route } from '../route.js';
+import { Loading, TimeRange, useLoad, when } from './shared.js';
+
+const keys = ['user', 'verb', 'resource', 'namespace', 'cluster', 'clientIp', 'responseCode', 'decision'] as const;
+const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '—');
+
+/** Event search for analysts: the normalized records of the filter, newest first, server-paged. */
+export function Events({ route }: { route: Route }) {
+  const { params } = route;
+  const filters = Object.fromEntries(keys.map((k) => [k, first(params, k)]));
+  const url = `/v1/events${queryString({ ...filters, ...timeRange(params), cursor: first(params, 'cursor'), limit: '50' })}`;
+  const { data, error } = useLoad(url, () => get<Page<AuditRecord>>(url));
+  return (
+    <section>
+      <h1>Event search</h1>
+      <TimeRange route={route} />
+      <form
+        class="filters"
+        aria-label="Event filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const form = new FormData(e.currentTarget);
+          const values = Object.fromEntries(
+            keys.map((k) => {
+              const v = form.get(k);
+              return [k, typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined];
+            }),
+          );
+          location.hash = href('events', undefined, { ...values, ...rangeParams(params) });
+        }}
+      >
+        {keys.map((k) => (
+          <label>
+            {k}
+            {k === 'decision' ? (
+              <select name={k} value={first(params, k) ?? ''}>
+                <option value="">any</option>
+                <option value="allow">allow</option>
+                <option value="forbid">forbid</option>
+              </select>
+            ) : (
+              <input name={k} value={first(params, k) ?? ''} size={k === 'responseCode' ? 4 : 14} />
+            )}
+          </label>
+        ))}
+        <button type="submit">Search</button>
+      </form>
+      <Loading error={error}>
+        {data && (
+          <>
+            <table class="list" aria-label="Events">
+              <thead>
+                <tr>
+                  {['time', 'user', 'verb', 'request', 'code', 'decision', 'client', 'cluster'].map((h) => (
+                    <th scope="col">{h}</th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((r) => (
+                  <tr>
+                    <td class="time">{when(text(r.eventTime))}</td>
+                    <td>
+                      <a href={href('identity', text(r.user))}>{text(r.user)}</a>
+                    </td>
+                    <td>{text(r.derivedVerb)}</td>
+                    <td>{text(r.requestUri)}</td>
+                    <td class="num">{text(r.responseCode)}</td>
+                    <td>{text(r.decision)}</td>
+                    <td>{text(r.clientIp)}</td>
+                    <td>{text(r.cluster)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {data.nextCursor !== null && (
+              <a href={href('events', undefined, { ...filters, ...rangeParams(params), cursor: data.nextCursor })} rel="next">
+                older →
+              </a>
+            )}
+          </>
+        )}
+      </Loading>
+    </section>
+  );
+}
