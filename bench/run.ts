@@ -1,6 +1,7 @@
 // `npm run bench`: prints comparable figures (JSON lines, one per benchmark). Speed goals live here,
 // never in timed tests. Reads ../shared/corpus for realistic event shapes.
 import { parseEnv } from '#shared/config';
+import { benchConsole } from './console.js';
 import { benchDisk, benchStartup } from './disk.js';
 import { benchEngine } from './engine.js';
 import { benchNotify } from './notify.js';
@@ -31,6 +32,11 @@ if (!only || only === 'store') {
     order: order === 'random' ? 'random' : 'time',
     indexes: indexes === 'indexes',
   }));
+}
+// `npm run bench -- console [findings]`: default 1M findings and as many records, pages in Debian's Chromium.
+if (!only || only === 'console') {
+  const [n] = process.argv.slice(3);
+  print('console', await benchConsole(n === undefined ? {} : { findings: Number(n), records: Number(n) }));
 }
 // `npm run bench -- replay [events] [all|findings|none]`: default 200k events, every raw event stored.
 if (!only || only === 'replay') {

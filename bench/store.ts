@@ -133,40 +133,51 @@ function sinkBatches(batches: number, size: number, now: number): { records: Rec
   return out;
 }
 
+/**
+ * Fills `db` with `records` records and `findings` findings over the 30 days before `now`, generated inside
+ * DuckDB (corpus-shaped verbs, resources and agents; the catalogue's rules).
+ */
+export async function fillSyntheticStore(db: Database, { records, findings, order = 'time', now = Date.now() }: { records: number; findings: number; order?: 'time' | 'random'; now?: number }): Promise<{ recordsBuiltMs: number }> {
+  const start = now - span;
+  const spanMicros = span * 1000;
+  const { verbs, resources, agents } = shapes();
+  const rules = builtinRules.map((r) => r.id);
+  const buildStart = performance.now();
+  const list = (v: string[]) => listValue(v);
+  const L = LIST(VARCHAR);
+  await db.execute(
+    recordsSql(order),
+    [ts(start), BigInt(spanMicros), BigInt(records), list(verbs), list(resources), list(agents)],
+    [VARCHAR, BIGINT, BIGINT, L, L, L],
+  );
+  const recordsBuiltMs = Math.round(performance.now() - buildStart);
+  const ranks = builtinRules.map((r) => severityRank(r.severity));
+  await db.execute(
+    findingsSql(order),
+    [
+      ts(start),
+      BigInt(spanMicros),
+      BigInt(findings),
+      list(rules),
+      list(builtinRules.map((r) => r.title)),
+      list(builtinRules.map((r) => r.severity)),
+      listValue(ranks),
+      list(builtinRules.map((r) => r.category)),
+      BigInt(records),
+    ],
+    [VARCHAR, BIGINT, BIGINT, L, L, L, LIST(TINYINT), L, BIGINT],
+  );
+  return { recordsBuiltMs };
+}
+
 export async function benchStore({ records = 10_000_000, findings = 1_000_000, order = 'time', indexes = false, runs = 30, sinkBatches: sinkBatchCount = 20 }: StoreBenchOptions = {}): Promise<object> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kaudit-bench-store-'));
   const db: Database = await openDatabase(path.join(dir, 'store.duckdb'));
   try {
     const now = Date.now();
-    const start = now - span;
-    const spanMicros = span * 1000;
-    const { verbs, resources, agents } = shapes();
     const rules = builtinRules.map((r) => r.id);
     const buildStart = performance.now();
-    const list = (v: string[]) => listValue(v);
-    const L = LIST(VARCHAR);
-    await db.execute(
-      recordsSql(order),
-      [ts(start), BigInt(spanMicros), BigInt(records), list(verbs), list(resources), list(agents)],
-      [VARCHAR, BIGINT, BIGINT, L, L, L],
-    );
-    const recordsBuiltMs = Math.round(performance.now() - buildStart);
-    const ranks = builtinRules.map((r) => severityRank(r.severity));
-    await db.execute(
-      findingsSql(order),
-      [
-        ts(start),
-        BigInt(spanMicros),
-        BigInt(findings),
-        list(rules),
-        list(builtinRules.map((r) => r.title)),
-        list(builtinRules.map((r) => r.severity)),
-        listValue(ranks),
-        list(builtinRules.map((r) => r.category)),
-        BigInt(records),
-      ],
-      [VARCHAR, BIGINT, BIGINT, L, L, L, LIST(TINYINT), L, BIGINT],
-    );
+    const { recordsBuiltMs } = await fillSyntheticStore(db, { records, findings, order, now });
     if (indexes) {
       await db.execute('CREATE INDEX IF NOT EXISTS findings_user ON findings ("user")');
       await db.execute('CREATE INDEX IF NOT EXISTS findings_rule ON findings (rule_id)');

@@ -83,6 +83,20 @@ describe('console: pages', () => {
     await context.close();
   });
 
+  it('a relative time range (the default, last 7 days) counts only what is recent', async () => {
+    const base = store.findings.find((f) => f.severity === 'medium');
+    if (!base) throw new Error('the corpus has medium findings');
+    const recent = { ...base, id: 'recent-1', eventTime: new Date(Date.now() - 3600_000).toISOString() };
+    await store.db.write({ records: [], findings: [recent] });
+    store.findings.push(recent);
+    const { context, page } = await signedIn('viewer', '#/overview');
+    await expect(page.locator('[data-severity="medium"]').textContent()).resolves.toBe('1');
+    await expect(page.locator('[data-severity="high"]').textContent()).resolves.toBe('0');
+    await page.getByRole('link', { name: 'last 1h' }).click();
+    await expect.poll(() => page.locator('[data-severity="medium"]').textContent()).toBe('0');
+    await context.close();
+  });
+
   it('the findings list pages with the server’s cursors and filters through the URL', async () => {
     const { context, page } = await signedIn('viewer', '#/findings?range=all');
     const summaries = async () => {

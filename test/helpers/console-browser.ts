@@ -1,14 +1,9 @@
 // The console's browser tests: a store over a real DuckDB file filled from ../shared/corpus (every native
-// event, through one engine), listening on a loopback port, and Debian's Chromium (tools/chromium) driven
-// headless by playwright-core.
-import { execFile } from 'node:child_process';
+// event, through one engine), listening on a loopback port, and Debian's Chromium (bench/chromium.ts).
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
 import type { Finding, RecordMessage } from '#shared/contracts';
 import { createEngine } from '#shared/engine';
 import { createLogger } from '#shared/logging';
@@ -18,19 +13,7 @@ import { buildStoreApp } from '../../services/store/src/app.js';
 import { createFindingsFeed, type FindingsFeed } from '../../services/store/src/console/feed.js';
 import { apiTokens } from './pipeline.js';
 
-const script = fileURLToPath(new URL('../../tools/chromium/chromium.sh', import.meta.url));
-
-/** Chromium from Debian's package (installed by tools/chromium/chromium.sh when missing). */
-export async function launchChromium(): Promise<Browser> {
-  const { stdout } = await promisify(execFile)('bash', [script, 'path'], { timeout: 10 * 60_000 });
-  const executablePath = /^CHROMIUM_PATH=(.+)$/m.exec(stdout)?.[1];
-  if (executablePath === undefined) throw new Error(`tools/chromium/chromium.sh path printed no CHROMIUM_PATH:\n${stdout}`);
-  return chromium.launch({
-    executablePath,
-    // CI runs as root (no sandbox there); the closed network refuses Chromium's own connections
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
+export { launchChromium } from '../../bench/chromium.js';
 
 /**
  * The audit2rbac capture's admin (system:admin, a client certificate) predates credential ids: its events

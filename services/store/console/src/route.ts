@@ -1,6 +1,6 @@
 // The console's place lives in the URL's hash (#/page/arg?filters), so every view is a shareable link
 // and the store serves one static page.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 
 export interface Route {
   page: string;
@@ -58,4 +58,12 @@ export function rangeParams(params: Record<string, string[]>): Record<string, st
   const until = first(params, 'until');
   if (since !== undefined || until !== undefined) return { since, until };
   return { range: first(params, 'range') };
+}
+
+/**
+ * The view's time range, computed once per navigation: a relative range read afresh on every render would
+ * change the queries (and reload them) on every render.
+ */
+export function useTimeRange(route: Route): { since?: string; until?: string } {
+  return useMemo(() => timeRange(route.params), [route]);
 }

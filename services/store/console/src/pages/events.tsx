@@ -1,5 +1,5 @@
 import { get, queryString, type AuditRecord, type Page } from '../api.js';
-import { first, href, rangeParams, timeRange, type Route } from '../route.js';
+import { first, href, rangeParams, useTimeRange, type Route } from '../route.js';
 import { Loading, TimeRange, useLoad, when } from './shared.js';
 
 const keys = ['user', 'verb', 'resource', 'namespace', 'cluster', 'clientIp', 'responseCode', 'decision'] as const;
@@ -9,7 +9,8 @@ const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? S
 export function Events({ route }: { route: Route }) {
   const { params } = route;
   const filters = Object.fromEntries(keys.map((k) => [k, first(params, k)]));
-  const url = `/v1/events${queryString({ ...filters, ...timeRange(params), cursor: first(params, 'cursor'), limit: '50' })}`;
+  const range = useTimeRange(route);
+  const url = `/v1/events${queryString({ ...filters, ...range, cursor: first(params, 'cursor'), limit: '50' })}`;
   const { data, error } = useLoad(url, () => get<Page<AuditRecord>>(url));
   return (
     <section>

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, queryString, type Finding, type Incident, type Page } from '../api.js';
-import { first, href, rangeParams, timeRange, type Route } from '../route.js';
+import { first, href, rangeParams, useTimeRange, type Route } from '../route.js';
 import { Loading, SeverityBadge, TimeRange, useLoad, when } from './shared.js';
 import { triageStates } from './triage.js';
 
@@ -12,7 +12,8 @@ export function Findings({ route }: { route: Route }) {
   const { params } = route;
   const grouped = first(params, 'view') === 'incidents';
   const filters = Object.fromEntries(filterKeys.map((k) => [k, params[k]]));
-  const query = { ...filters, ...timeRange(params), cursor: first(params, 'cursor'), limit: pageSize };
+  const range = useTimeRange(route);
+  const query = { ...filters, ...range, cursor: first(params, 'cursor'), limit: pageSize };
   const url = `/v1/${grouped ? 'incidents' : 'findings'}${queryString(query)}`;
   const { data, error } = useLoad(url, () => get<Page<Finding | Incident> & { triage?: Record<string, { state: string }> }>(url));
   const keep = { ...Object.fromEntries(filterKeys.map((k) => [k, params[k]?.[0]])), ...rangeParams(params) };
@@ -32,10 +33,10 @@ export function Findings({ route }: { route: Route }) {
       </p>
       <p class="export">
         Export this filter:{' '}
-        <a href={`/v1/findings/export${queryString({ ...filters, ...timeRange(params), format: 'csv' })}`} download>
+        <a href={`/v1/findings/export${queryString({ ...filters, ...range, format: 'csv' })}`} download>
           CSV
         </a>{' '}
-        <a href={`/v1/findings/export${queryString({ ...filters, ...timeRange(params), format: 'ndjson' })}`} download>
+        <a href={`/v1/findings/export${queryString({ ...filters, ...range, format: 'ndjson' })}`} download>
           NDJSON
         </a>
       </p>

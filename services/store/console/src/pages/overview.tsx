@@ -1,5 +1,5 @@
 import { get, queryString, type Stats } from '../api.js';
-import { href, rangeParams, timeRange, type Route } from '../route.js';
+import { href, rangeParams, useTimeRange, type Route } from '../route.js';
 import { Loading, TimeRange, useLoad } from './shared.js';
 
 const severities = ['critical', 'high', 'medium', 'low', 'info'];
@@ -10,7 +10,7 @@ function stats(groupBy: string, range: { since?: string; until?: string }, inter
 
 /** Counts by severity and rule over the range, a timeline from the server's buckets, top identities and clusters. */
 export function Overview({ route }: { route: Route }) {
-  const range = timeRange(route.params);
+  const range = useTimeRange(route);
   const span = range.since === undefined ? Infinity : (range.until === undefined ? Date.now() : Date.parse(range.until)) - Date.parse(range.since);
   const interval = span <= 3 * 86_400_000 ? '1h' : '1d';
   const { data, error } = useLoad(JSON.stringify([range, interval]), async () => {
@@ -46,9 +46,9 @@ export function Overview({ route }: { route: Route }) {
             </ul>
             <Timeline stats={data.timeline} interval={interval} />
             <div class="columns">
-              <Top title="Rules" buckets={data.byRule} link={(k) => list({ ruleId: k })} />
-              <Top title="Identities" buckets={data.byUser} link={(k) => list({ user: k })} />
-              <Top title="Clusters" buckets={data.byCluster} link={(k) => list({ cluster: k })} />
+              <Top title="Rules" column="rule" buckets={data.byRule} link={(k) => list({ ruleId: k })} />
+              <Top title="Identities" column="user" buckets={data.byUser} link={(k) => list({ user: k })} />
+              <Top title="Clusters" column="cluster" buckets={data.byCluster} link={(k) => list({ cluster: k })} />
             </div>
           </>
         )}
@@ -57,14 +57,14 @@ export function Overview({ route }: { route: Route }) {
   );
 }
 
-function Top({ title, buckets, link }: { title: string; buckets: Stats; link: (key: string) => string }) {
-  const top = buckets.buckets.filter((b) => b.key !== null).slice(0, 10);
+function Top({ title, column, buckets, link }: { title: string; column: string; buckets: Stats; link: (key: string) => string }) {
+  const top = buckets.buckets.filter((b) => b.key !== null && b.key !== '').slice(0, 10);
   return (
     <table class="top">
       <caption>{title}</caption>
       <thead>
         <tr>
-          <th scope="col">{title.replace(/s$/, '')}</th>
+          <th scope="col">{column}</th>
           <th scope="col">findings</th>
         </tr>
       </thead>
@@ -86,6 +86,8 @@ function Top({ title, buckets, link }: { title: string; buckets: Stats; link: (k
     </table>
   );
 }
+
+const day = (iso: string | undefined) => (iso ?? '').replace(/T(\d\d:\d\d).*$/, (_m, hm: string) => (hm === '00:00' ? '' : ` ${hm}`));
 
 /** Stacked bars per bucket, as the server counted them (GET /v1/stats with an interval). */
 function Timeline({ stats: s, interval }: { stats: Stats; interval: string }) {
@@ -116,7 +118,7 @@ function Timeline({ stats: s, interval }: { stats: Stats; interval: string }) {
         })}
       </svg>
       <figcaption>
-        Findings per {interval === '1h' ? 'hour' : 'day'} ({starts[0]} – {starts.at(-1)}), counted by the store
+        Findings per {interval === '1h' ? 'hour' : 'day'} ({day(starts[0])} – {day(starts.at(-1))}, days with findings), counted by the store
       </figcaption>
     </figure>
   );

@@ -35,6 +35,7 @@ export function TriagePanel({ finding, canWrite, incident }: { finding: Finding;
       </Loading>
       {canWrite && (
         <TriageForm
+          key={current}
           current={current}
           incident={incident}
           onSave={async (state, comment, wholeIncident) => {
