@@ -41,6 +41,8 @@ export async function benchConsole({ findings = 1_000_000, records = 1_000_000, 
     const load = async (hash: string, ready: string) => {
       const samples: number[] = [];
       for (let i = 0; i < runs; i++) {
+        // from a blank page: a real load each time (files, session check, the page's API calls)
+        await page.goto('about:blank');
         const t = performance.now();
         await page.goto(`${base}/ui/${hash}`);
         await page

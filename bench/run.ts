@@ -33,8 +33,8 @@ if (!only || only === 'store') {
     indexes: indexes === 'indexes',
   }));
 }
-// `npm run bench -- console [findings]`: default 1M findings and as many records, pages in Debian's Chromium.
-if (!only || only === 'console') {
+// `npm run bench -- console [findings]`: default 1M findings and as many records, pages in Debian's Chromium; only when named.
+if (only === 'console') {
   const [n] = process.argv.slice(3);
   print('console', await benchConsole(n === undefined ? {} : { findings: Number(n), records: Number(n) }));
 }

@@ -8,9 +8,9 @@ import { apiRoute, type RouteDeps } from './api-route.js';
 import { findingsFilter } from './findings.js';
 
 // GET /v1/findings/export: every finding of a filter, newest first, streamed page by page (keyset cursor,
-// 1,000 rows a query) as NDJSON or CSV, with no row cap: memory stays one page whatever the count.
+// 5,000 rows a query) as NDJSON or CSV, with no row cap: memory stays one page whatever the count.
 
-const pageRows = 1000;
+const pageRows = 5000;
 const formats = ['ndjson', 'csv'] as const;
 const csvColumns = Object.keys(findingSchema.shape) as (keyof Finding)[];
 
