@@ -1,4 +1,5 @@
-import { severityRank, type Finding, type Severity, type TriageState } from '#shared/contracts';
+import { severityRank, type Finding } from '#shared/contracts';
+import type { FindingFilter } from '../queries/findings.js';
 
 // New findings as the sink stores them, for the live stream (GET /v1/findings/live): each subscriber is
 // given the findings of every batch written after it subscribed. Nothing is kept: a subscriber that
@@ -27,15 +28,7 @@ export function createFindingsFeed(): FindingsFeed {
 }
 
 /** The findings filter (GET /v1/findings's parameters but time and paging) as a test of one finding. */
-export interface LiveFilter {
-  severity?: Severity | undefined;
-  severityIs?: Severity | undefined;
-  ruleId?: string[] | undefined;
-  cluster?: string | undefined;
-  user?: string | undefined;
-  namespace?: string | undefined;
-  triage?: TriageState | undefined;
-}
+export type LiveFilter = Omit<FindingFilter, 'since' | 'until' | 'limit' | 'cursor'>;
 
 export function matchesFilter(f: Finding, q: LiveFilter): boolean {
   return (

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { triageActionSchema, triageKinds, triageStates, type TriageAction } from '#shared/contracts';
 import { errorBodySchema } from '#shared/http';
 import { findingById } from '../queries/finding-by-id.js';
-import { incidentById } from '../queries/incidents.js';
+import { defaultWindowSeconds, incidentById } from '../queries/incidents.js';
 import { applyTriage, listTriageActions } from '../triage/actions.js';
 import type { TriageLog } from '../triage/log.js';
 import { draftSuppression, suppressionFields } from '../triage/suppression.js';
@@ -52,7 +52,7 @@ export function triageRoutes(app: FastifyInstance, { db, auth, log, now = Date.n
       const { state, incidentId } = request.body;
       let findingIds = request.body.findingIds ?? [];
       if (incidentId !== undefined) {
-        const incident = await incidentById(db, incidentId, 600, maxIncidentFindings);
+        const incident = await incidentById(db, incidentId, defaultWindowSeconds, maxIncidentFindings);
         if (!incident) return reply.code(404).send({ error: 'not_found', message: 'no incident starts with this finding' });
         findingIds = incident.findings.map((f) => f.id);
       }

@@ -105,6 +105,24 @@ function FilterForm({ route }: { route: Route }) {
   );
 }
 
+/** A finding's cells in a list row: time, severity, rule, summary (the link to it), user, cluster. */
+function FindingCells({ f }: { f: Finding }) {
+  return (
+    <>
+      <td class="time">{when(f.eventTime)}</td>
+      <td>
+        <SeverityBadge severity={f.severity} />
+      </td>
+      <td>{f.ruleId}</td>
+      <td>
+        <a href={href('finding', f.id)}>{f.summary}</a>
+      </td>
+      <td>{f.user || '—'}</td>
+      <td>{f.cluster}</td>
+    </>
+  );
+}
+
 function FindingTable({ items, triage }: { items: Finding[]; triage: Record<string, { state: string }> }) {
   if (items.length === 0) return <p class="empty">No findings match.</p>;
   return (
@@ -119,16 +137,7 @@ function FindingTable({ items, triage }: { items: Finding[]; triage: Record<stri
       <tbody>
         {items.map((f) => (
           <tr>
-            <td class="time">{when(f.eventTime)}</td>
-            <td>
-              <SeverityBadge severity={f.severity} />
-            </td>
-            <td>{f.ruleId}</td>
-            <td>
-              <a href={href('finding', f.id)}>{f.summary}</a>
-            </td>
-            <td>{f.user || '—'}</td>
-            <td>{f.cluster}</td>
+            <FindingCells f={f} />
             <td>{f.namespace ?? '—'}</td>
             <td>{triage[f.id]?.state ?? 'new'}</td>
           </tr>
@@ -224,16 +233,7 @@ function Live({ filters }: { filters: Record<string, string[] | undefined> }) {
           <tbody>
             {fresh.map((f) => (
               <tr>
-                <td class="time">{when(f.eventTime)}</td>
-                <td>
-                  <SeverityBadge severity={f.severity} />
-                </td>
-                <td>{f.ruleId}</td>
-                <td>
-                  <a href={href('finding', f.id)}>{f.summary}</a>
-                </td>
-                <td>{f.user || '—'}</td>
-                <td>{f.cluster}</td>
+                <FindingCells f={f} />
               </tr>
             ))}
           </tbody>
