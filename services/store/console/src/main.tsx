@@ -1,5 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { formText } from './pages/shared.js';
 import { ApiError, atLeast, get, post, setCsrfToken, type SessionInfo } from './api.js';
 import { href, useRoute } from './route.js';
 import { FindingDetail } from './pages/finding.js';
@@ -22,8 +23,7 @@ function SignIn({ onSignedIn }: { onSignedIn: (s: SessionInfo) => void }) {
         aria-label="Sign in"
         onSubmit={(e) => {
           e.preventDefault();
-          const value = new FormData(e.currentTarget).get('token');
-          const token = typeof value === 'string' ? value : '';
+          const token = formText(new FormData(e.currentTarget), 'token');
           post<SessionInfo>('/v1/session', { token }).then(onSignedIn, (err: unknown) => { setError(err instanceof ApiError ? err.message : String(err)); });
         }}
       >

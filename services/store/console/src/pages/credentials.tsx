@@ -1,6 +1,6 @@
 import { get, queryString, type Page } from '../api.js';
 import { first, href, type Route } from '../route.js';
-import { Loading, useLoad, when } from './shared.js';
+import { formValue, Head, Loading, useLoad, when } from './shared.js';
 
 interface Credential {
   credentialId: string;
@@ -28,11 +28,7 @@ export function Credentials({ route }: { route: Route }) {
         onSubmit={(e) => {
           e.preventDefault();
           const form = new FormData(e.currentTarget);
-          const v = (k: string) => {
-            const x = form.get(k);
-            return typeof x === 'string' && x !== '' ? x : undefined;
-          };
-          location.hash = href('credentials', undefined, { staleAfterDays: v('staleAfterDays'), cluster: v('cluster') });
+          location.hash = href('credentials', undefined, { staleAfterDays: formValue(form, 'staleAfterDays'), cluster: formValue(form, 'cluster') });
         }}
       >
         <label>
@@ -47,13 +43,7 @@ export function Credentials({ route }: { route: Route }) {
         {data && (
           <>
             <table class="list" aria-label="Credentials">
-              <thead>
-                <tr>
-                  {['credential', 'kind', 'user', 'cluster', 'first seen', 'last seen', 'age (days)', 'stale'].map((h) => (
-                    <th scope="col">{h}</th>
-                  ))}
-                </tr>
-              </thead>
+              <Head columns={['credential', 'kind', 'user', 'cluster', 'first seen', 'last seen', 'age (days)', 'stale']} />
               <tbody>
                 {data.items.map((c) => (
                   <tr>

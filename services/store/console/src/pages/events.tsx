@@ -1,6 +1,6 @@
 import { get, queryString, type AuditRecord, type Page } from '../api.js';
 import { first, href, rangeParams, useTimeRange, type Route } from '../route.js';
-import { Loading, TimeRange, useLoad, when } from './shared.js';
+import { formValue, Head, Loading, TimeRange, useLoad, when } from './shared.js';
 
 const keys = ['user', 'verb', 'resource', 'namespace', 'cluster', 'clientIp', 'responseCode', 'decision'] as const;
 const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '—');
@@ -22,12 +22,7 @@ export function Events({ route }: { route: Route }) {
         onSubmit={(e) => {
           e.preventDefault();
           const form = new FormData(e.currentTarget);
-          const values = Object.fromEntries(
-            keys.map((k) => {
-              const v = form.get(k);
-              return [k, typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined];
-            }),
-          );
+          const values = Object.fromEntries(keys.map((k) => [k, formValue(form, k)]));
           location.hash = href('events', undefined, { ...values, ...rangeParams(params) });
         }}
       >
@@ -51,13 +46,7 @@ export function Events({ route }: { route: Route }) {
         {data && (
           <>
             <table class="list" aria-label="Events">
-              <thead>
-                <tr>
-                  {['time', 'user', 'verb', 'request', 'code', 'decision', 'client', 'cluster'].map((h) => (
-                    <th scope="col">{h}</th>
-                  ))}
-                </tr>
-              </thead>
+              <Head columns={['time', 'user', 'verb', 'request', 'code', 'decision', 'client', 'cluster']} />
               <tbody>
                 {data.items.map((r) => (
                   <tr>

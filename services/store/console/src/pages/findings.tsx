@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, queryString, type Finding, type Incident, type Page } from '../api.js';
 import { first, href, rangeParams, useTimeRange, type Route } from '../route.js';
-import { Loading, SeverityBadge, TimeRange, useLoad, when } from './shared.js';
+import { formValue, Head, Loading, SeverityBadge, TimeRange, useLoad, when } from './shared.js';
 import { triageStates } from './triage.js';
 
 const filterKeys = ['severity', 'severityIs', 'ruleId', 'cluster', 'namespace', 'user', 'triage'] as const;
@@ -71,7 +71,7 @@ function FilterForm({ route }: { route: Route }) {
       onSubmit={(e) => {
         e.preventDefault();
         const form = new FormData(e.currentTarget);
-        const values = Object.fromEntries(filterKeys.map((k) => { const v = form.get(k); return [k, typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined]; }));
+        const values = Object.fromEntries(filterKeys.map((k) => [k, formValue(form, k)]));
         location.hash = href('findings', undefined, { ...values, ...rangeParams(params), view: first(params, 'view') });
       }}
     >
@@ -127,13 +127,7 @@ function FindingTable({ items, triage }: { items: Finding[]; triage: Record<stri
   if (items.length === 0) return <p class="empty">No findings match.</p>;
   return (
     <table class="list" aria-label="Findings">
-      <thead>
-        <tr>
-          {['time', 'severity', 'rule', 'summary', 'user', 'cluster', 'namespace', 'triage'].map((h) => (
-            <th scope="col">{h}</th>
-          ))}
-        </tr>
-      </thead>
+      <Head columns={['time', 'severity', 'rule', 'summary', 'user', 'cluster', 'namespace', 'triage']} />
       <tbody>
         {items.map((f) => (
           <tr>
@@ -151,13 +145,7 @@ function IncidentTable({ items }: { items: Incident[] }) {
   if (items.length === 0) return <p class="empty">No incidents match.</p>;
   return (
     <table class="list" aria-label="Incidents">
-      <thead>
-        <tr>
-          {['last', 'severity', 'rule', 'findings', 'user', 'cluster', 'first'].map((h) => (
-            <th scope="col">{h}</th>
-          ))}
-        </tr>
-      </thead>
+      <Head columns={['last', 'severity', 'rule', 'findings', 'user', 'cluster', 'first']} />
       <tbody>
         {items.map((i) => (
           <tr>

@@ -1,6 +1,6 @@
 import { get } from '../api.js';
 import { href } from '../route.js';
-import { Loading, useLoad, when } from './shared.js';
+import { Head, Loading, useLoad, when } from './shared.js';
 
 interface Identity {
   user: string;
@@ -55,13 +55,7 @@ export function IdentityPage({ user }: { user: string }) {
             </dl>
             <table class="list" aria-label="Credentials">
               <caption>Credentials</caption>
-              <thead>
-                <tr>
-                  {['credential', 'kind', 'first seen', 'last seen', 'requests'].map((h) => (
-                    <th scope="col">{h}</th>
-                  ))}
-                </tr>
-              </thead>
+              <Head columns={['credential', 'kind', 'first seen', 'last seen', 'requests']} />
               <tbody>
                 {data.credentials.map((c) => (
                   <tr>

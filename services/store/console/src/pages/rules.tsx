@@ -1,6 +1,6 @@
 import { get, type RuleEntry } from '../api.js';
 import { first, href, type Route } from '../route.js';
-import { Loading, SeverityBadge, useLoad } from './shared.js';
+import { Head, Loading, SeverityBadge, useLoad } from './shared.js';
 
 /** The catalogue as the store runs it: enabled, effective severity, tuning in effect. */
 export function Rules({ route }: { route: Route }) {
@@ -12,13 +12,7 @@ export function Rules({ route }: { route: Route }) {
       <Loading error={error}>
         {data && (
           <table class="list" aria-label="Rules">
-            <thead>
-              <tr>
-                {['rule', 'title', 'category', 'severity', 'enabled', 'tuning'].map((h) => (
-                  <th scope="col">{h}</th>
-                ))}
-              </tr>
-            </thead>
+            <Head columns={['rule', 'title', 'category', 'severity', 'enabled', 'tuning']} />
             <tbody>
               {data.items.map((r) => (
                 <tr id={`rule-${r.id}`} aria-current={selected === r.id ? 'true' : undefined}>

@@ -65,3 +65,23 @@ export function TimeRange({ route }: { route: Route }) {
     </nav>
   );
 }
+
+/** A form field's text ('' when absent). */
+export function formText(form: FormData, key: string): string {
+  const v = form.get(key);
+  return typeof v === 'string' ? v : '';
+}
+
+/** A filter field's value: its text trimmed, undefined when empty (so it stays out of the URL). */
+export const formValue = (form: FormData, key: string): string | undefined => formText(form, key).trim() || undefined;
+
+/** A list's header row. */
+export const Head = ({ columns }: { columns: readonly string[] }) => (
+  <thead>
+    <tr>
+      {columns.map((h) => (
+        <th scope="col">{h}</th>
+      ))}
+    </tr>
+  </thead>
+);

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, get, post, queryString, type Finding } from '../api.js';
 import { href } from '../route.js';
-import { Loading, useLoad, when } from './shared.js';
+import { formText, Head, Loading, useLoad, when } from './shared.js';
 
 export const triageStates = ['new', 'acknowledged', 'resolved', 'false-positive'] as const;
 export interface TriageAction {
@@ -66,10 +66,7 @@ function TriageForm({ current, incident, onSave }: { current: string; incident: 
       onSubmit={(e) => {
         e.preventDefault();
         const form = new FormData(e.currentTarget);
-        const text = (k: string) => {
-          const v = form.get(k);
-          return typeof v === 'string' ? v : '';
-        };
+        const text = (k: string) => formText(form, k);
         const target = e.currentTarget;
         onSave(text('state'), text('comment'), form.get('incident') === 'on').then(
           () => {
@@ -112,13 +109,7 @@ export function ActionLog({ items, showFindings = false }: { items: TriageAction
   if (items.length === 0) return <p class="note">No triage action yet.</p>;
   return (
     <table class="list" aria-label="Action log">
-      <thead>
-        <tr>
-          {['when', 'who', 'what', 'comment', ...(showFindings ? ['findings'] : [])].map((h) => (
-            <th scope="col">{h}</th>
-          ))}
-        </tr>
-      </thead>
+      <Head columns={['when', 'who', 'what', 'comment', ...(showFindings ? ['findings'] : [])]} />
       <tbody>
         {items.map((a) => (
           <tr>
@@ -153,8 +144,8 @@ function Suppress({ finding, onProposed }: { finding: Finding; onProposed: () =>
           e.preventDefault();
           const form = new FormData(e.currentTarget);
           const fields = suppressionFields.filter((f) => form.get(f) === 'on');
-          const comment = form.get('comment');
-          post<{ yaml: string }>(`/v1/findings/${encodeURIComponent(finding.id)}/suppression`, { fields, comment: typeof comment === 'string' ? comment : '' }).then(
+
+          post<{ yaml: string }>(`/v1/findings/${encodeURIComponent(finding.id)}/suppression`, { fields, comment: formText(form, 'comment') }).then(
             (r) => {
               setDraft(r.yaml);
               setError(undefined);
