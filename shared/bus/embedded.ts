@@ -155,6 +155,8 @@ export function createEmbeddedBus({ dir, topics, logger, policies = {}, segmentB
       await l.append(messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers && Object.keys(m.headers).length > 0 ? { headers: m.headers } : {}) })));
       if (l.rolledSinceCleanup && Object.keys(policies).length > 0) scheduleCleanup();
     },
+    // one partition per topic: a message's `partition` (always 0 here) needs no handling
+    partitions: () => Promise.resolve(1),
     async consume({ groupId, topics: wanted, handler, positionOf, onAssign }: ConsumeOptions) {
       const offsets = await loadOffsets(groupId);
       if (positionOf) {

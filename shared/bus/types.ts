@@ -3,6 +3,8 @@ export interface OutMessage {
   key: string;
   value: Buffer;
   headers?: Record<string, string>;
+  /** the partition to write to, instead of the key's (a copy sent to every partition of a topic) */
+  partition?: number;
 }
 
 export interface InMessage {
@@ -72,6 +74,8 @@ export interface Bus {
   /** Resolves only once every message is durably accepted (Kafka acks=all, or fsync for embedded). */
   produce(topic: string, messages: OutMessage[]): Promise<void>;
   consume(options: ConsumeOptions): Promise<Subscription>;
+  /** How many partitions the topic has (the embedded log: 1), as learnt when first asked. */
+  partitions(topic: string): Promise<number>;
   /** Every message of a topic from the beginning to its current end (state restore; no consumer group). */
   readAll(topic: string): Promise<InMessage[]>;
   /**

@@ -1,8 +1,9 @@
 export { createEngine, RuleFailure, type Analysis, type Engine } from './engine.js';
-export { normalize, eventTime, type EventTime } from './normalize.js';
+export { normalize, eventTime, recordTimeMs, type EventTime } from './normalize.js';
+export { sharedStateEvent, minuteOf } from './shared-state.js';
 export { eventDigest, findingId, syntheticAuditId, sha256Hex } from './ids.js';
 export { builtinRules, type Rule, type RuleContext, type RuleMatch } from './rules/index.js';
-export { RbacRegistry } from './rbac/index.js';
+export { RbacRegistry, type LearntChange } from './rbac/index.js';
 export { rbacRequestOf } from './rbac/index.js';
 export { defaultRuleSettings, type RuleSettings, type RuleCategory } from './rules/types.js';
 export { applyTuning, CelLoadError, type Tuning, type TuningInput } from './tuning/index.js';

@@ -61,6 +61,18 @@ function cleanExtra(extra: Record<string, string[] | null> | null | undefined): 
  */
 export const maxFutureSkewMs = 5 * 60_000;
 
+/**
+ * The event's time (ms) as its record has it: a time too far in the future becomes the receive time; undefined
+ * when the event has no usable time (the record's is inferred).
+ */
+export function recordTimeMs(event: AuditEvent, receivedAt: string): number | undefined {
+  const time = eventTime(event, receivedAt);
+  if (time.inferred) return undefined;
+  const ms = Date.parse(time.time);
+  const received = Date.parse(receivedAt);
+  return ms - received > maxFutureSkewMs ? received : ms;
+}
+
 /** The receive time of the last envelope: ingest gives one to every event of a batch, so it is read once. */
 let lastReceived = { text: '', ms: Number.NaN, iso: '' };
 function receiveTime(receivedAt: string): { ms: number; iso: string } {

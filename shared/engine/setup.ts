@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { errorMessage } from '#shared/errors';
 import { createEngine, type Engine } from './engine.js';
@@ -63,6 +63,7 @@ export function tuningFromFile(file: string | undefined): Tuning {
 /** Reads a JSON (or YAML) RBAC snapshot file and loads it into `rbac` for every cluster. */
 export async function loadSnapshotFile(rbac: RbacRegistry, file: string): Promise<{ loaded: number; skipped: number }> {
   const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+  rbac.snapshotAt = (await stat(file)).mtimeMs;
   let json: unknown;
   try {
     json = JSON.parse(text) as unknown;
@@ -81,6 +82,8 @@ export interface EngineFiles {
   rbacSnapshot?: string | undefined;
   /** the key of redaction markers (KAUDIT_REDACTION_KEY); random per process without one */
   redactionKey?: Buffer | undefined;
+  /** events from the bus, with ingest's pace copies (createEngine's `paced`) */
+  paced?: boolean | undefined;
 }
 
 /** An engine set up from its files: the snapshot and the tuning file read, applied, and said what they held. */
@@ -95,7 +98,7 @@ export async function engineFromFiles(files: EngineFiles): Promise<{ engine: Eng
     }
   }
   const tuning = files.tuning ?? tuningFromFile(files.rulesFile);
-  const engine = createEngine({ rbac, rules: tuning.rules, settings: tuning.settings, redact: createRedactor(files.redactionKey) });
+  const engine = createEngine({ rbac, rules: tuning.rules, settings: tuning.settings, redact: createRedactor(files.redactionKey), paced: files.paced ?? false });
   return { engine, tuning, snapshot };
 }
 
@@ -104,6 +107,7 @@ export interface EngineFilesAcross {
   rulesFile: string | undefined;
   rbacSnapshot: string | undefined;
   redactionKey: Uint8Array;
+  paced: boolean;
 }
 
 /**
@@ -111,13 +115,13 @@ export interface EngineFilesAcross {
  * for every thread the caller starts, so markers stay comparable after a thread is restarted.
  */
 export function engineFilesAcross(files: EngineFiles): EngineFilesAcross {
-  return { rulesFile: files.rulesFile, rbacSnapshot: files.rbacSnapshot, redactionKey: files.redactionKey ?? randomBytes(32) };
+  return { rulesFile: files.rulesFile, rbacSnapshot: files.rbacSnapshot, redactionKey: files.redactionKey ?? randomBytes(32), paced: files.paced ?? false };
 }
 
 /** `engineFromFiles` on a worker thread: a file it cannot load is thrown in the form that crosses back. */
 export async function engineFromFilesAcross(files: EngineFilesAcross): ReturnType<typeof engineFromFiles> {
   try {
-    return await engineFromFiles({ rulesFile: files.rulesFile, rbacSnapshot: files.rbacSnapshot, redactionKey: Buffer.from(files.redactionKey) });
+    return await engineFromFiles({ rulesFile: files.rulesFile, rbacSnapshot: files.rbacSnapshot, redactionKey: Buffer.from(files.redactionKey), paced: files.paced });
   } catch (err) {
     throw engineFileErrorAcross(err);
   }

@@ -159,3 +159,5 @@ export function benignCaptures(): Record<'audit2rbac' | 'aks' | 'perfspec', unkn
   const sample = JSON.parse(readFileSync(path.join(corpusDir, 'sysdig-aks-audit-log', 'sample_KubeAuditLog_event.json'), 'utf8').replace(/^\uFEFF/, '')) as unknown;
   return { audit2rbac: corpusLines('audit2rbac/demo.log'), aks: [...aks, sample], perfspec: perfspecEvents() };
 }
+
+export { fleetSnapshot, fleetStream, type FleetStreamOptions } from './fleet-stream.js';

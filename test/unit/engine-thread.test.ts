@@ -12,7 +12,7 @@ import { packValues, unpacked, type Packed } from '#shared/threads';
 import type { BatchAnalysis } from '../../services/analyzer/src/analyze-batch.js';
 import { engineOnThisThread, startEngineThread, type EngineRunner } from '../../services/analyzer/src/engine-thread.js';
 
-const noState = () => Promise.resolve({ keys: [], values: packValues([]) });
+const noState = () => Promise.resolve({ partitions: [], keys: [], values: packValues([]) });
 const running: EngineRunner[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.close()));
@@ -44,14 +44,15 @@ const comparable = (a: BatchAnalysis) => ({
 describe('the engine on its own thread', () => {
   it('analyses the corpus exactly as the engine on this thread does, batch after batch', async () => {
     const redactionKey = randomBytes(32);
-    const thread = await startEngineThread({ files: { redactionKey }, state: noState, logger: silentLogger() });
+    const thread = await startEngineThread({ files: { redactionKey, paced: true }, state: noState, logger: silentLogger() });
     running.push(thread);
-    const here = engineOnThisThread((await engineFromFiles({ redactionKey })).engine);
+    // as on a bus of several partitions, where the rules about a whole log run on ingest's pace copies
+    const here = engineOnThisThread((await engineFromFiles({ redactionKey, paced: true })).engine);
     const values = corpusValues();
     expect(values.length).toBeGreaterThan(100);
     // two batches: the second meets the state the first left (stateful rules)
     for (const batch of [values.slice(0, 60), values.slice(60)]) {
-      const [there, local] = await Promise.all([thread.analyze(packValues(batch)), here.analyze(packValues(batch))]);
+      const [there, local] = await Promise.all([thread.analyze(3, packValues(batch)), here.analyze(3, packValues(batch))]);
       expect(comparable(there)).toEqual(comparable(local));
       expect(there.records.from.length + there.dlq.length).toBe(batch.length);
     }
@@ -69,10 +70,14 @@ describe('the engine on its own thread', () => {
     expect((err as EngineFileError).reason).toMatch(/no-such-rule/);
   });
 
-  it('restores the state topic’s entries, skipping the unreadable ones', async () => {
+  it('restores the owned partitions’ entries of the state topic, skipping the unreadable ones', async () => {
     const thread = await startEngineThread({ files: {}, state: noState, logger: silentLogger() });
     running.push(thread);
-    const restored = await thread.restore({ keys: ['a', 'b', 'c'], values: packValues([Buffer.from('{"n":1}'), Buffer.from('{nope'), Buffer.from('null')]) });
-    expect(restored).toEqual({ restored: 2, skipped: ['b'], size: 1 });
+    // p1 is not owned; `d`, of a version without partitions, goes to every owned partition
+    const keys = ['p0|a', 'p0|b', 'p1|c', 'd', 'p2|e'];
+    const values = packValues(['{"n":1}', '{nope', '{"n":2}', '{"n":3}', 'null'].map((v) => Buffer.from(v)));
+    expect(await thread.restore({ partitions: [0, 2], keys, values })).toEqual({ restored: 3, skipped: ['p0|b'], size: 3 });
+    // a partition no longer owned is forgotten
+    expect(await thread.restore({ partitions: [2], keys, values })).toEqual({ restored: 2, skipped: [], size: 1 });
   });
 });

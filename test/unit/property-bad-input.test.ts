@@ -29,6 +29,7 @@ function memoryBus(): Bus & { produced: Map<string, OutMessage[]> } {
       return Promise.resolve();
     },
     consume: () => Promise.reject(new Error('not used')),
+    partitions: () => Promise.resolve(1),
     readAll: () => Promise.reject(new Error('not used')),
     readRange: () => Promise.reject(new Error('not used')),
     isReady: () => true,

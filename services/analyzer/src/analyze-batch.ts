@@ -1,4 +1,5 @@
-import type { Engine } from '#shared/engine';
+import type { Engine, LearntChange } from '#shared/engine';
+import type { Restored } from './engine-thread.js';
 import { bufferList, pack, unpacked, type Packed } from '#shared/threads';
 import { createProcessMessage } from './process-message.js';
 
@@ -18,8 +19,13 @@ export interface BatchAnalysis {
 /** The buffers a BatchAnalysis holds, for a thread's transfer list. */
 export const transferables = (a: BatchAnalysis): ArrayBuffer[] => bufferList(a.records, a.findings, a.state);
 
-export function createBatchAnalysis(engine: Engine): (input: Packed) => BatchAnalysis {
+/**
+ * One partition's analysis. State keys are the partition's (`p<partition>|<key>`), the rules' state and the
+ * RBAC changes learnt (`p<partition>|rbac|…`, shared-state.ts).
+ */
+export function createBatchAnalysis(engine: Engine, partition: number): (input: Packed) => BatchAnalysis {
   const processMessage = createProcessMessage({ engine });
+  const prefix = partitionPrefix(partition);
   return (input) => {
     const records: string[] = [];
     const recordFrom: number[] = [];
@@ -34,8 +40,11 @@ export function createBatchAnalysis(engine: Engine): (input: Packed) => BatchAna
         dlq.push({ index, step: result.step, reason: result.reason });
         continue;
       }
-      records.push(JSON.stringify(result.record));
-      recordFrom.push(index);
+      // a copy's record is its original's, published where the original is analysed
+      if (!result.copy) {
+        records.push(JSON.stringify(result.record));
+        recordFrom.push(index);
+      }
       for (const f of result.findings) {
         findings.push(JSON.stringify(f));
         findingFrom.push(index);
@@ -43,13 +52,75 @@ export function createBatchAnalysis(engine: Engine): (input: Packed) => BatchAna
         severity.push(f.severity);
       }
     }
-    const changes = engine.state.drain();
+    const changes = [
+      ...engine.state.drain().map((c) => ({ key: prefix + c.key, value: JSON.stringify(c.value) })),
+      ...engine.rbac.drain().map((c) => ({ key: `${prefix}${rbacKey(c)}`, value: JSON.stringify(c) })),
+    ];
     return {
       records: { ...pack(records), from: recordFrom },
       findings: { ...pack(findings), from: findingFrom, rule, severity },
       dlq,
-      state: { ...pack(changes.map((c) => JSON.stringify(c.value))), keys: changes.map((c) => c.key) },
+      state: { ...pack(changes.map((c) => c.value)), keys: changes.map((c) => c.key) },
     };
+  };
+}
+
+export const partitionPrefix = (partition: number): string => `p${String(partition)}|`;
+const rbacKey = (c: LearntChange) => `rbac|${c.cluster}|${c.kind}|${c.namespace}|${c.name}`;
+
+/** The partition a state key belongs to and the key within it; undefined for a key of an earlier version (no partition). */
+export function partitionOfKey(key: string): { partition: number; key: string } | undefined {
+  const m = /^p(\d+)\|/.exec(key);
+  return m ? { partition: Number(m[1]), key: key.slice(m[0].length) } : undefined;
+}
+
+export interface PartitionedAnalysis {
+  analyze(partition: number, input: Packed): BatchAnalysis;
+  /**
+   * Starts the partitions afresh from the state topic's latest entries, and forgets every other one: their
+   * engines, forked from `engine`, take the rule state and the RBAC changes stored under their prefix (an
+   * entry without one, from an earlier version, goes to every partition). Unreadable entries are skipped.
+   */
+  restore(partitions: readonly number[], keys: readonly string[], values: Packed): Restored;
+}
+
+/** Each partition analysed by an engine of its own (shared-state.ts), forked from `engine` on first use. */
+export function createPartitionedAnalysis(engine: Engine): PartitionedAnalysis {
+  const parts = new Map<number, { engine: Engine; analyse: (input: Packed) => BatchAnalysis }>();
+  const fresh = (partition: number) => {
+    const forked = engine.fork();
+    const part = { engine: forked, analyse: createBatchAnalysis(forked, partition) };
+    parts.set(partition, part);
+    return part;
+  };
+  return {
+    analyze: (partition, input) => (parts.get(partition) ?? fresh(partition)).analyse(input),
+    restore(partitions, keys, values) {
+      parts.clear();
+      for (const p of partitions) fresh(p);
+      let restored = 0;
+      const skipped: string[] = [];
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] ?? '';
+        const owned = partitionOfKey(key);
+        const targets = owned === undefined ? [...parts.values()].map((part) => ({ part, key })) : [{ part: parts.get(owned.partition), key: owned.key }];
+        if (targets.every((t) => t.part === undefined)) continue;
+        try {
+          const value = JSON.parse(unpacked(values, i).toString('utf8')) as unknown;
+          for (const { part, key: k } of targets) {
+            if (part === undefined) continue;
+            if (k.startsWith('rbac|')) part.engine.rbac.restore(value as LearntChange);
+            else part.engine.state.restore(k, value);
+          }
+          restored++;
+        } catch {
+          skipped.push(key);
+        }
+      }
+      let size = 0;
+      for (const part of parts.values()) size += part.engine.state.size;
+      return { restored, skipped, size };
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import { engineFileErrorFrom, engineFilesAcross, type Engine, type EngineFiles } from '#shared/engine';
 import type { Logger } from '#shared/logging';
 import { startThread, type Packed } from '#shared/threads';
-import { createBatchAnalysis, restoreState, type BatchAnalysis } from './analyze-batch.js';
+import { createPartitionedAnalysis, type BatchAnalysis } from './analyze-batch.js';
 
 // Where the analyzer's engine runs: on a thread of its own (the services), so the event loop that reads
 // and writes the bus, and in `npm start` also serves the webhook and the store, is never blocked by a
@@ -11,28 +11,33 @@ export interface StateEntries {
   keys: string[];
   values: Packed;
 }
+/** The partitions the analyzer owns, to start afresh from the state topic's entries (every other one is forgotten). */
+export interface RestoreRequest extends StateEntries {
+  partitions: number[];
+}
 export interface Restored {
   restored: number;
   skipped: string[];
   size: number;
 }
 
+/** Each partition is analysed with state of its own (analyze-batch.ts, shared/engine/shared-state.ts). */
 export interface EngineRunner {
-  analyze(input: Packed): Promise<BatchAnalysis>;
-  restore(state: StateEntries): Promise<Restored>;
+  analyze(partition: number, input: Packed): Promise<BatchAnalysis>;
+  restore(request: RestoreRequest): Promise<Restored>;
   close(): Promise<void>;
 }
 
 export function engineOnThisThread(engine: Engine): EngineRunner {
-  const analyse = createBatchAnalysis(engine);
+  const analysis = createPartitionedAnalysis(engine);
   return {
-    analyze: (input) => Promise.resolve(analyse(input)),
-    restore: (state) => Promise.resolve(restoreState(engine, state.keys, state.values)),
+    analyze: (partition, input) => Promise.resolve(analysis.analyze(partition, input)),
+    restore: (r) => Promise.resolve(analysis.restore(r.partitions, r.keys, r.values)),
     close: () => Promise.resolve(),
   };
 }
 
-export type EngineRequest = { kind: 'analyze'; input: Packed } | ({ kind: 'restore' } & StateEntries);
+export type EngineRequest = { kind: 'analyze'; partition: number; input: Packed } | ({ kind: 'restore' } & RestoreRequest);
 export type EngineReply = { kind: 'analyzed'; result: BatchAnalysis } | { kind: 'restored'; result: Restored };
 export interface EngineLoaded {
   rules: number;
@@ -40,14 +45,13 @@ export interface EngineLoaded {
 }
 
 /**
- * The engine on a worker thread (engine-worker.ts). A thread started after one died first takes the rule
- * state back from `state()` (the state topic), as after a rebalance. Rejects with an EngineFileError when the
- * files cannot be loaded.
+ * The engine on a worker thread (engine-worker.ts). A thread started after one died first takes the state back from `state()` (the state topic), as after a
+ * rebalance. Rejects with an EngineFileError when the files cannot be loaded.
  */
 export async function startEngineThread({ files, state, logger }: {
   files: EngineFiles;
-  /** the state topic's latest entries, for a thread started after one died */
-  state: () => Promise<StateEntries>;
+  /** the owned partitions and the state topic's latest entries, for a thread started after one died */
+  state: () => Promise<RestoreRequest>;
   logger: Logger;
 }): Promise<EngineRunner & { loaded: EngineLoaded }> {
   const data = engineFilesAcross(files);
@@ -70,8 +74,8 @@ export async function startEngineThread({ files, state, logger }: {
   };
   return {
     loaded: thread.info,
-    analyze: async (input) => expect(await thread.call({ kind: 'analyze', input }, [input.bytes.buffer as ArrayBuffer]), 'analyzed').result,
-    restore: async (entries) => expect(await thread.call({ kind: 'restore', ...entries }), 'restored').result,
+    analyze: async (partition, input) => expect(await thread.call({ kind: 'analyze', partition, input }, [input.bytes.buffer as ArrayBuffer]), 'analyzed').result,
+    restore: async (request) => expect(await thread.call({ kind: 'restore', ...request }), 'restored').result,
     close: () => thread.close(),
   };
 }

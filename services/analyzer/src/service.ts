@@ -6,8 +6,9 @@ import type { Logger } from '#shared/logging';
 import type { Registry } from 'prom-client';
 import { createHttpApp, registerHealthRoutes } from '#shared/http';
 import type { FastifyInstance } from 'fastify';
-import { createAnalyzer, stateEntries, type Analyzer } from './consumer.js';
+import { createAnalyzer, type Analyzer } from './consumer.js';
 import { startEngineThread } from './engine-thread.js';
+import { packValues } from '#shared/threads';
 
 export async function runAnalyzer({ config, bus, logger, lifecycle, registry }: {
   config: AnalyzerConfig;
@@ -23,7 +24,10 @@ export async function runAnalyzer({ config, bus, logger, lifecycle, registry }: 
   const start = async (): Promise<Analyzer> => {
     let runner: Awaited<ReturnType<typeof startEngineThread>>;
     try {
-      runner = await startEngineThread({ files: config, state: async () => stateEntries(await bus.readAll(topics.state)), logger: log });
+      // a thread started after one died takes back the partitions the analyzer owns (none before it starts)
+      // with several partitions, ingest writes pace copies, on which the rules about a whole log run
+      const paced = (await bus.partitions(topics.events)) > 1;
+      runner = await startEngineThread({ files: { ...config, paced }, state: () => analyzer?.restoreRequest() ?? Promise.resolve({ partitions: [], keys: [], values: packValues([]) }), logger: log });
     } catch (err) {
       if (!(err instanceof EngineFileError)) throw err;
       if (err.setting === 'rulesFile') throw configError('KAUDIT_RULES_FILE', err.reason);

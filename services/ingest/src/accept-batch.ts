@@ -1,6 +1,6 @@
 import { auditEventParser, convertedFromAnnotation, decode, defaultEventLimits, foreignEvent, eventDigestOfJson, jsonDepthExceeds, sizeViolation, tooDeep, trimAnnotations, trimmedForAnalysis, withoutOwnAnnotations, type AuditEvent, type Envelope, type EventLimits } from '#shared/contracts';
 import { dlqMessage, messageKey, type Bus, type OutMessage, type Topics } from '#shared/bus';
-import type { Redaction } from '#shared/engine';
+import { minuteOf, recordTimeMs, sharedStateEvent, type Redaction } from '#shared/engine';
 import { errorMessage } from '#shared/errors';
 
 export interface BatchOutcome {
@@ -60,9 +60,16 @@ export async function acceptBatch({
   refusal?: string | undefined;
 }): Promise<BatchOutcome> {
   const receivedAt = now.toISOString();
+  const transport = { tls, ...(clientCertSubject === undefined ? {} : { clientCertSubject }) };
   const events: OutMessage[] = [];
   const dlq: OutMessage[] = [];
   const outcome: BatchOutcome = { accepted: 0, rejected: 0, errors: [] };
+  // copies for analyzers scaled out (shared/engine/shared-state.ts), when the events topic has several
+  // partitions: of a shared-state event, one on every partition right after the event; per minute of the
+  // batch, one pace copy of its earliest event
+  const partitions = await bus.partitions(topics.events);
+  const copies = partitions > 1;
+  const minutes = new Map<number, { events: number; first: number; last: number; json: string; eventDigest: string }>();
 
   const reject = (item: unknown, index: number, why: string, walk = true) => {
     // the reason may quote the item (a wrong enum value, say): redacted too
@@ -118,11 +125,30 @@ export async function acceptBatch({
       dlq.push(dlqMessage({ key: messageKey(cluster, undefined), value: serialized(redaction.value(received)), reason: `${tooLarge}; analysed without its ${trimmed.annotations?.[trimAnnotations.trimmed] ?? ''}`, step: 'ingest-trim', time: receivedAt, cluster }));
       event = trimmed;
     }
-    const transport = { tls, ...(clientCertSubject === undefined ? {} : { clientCertSubject }) };
     const redacted = redaction.event(event);
-    const value = Buffer.from(envelopeJson({ cluster, receivedAt, transport, eventDigest }, redacted === parsed.value ? eventJson : JSON.stringify(redacted)));
-    events.push({ key: messageKey(cluster, parsed.value.user?.username ?? undefined), value });
+    const json = redacted === parsed.value ? eventJson : JSON.stringify(redacted);
+    const key = messageKey(cluster, parsed.value.user?.username ?? undefined);
+    events.push({ key, value: Buffer.from(envelopeJson({ cluster, receivedAt, transport, eventDigest }, json)) });
+    if (copies && sharedStateEvent(event)) {
+      const copy = Buffer.from(envelopeJson({ cluster, receivedAt, transport, eventDigest, copy: { of: 'state' } }, json));
+      for (let partition = 0; partition < partitions; partition++) events.push({ key, value: copy, partition });
+    }
+    const time = copies ? recordTimeMs(event, receivedAt) : undefined;
+    if (time !== undefined) {
+      const m = minutes.get(minuteOf(time));
+      if (m === undefined) minutes.set(minuteOf(time), { events: 1, first: time, last: time, json, eventDigest });
+      else {
+        m.events++;
+        m.last = Math.max(m.last, time);
+        if (time < m.first) Object.assign(m, { first: time, json, eventDigest });
+      }
+    }
     outcome.accepted++;
+  }
+  // in the order the batch's minutes first appear, as the rules would meet them event by event
+  for (const m of minutes.values()) {
+    const copy = { of: 'pace' as const, events: m.events, last: new Date(m.last).toISOString() };
+    events.push({ key: messageKey(cluster, undefined), value: Buffer.from(envelopeJson({ cluster, receivedAt, transport, eventDigest: m.eventDigest, copy }, m.json)) });
   }
 
   await Promise.all([bus.produce(topics.events, events), bus.produce(topics.dlq, dlq)]);

@@ -16,6 +16,20 @@ export async function topicsHaveLeaders(kafka: kafkajs.Kafka, topics: string[]):
   }
 }
 
+/** How many partitions a topic has. */
+export async function partitionCount(kafka: kafkajs.Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    const count = metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+    if (count === 0) throw new Error(`topic ${topic} has no partitions`);
+    return count;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Creates the topics that do not exist yet (compacted or with a retention as `options` say). */
 export async function ensureTopics(kafka: kafkajs.Kafka, { topics, partitions, ...options }: Pick<KafkaBusOptions, 'topics' | 'partitions' | 'compactedTopics' | 'retentionMs'>): Promise<void> {
   const admin = kafka.admin();

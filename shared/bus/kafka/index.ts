@@ -3,7 +3,7 @@ import type { KafkaConnection } from '#shared/config';
 import type { Logger } from '#shared/logging';
 import { KauditError, errorCodes, errorMessage } from '#shared/errors';
 import type { Bus, ConsumeOptions, InMessage, OutMessage, Subscription } from '../types.js';
-import { ensureTopics, topicsHaveLeaders } from './admin.js';
+import { ensureTopics, partitionCount, topicsHaveLeaders } from './admin.js';
 import { chunksOf, kafkaLogCreator, maxSendBytes, toInMessage } from './messages.js';
 import { readRange } from './range-reader.js';
 
@@ -61,6 +61,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
   let connected = false;
   let lastSendFailed = false;
   let closed = false;
+  const partitionCounts = new Map<string, Promise<number>>();
 
   producer.on(producer.events.CONNECT, () => {
     connected = true;
@@ -125,7 +126,7 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
               await producer.send({
                 topic,
                 acks: -1,
-                messages: chunk.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) })),
+                messages: chunk.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}), ...(m.partition === undefined ? {} : { partition: m.partition }) })),
               });
             }
           })(),
@@ -239,6 +240,16 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
           }
         },
       };
+    },
+    partitions(topic: string): Promise<number> {
+      let count = partitionCounts.get(topic);
+      if (count === undefined) {
+        count = partitionCount(kafka, topic);
+        // a failed lookup is asked again next time
+        count.catch(() => partitionCounts.delete(topic));
+        partitionCounts.set(topic, count);
+      }
+      return count;
     },
     async readAll(topic: string): Promise<InMessage[]> {
       const range = await readRange({ kafka, clientId, consumers }, topic, {});

@@ -30,7 +30,7 @@ import { bindingEntry, namespacedKinds, roleEntry, type RoleEntry, type RoleKind
 import { labelSelectorMatches, ruleAllows, type PolicyRule } from './match.js';
 import { rbacObjectSchema, type RbacKind, type RbacObject, type RbacRequest, type RbacVerdict } from './types.js';
 import { ALL, UnknownObjects } from './unknown.js';
-import { auditWriteOf, snapshotItems, type RbacAuditEvent } from './updates.js';
+import { auditWriteOf, snapshotItems, type AuditWrite, type RbacAuditEvent } from './updates.js';
 
 export interface RbacModelSize {
   roles: number;
@@ -40,6 +40,15 @@ export interface RbacModelSize {
   /** Objects (or scopes, `*`) whose current content the model does not know. */
   unknown: number;
   complete: boolean;
+}
+
+/** What a change left an object as: stored (the object), unknown, or removed. */
+export type RbacStatus = { obj: RbacObject } | { unknown: true } | { removed: true };
+export interface RbacChange {
+  kind: RbacKind;
+  namespace: string;
+  name: string;
+  status: RbacStatus;
 }
 
 type Resolved = { rules: readonly PolicyRule[]; doubt: string | null } | { missing: string };
@@ -73,7 +82,7 @@ export class RbacModel {
     let skipped = 0;
     for (const item of items) {
       const parsed = rbacObjectSchema.safeParse(item);
-      if (parsed.success && this.store(parsed.data, '', '')) loaded++;
+      if (parsed.success && this.store(parsed.data, '', '') !== null) loaded++;
       else skipped++;
     }
     this.complete = true;
@@ -90,18 +99,35 @@ export class RbacModel {
    */
   applyAuditEvent(event: RbacAuditEvent): boolean {
     const write = auditWriteOf(event);
-    if (write === null) return false;
+    return write !== null && this.applyWrite(write).length > 0;
+  }
+
+  /** Applies a write (see applyAuditEvent) and says what became of each object it changed. */
+  applyWrite(write: AuditWrite): RbacChange[] {
+    const change = (namespace: string, name: string, status: RbacStatus): RbacChange => ({ kind: write.kind, namespace, name, status });
     switch (write.op) {
-      case 'store':
-        if (write.obj && this.store(write.obj, write.namespace, write.name)) return true;
-        return this.markUnknown(write.kind, write.unknown.namespace, write.unknown.name);
+      case 'store': {
+        if (write.obj) {
+          const at = this.store(write.obj, write.namespace, write.name);
+          if (at) return [change(at.namespace, at.name, { obj: write.obj })];
+        }
+        const { namespace, name } = write.unknown;
+        return this.markUnknown(write.kind, namespace, name) ? [change(namespace, name, { unknown: true })] : [];
+      }
       case 'remove':
-        return this.remove(write.kind, write.namespace, write.name);
+        return this.remove(write.kind, write.namespace, write.name) ? [change(write.namespace, write.name, { removed: true })] : [];
       case 'unknown':
-        return this.markUnknown(write.kind, write.namespace, write.name);
+        return this.markUnknown(write.kind, write.namespace, write.name) ? [change(write.namespace, write.name, { unknown: true })] : [];
       case 'unknown-collection':
-        return this.markCollectionUnknown(write.kind, write.namespace);
+        return this.markCollectionUnknown(write.kind, write.namespace).map((o) => change(o.namespace, o.name, { unknown: true }));
     }
+  }
+
+  /** Puts an object back as a change once left it (restoring learnt state): stored, unknown or removed. */
+  restoreObject(kind: RbacKind, namespace: string, name: string, status: RbacStatus): void {
+    if ('obj' in status) this.store(status.obj, namespace, name);
+    else if ('unknown' in status) this.markUnknown(kind, namespace, name);
+    else this.remove(kind, namespace, name);
   }
 
   evaluate(req: RbacRequest): RbacVerdict {
@@ -269,12 +295,15 @@ export class RbacModel {
     this.complete = false;
   }
 
-  /** Stores an object (replacing any earlier version). Name and namespace fall back to the event's objectRef. */
-  private store(obj: RbacObject, fallbackNamespace: string, fallbackName: string): boolean {
+  /**
+   * Stores an object (replacing any earlier version). Name and namespace fall back to the event's objectRef.
+   * Returns where it was stored, or null when it has no name (or no namespace for a namespaced kind).
+   */
+  private store(obj: RbacObject, fallbackNamespace: string, fallbackName: string): { namespace: string; name: string } | null {
     const name = obj.metadata.name ?? fallbackName;
     const namespaced = namespacedKinds.has(obj.kind);
     const namespace = namespaced ? (obj.metadata.namespace ?? fallbackNamespace) : '';
-    if (name === '' || (namespaced && namespace === '')) return false;
+    if (name === '' || (namespaced && namespace === '')) return null;
     this.remove(obj.kind, namespace, name);
     switch (obj.kind) {
       case 'Role':
@@ -292,7 +321,7 @@ export class RbacModel {
         this.putBinding(bindingEntry(obj, namespace, name));
         break;
     }
-    return true;
+    return { namespace, name };
   }
 
   private putBinding(b: BindingEntry): void {
@@ -358,7 +387,8 @@ export class RbacModel {
     return this.unknown.add(kind, namespace, name);
   }
 
-  private markCollectionUnknown(kind: RbacKind, namespace: string): boolean {
+  /** Every stored object of the kind in the namespace ('' or ALL: everywhere) becomes unknown; returns those. */
+  private markCollectionUnknown(kind: RbacKind, namespace: string): { namespace: string; name: string }[] {
     const stored: { namespace: string; name: string }[] = [];
     const collect = (m: Map<string, RoleEntry> | Map<string, BindingEntry>): void => {
       for (const e of m.values()) if (namespace === '' || namespace === ALL || e.namespace === namespace) stored.push({ namespace: e.namespace, name: e.name });
@@ -367,8 +397,6 @@ export class RbacModel {
     else if (kind === 'ClusterRole') collect(this.clusterRoles);
     else if (kind === 'RoleBinding') collect(this.roleBindings);
     else collect(this.clusterRoleBindings);
-    let changed = false;
-    for (const s of stored) changed = this.markUnknown(kind, s.namespace, s.name) || changed;
-    return changed;
+    return stored.filter((s) => this.markUnknown(kind, s.namespace, s.name));
   }
 }

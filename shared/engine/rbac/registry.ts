@@ -1,4 +1,12 @@
-import { RbacModel } from './model.js';
+import { RbacModel, type RbacChange } from './model.js';
+import { auditWriteOf, type RbacAuditEvent } from './updates.js';
+
+/** A change learnt from an audit event, as the analyzer persists it (the state topic) and restores it. */
+export interface LearntChange extends RbacChange {
+  cluster: string;
+  /** the event's time (ms) */
+  at: number;
+}
 
 /**
  * One RbacModel per cluster name, created on first use.
@@ -12,6 +20,9 @@ import { RbacModel } from './model.js';
 export class RbacRegistry {
   private readonly models = new Map<string, RbacModel>();
   private template = new RbacModel();
+  /** when the snapshot was taken (its file's modification time): changes learnt before it are superseded */
+  snapshotAt = Number.NEGATIVE_INFINITY;
+  private learnt: LearntChange[] = [];
 
   forCluster(cluster: string): RbacModel {
     let model = this.models.get(cluster);
@@ -30,6 +41,34 @@ export class RbacRegistry {
     // In place, so callers holding a cluster's model see the snapshot too.
     for (const model of this.models.values()) model.loadSnapshot(json);
     return result;
+  }
+
+  /** A registry with this one's snapshot and models of its own (the analyzer keeps one per partition). */
+  fork(): RbacRegistry {
+    const copy = new RbacRegistry();
+    copy.template = this.template;
+    copy.snapshotAt = this.snapshotAt;
+    return copy;
+  }
+
+  /** Lets the cluster's model learn from an event (at `at` ms), keeping what changed for `drain`. */
+  learn(cluster: string, event: RbacAuditEvent, at: number): void {
+    const write = auditWriteOf(event);
+    if (write === null) return;
+    for (const change of this.forCluster(cluster).applyWrite(write)) this.learnt.push({ ...change, cluster, at });
+  }
+
+  /** The changes learnt since the last drain. */
+  drain(): LearntChange[] {
+    const out = this.learnt;
+    this.learnt = [];
+    return out;
+  }
+
+  /** Puts a learnt change back (restoring from the state topic), unless the snapshot is newer. */
+  restore(change: LearntChange): void {
+    if (change.at < this.snapshotAt) return;
+    this.forCluster(change.cluster).restoreObject(change.kind, change.namespace, change.name, change.status);
   }
 
   clusters(): string[] {

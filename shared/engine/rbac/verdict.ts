@@ -43,8 +43,7 @@ function describe(v: RbacVerdict): Pick<NormalizedRecord, 'rbacVerdict' | 'rbacV
  * model learn from the event (an RBAC object created, changed or deleted).
  */
 export function applyRbac(registry: RbacRegistry, record: NormalizedRecord, event: AuditEvent): NormalizedRecord {
-  const model = registry.forCluster(record.cluster);
-  const verdict = describe(model.evaluate(rbacRequestOf(record)));
-  model.applyAuditEvent(event);
+  const verdict = describe(registry.forCluster(record.cluster).evaluate(rbacRequestOf(record)));
+  registry.learn(record.cluster, event, Date.parse(record.eventTime));
   return Object.assign(record, verdict);
 }

@@ -130,7 +130,20 @@ export interface RuleContext {
    * request but not worth a write per event to the state topic, nor a place in `state`'s capacity.
    */
   memory: RuleState;
+  /**
+   * For a `stream` rule on a pace copy (shared-state.ts): the copy stands for `events` events of one minute of
+   * a batch, the latest at `last` (ms). Absent: the event stands for itself.
+   */
+  pace?: { events: number; last: number };
 }
+
+/**
+ * Which events a rule must see (shared-state.ts). `identity` (the default): the events of one identity, which
+ * share its partition. `cluster`: also copies of the events that change the state it keeps about a cluster's
+ * objects, whoever wrote them; it runs on those copies only to keep that state (its matches are dropped).
+ * `stream`: every event of the cluster's log; on the bus it runs on the pace copies, where its findings are made.
+ */
+export type RuleScope = 'identity' | 'cluster' | 'stream';
 
 export type { RuleCategory } from '#shared/contracts';
 
@@ -141,13 +154,15 @@ export interface Rule {
   category: RuleCategory;
   /** MITRE ATT&CK technique ids (Containers matrix where one applies). */
   mitre: string[];
+  /** absent: `identity` */
+  scope?: RuleScope;
   evaluate(ctx: RuleContext): RuleMatch | undefined;
 }
 
 /** What a rule states about itself; its category is stated by the constructor of its folder (`rulesOf`). */
-export type RuleHeader = Pick<Rule, 'id' | 'title' | 'severity' | 'mitre'>;
+export type RuleHeader = Pick<Rule, 'id' | 'title' | 'severity' | 'mitre' | 'scope'>;
 
 /** The rule constructor of one category: each category's `helpers.ts` exports one (`authorizationRule`, …). */
 export const rulesOf =
   (category: RuleCategory) =>
-  (header: RuleHeader, evaluate: Rule['evaluate']): Rule => ({ id: header.id, title: header.title, severity: header.severity, category, mitre: header.mitre, evaluate });
+  (header: RuleHeader, evaluate: Rule['evaluate']): Rule => ({ id: header.id, title: header.title, severity: header.severity, category, mitre: header.mitre, ...(header.scope === undefined ? {} : { scope: header.scope }), evaluate });

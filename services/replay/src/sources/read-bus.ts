@@ -41,6 +41,8 @@ export function busSources(topic: string, range: TopicRange): ReplaySource[] {
             onMalformed({ file: name, line, reason: 'not an events-topic envelope ({cluster, receivedAt, transport, event})' });
             continue;
           }
+          // ingest's copies of an event (state and pace copies, for analyzers scaled out): the event itself is read where it is
+          if (envelope.copy !== undefined) continue;
           const receivedAt = typeof envelope.receivedAt === 'string' ? envelope.receivedAt : undefined;
           const tls = isObj(envelope.transport) && typeof envelope.transport.tls === 'boolean' ? envelope.transport.tls : true;
           yield { item: envelope.event, cluster: envelope.cluster, tls, ...(receivedAt === undefined ? {} : { receivedAt }), file: name, line, index: 0 };

@@ -24,28 +24,31 @@ const paceOf = (v: LogPace | number | undefined): LogPace | undefined =>
  * kube-apiserver log has from leases and controllers alone), low otherwise: a gap in an excerpt, a sample or
  * a log filtered down to a few requests says little. A time kaudit had to infer neither opens nor closes a gap.
  */
-export const auditSilence = auditRule({ id: 'audit-silence', title: 'Audit events stopped', severity: 'high', mitre: ['T1562.008'] }, ({ record, state, settings }) => {
+export const auditSilence = auditRule({ id: 'audit-silence', title: 'Audit events stopped', severity: 'high', mitre: ['T1562.008'], scope: 'stream' }, ({ record, state, settings, pace: copy }) => {
   if (record.eventTimeInferred) return undefined;
   const key = `audit-silence|${record.cluster}`;
   const now = t(record);
   const pace = paceOf(state.get<LogPace | number>(key));
   const thisMinute = Math.floor(now / minute) * minute;
+  // a pace copy stands for `events` events of this minute, the latest at `last`; an event for itself
+  const n = copy?.events ?? 1;
+  const latest = copy === undefined ? now : Math.max(now, copy.last);
   if (pace === undefined) {
-    state.set(key, { last: now, minuteStart: thisMinute, count: 1, busyMinutes: 0 } satisfies LogPace);
+    state.set(key, { last: latest, minuteStart: thisMinute, count: n, busyMinutes: 0 } satisfies LogPace);
     return undefined;
   }
   const gap = now - pace.last;
   const busy = pace.busyMinutes + (pace.count >= settings.silenceBusyRate ? 1 : 0) >= busyStreak;
   if (now > pace.last) {
     let next: LogPace;
-    if (thisMinute === pace.minuteStart) next = { ...pace, last: now, count: pace.count + 1 };
+    if (thisMinute === pace.minuteStart) next = { ...pace, last: latest, count: pace.count + n };
     else {
       // the minute counted is over: it extends the streak when it was busy and this minute follows it directly
       const extends_ = pace.count >= settings.silenceBusyRate && thisMinute === pace.minuteStart + minute;
-      next = { last: now, minuteStart: thisMinute, count: 1, busyMinutes: extends_ ? pace.busyMinutes + 1 : 0 };
+      next = { last: latest, minuteStart: thisMinute, count: n, busyMinutes: extends_ ? pace.busyMinutes + 1 : 0 };
     }
     state.set(key, next);
-  } else if (thisMinute === pace.minuteStart) state.set(key, { ...pace, count: pace.count + 1 });
+  } else if (thisMinute === pace.minuteStart) state.set(key, { ...pace, last: Math.max(pace.last, latest), count: pace.count + n });
   if (gap <= settings.silenceMinutes * minute) return undefined;
   const gapMinutes = Math.floor(gap / minute);
   return {

@@ -42,7 +42,7 @@ function turnedFailOpen(record: NormalizedRecord, event: AuditEvent, state: Rule
  * that exists (cert-manager's cainjector, Gatekeeper and ingress-nginx's patch job write the CA bundle so),
  * unless the update turns a webhook fail-open (`failurePolicy` from Fail to Ignore), which stays high.
  */
-export const admissionControlModified = authorizationRule({ id: 'admission-control-modified', title: 'Admission webhook or policy created, changed or deleted', severity: 'high', mitre: ['T1562.001', 'T1610'] }, ({ record, event, state }) => {
+export const admissionControlModified = authorizationRule({ id: 'admission-control-modified', title: 'Admission webhook or policy created, changed or deleted', severity: 'high', mitre: ['T1562.001', 'T1610'], scope: 'cluster' }, ({ record, event, state }) => {
   if (record.resource === null || !admissionResources.has(record.resource)) return undefined;
   // Status writes (the policy status controller) change nothing the admission chain does.
   if (record.subresource !== null || !admissionChanges.has(record.derivedVerb)) return undefined;

@@ -1,6 +1,6 @@
 import { csrRule } from './helpers.js';
 
-export const csrSelfApproved = csrRule({ id: 'csr-self-approved', title: 'CSR approved by its requester', severity: 'critical', mitre: ['T1649'] }, ({ record, state }) => {
+export const csrSelfApproved = csrRule({ id: 'csr-self-approved', title: 'CSR approved by its requester', severity: 'critical', mitre: ['T1649'], scope: 'cluster' }, ({ record, state }) => {
   if (record.resource !== 'certificatesigningrequests' || record.name === null) return undefined;
   if (record.responseCode !== null && record.responseCode >= 400) return undefined;
   const key = `csr-self-approved|${record.cluster}|${record.name}`;

@@ -1,7 +1,7 @@
 import { minute } from '../state-helpers.js';
 import { networkRule } from './helpers.js';
 
-export const plaintextIngest = networkRule({ id: 'plaintext-ingest', title: 'Audit events received over plain HTTP', severity: 'medium', mitre: ['T1040'] }, ({ record, state }) => {
+export const plaintextIngest = networkRule({ id: 'plaintext-ingest', title: 'Audit events received over plain HTTP', severity: 'medium', mitre: ['T1040'], scope: 'stream' }, ({ record, state }) => {
   if (record.transportTls) return undefined;
   // once per cluster and hour (of receipt): the channel is the finding, not each event
   const hour = Math.floor(Date.parse(record.receivedAt) / (60 * minute));

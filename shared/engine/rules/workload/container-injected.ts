@@ -16,7 +16,7 @@ function appendsContainer(patch: unknown): boolean {
  * patch's stored result), or, for a workload not yet seen, a JSON patch appending a container. Image
  * changes of existing containers are rollouts, not injections. The control plane's writes are not reported.
  */
-export const containerInjected = defineWorkloadRule({ id: 'container-injected', title: 'Container added to a running workload', severity: 'medium', mitre: ['T1610', 'T1525'] }, (w, { record, event, state }) => {
+export const containerInjected = defineWorkloadRule({ id: 'container-injected', title: 'Container added to a running workload', severity: 'medium', mitre: ['T1610', 'T1525'], scope: 'cluster' }, (w, { record, event, state }) => {
   const key = knownKey(record.cluster, w.kind, w.namespace, w.name);
   const names = w.specs.flatMap((s) => s.containers).filter((c) => c.kind !== 'ephemeralContainer').map((c) => c.name);
   // the whole object: a create or update, or the stored result of a patch

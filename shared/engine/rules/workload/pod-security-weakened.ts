@@ -9,7 +9,7 @@ import { workloadRule, pastTense, actor, enforceLabel } from './helpers.js';
  * Each namespace's last known enforce label is kept in the rule state: a write that leaves it as it was
  * (an operator or `kubectl apply` re-applying an unchanged namespace) weakens nothing and is not flagged.
  */
-export const podSecurityWeakened = workloadRule({ id: 'pod-security-weakened', title: 'Pod Security enforcement weakened', severity: 'high', mitre: ['T1562.001', 'T1611'] }, ({ record, event, state }) => {
+export const podSecurityWeakened = workloadRule({ id: 'pod-security-weakened', title: 'Pod Security enforcement weakened', severity: 'high', mitre: ['T1562.001', 'T1611'], scope: 'cluster' }, ({ record, event, state }) => {
   if (record.resource !== 'namespaces' || record.subresource !== null || (record.apiGroup ?? '') !== '') return undefined;
   if (!completedWrite(record, event)) return undefined;
   const obj = objectOf(record, event);
