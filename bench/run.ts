@@ -11,6 +11,7 @@ import { benchReplay } from './replay.js';
 import { isRawPolicy, rawPolicies } from '../services/replay/src/replay.js';
 import { benchSources } from './sources.js';
 import { benchStore } from './store.js';
+import { benchScaleOut } from './scale-out.js';
 import { benchSustained } from './sustained.js';
 
 const only = process.argv[2];
@@ -78,4 +79,12 @@ if (only === 'sources') {
 if (only === 'notify') {
   const [latencyFindings, burst] = process.argv.slice(3);
   print('notify', await benchNotify({ ...(latencyFindings ? { latencyFindings: Number(latencyFindings) } : {}), ...(burst ? { burst: Number(burst) } : {}) }));
+}
+// `npm run bench -- scaleout [rounds]` (KAFKA_BROKERS): a generated fleet log (default 400 rounds, about
+// 200,000 events) through 2 ingest processes into 6 partitions, then 1, 2 and 3 analyzer processes over copies
+// of it: events/s and the ratio to one. Only when named.
+if (only === 'scaleout') {
+  if (!brokers) throw new Error('scaleout needs KAFKA_BROKERS (a broker: tools/kafka-broker/broker.sh start)');
+  const [rounds] = process.argv.slice(3);
+  print('scaleout', await benchScaleOut({ brokers: brokers.join(','), ...(rounds ? { rounds: Number(rounds) } : {}) }));
 }
