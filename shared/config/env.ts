@@ -23,6 +23,8 @@ export const envSchema = z.object({
   KAUDIT_DB_FILE: z.string().min(1).optional(),
   /** Rows older than this many days are deleted in the background; unset keeps everything. */
   KAUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(100_000).optional(),
+  /** With a retention: where the days past it go (Parquet by day and cluster) instead of being deleted. */
+  KAUDIT_LAKE_DIR: z.string().min(1).optional(),
   KAFKA_BROKERS: brokerList,
   /** TLS and SASL to the brokers (kafka-connection.ts) */
   ...kafkaConnectionEnv.shape,

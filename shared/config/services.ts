@@ -61,6 +61,8 @@ export interface StoreConfig extends CommonConfig {
   rulesFile: string | undefined;
   /** KAUDIT_RETENTION_DAYS: rows older than this are deleted in the background; undefined keeps them. */
   retentionDays: number | undefined;
+  /** KAUDIT_LAKE_DIR: the days past the retention go there as Parquet (shared/storage/lake.ts) instead of being deleted */
+  lakeDir: string | undefined;
   /** KAUDIT_API_RATE_LIMIT: requests per minute per caller. */
   rateLimitPerMinute: number;
   /** HTTPS for the query API (the same certificate as ingest). */
@@ -145,6 +147,7 @@ export function loadStoreConfig(raw: RawEnv = process.env, tokens = readApiToken
     tokens: required(tokens, 'KAUDIT_API_TOKENS'),
     rulesFile: env.KAUDIT_RULES_FILE,
     retentionDays: env.KAUDIT_RETENTION_DAYS,
+    lakeDir: env.KAUDIT_LAKE_DIR,
     rateLimitPerMinute: env.KAUDIT_API_RATE_LIMIT,
     tls: readTls(raw),
     authFailuresPerMinute: env.KAUDIT_AUTH_FAILURES_PER_MINUTE,

@@ -45,6 +45,11 @@ export interface Database {
   query(sql: string, params?: SqlParams, types?: DuckDBType[]): Promise<Row[]>;
   /** Runs one statement (e.g. a DELETE) on the write connection, queued behind writes; returns rows changed. */
   execute(sql: string, params?: SqlParams, types?: DuckDBType[]): Promise<number>;
+  /**
+   * Runs `steps` in one transaction on the write connection, queued behind writes (no batch of the sink
+   * comes between its statements); `run` answers each statement's rows. Rolled back when `steps` rejects.
+   */
+  transaction<T>(steps: (run: (sql: string, params?: SqlParams, types?: DuckDBType[]) => Promise<Row[]>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
   /** a private directory for staged rows (`writeFiles`), emptied when the database is opened */
   readonly stagingDir: string;
@@ -214,6 +219,19 @@ export async function openDatabase(file: string, options: { memoryLimit?: string
           return result.rowsChanged;
         } catch (err) {
           throw new KauditError(errorCodes.storage, `DuckDB statement failed: ${errorMessage(err)}`, { cause: err });
+        }
+      });
+    },
+    transaction(steps) {
+      return serialized(async () => {
+        await writer.run('BEGIN TRANSACTION');
+        try {
+          const result = await steps(async (sql, params = [], types) => (await writer.runAndReadAll(sql, params, types)).getRowObjectsJson());
+          await writer.run('COMMIT');
+          return result;
+        } catch (err) {
+          await writer.run('ROLLBACK').catch(() => undefined);
+          throw new KauditError(errorCodes.storage, `DuckDB transaction failed: ${errorMessage(err)}`, { cause: err });
         }
       });
     },

@@ -154,6 +154,9 @@ export const schemaStatements: string[] = [
   // triage module); restored from the triage topic when the file is new.
   'CREATE TABLE IF NOT EXISTS "triage_actions" ("id" VARCHAR NOT NULL PRIMARY KEY, "at" TIMESTAMP NOT NULL, "actor" VARCHAR NOT NULL, "kind" VARCHAR NOT NULL, "finding_ids" VARCHAR[] NOT NULL, "incident_id" VARCHAR, "state" VARCHAR, "comment" VARCHAR NOT NULL, "draft" VARCHAR)',
   'CREATE TABLE IF NOT EXISTS "triage_current" ("finding_id" VARCHAR NOT NULL PRIMARY KEY, "state" VARCHAR NOT NULL, "at" TIMESTAMP NOT NULL, "actor" VARCHAR NOT NULL, "action_id" VARCHAR NOT NULL)',
+  // The lake (lake.ts): every Parquet file the retention handed a day to, written in the transaction that
+  // deleted the day's rows; files not listed (a pass that failed half-way) are never read.
+  'CREATE TABLE IF NOT EXISTS "lake_files" ("path" VARCHAR NOT NULL PRIMARY KEY, "tbl" VARCHAR NOT NULL, "day" DATE NOT NULL, "handed_at" TIMESTAMP NOT NULL)',
   ...addMissingColumns('records', [...recordColumns, rawColumn]),
   ...addMissingColumns('findings', findingColumns),
 ];

@@ -86,6 +86,9 @@ describe('retention', () => {
         await gate;
         return 1;
       },
+      // without a lake, a pass only deletes
+      query: () => Promise.reject(new Error('not used')),
+      transaction: () => Promise.reject(new Error('not used')),
     };
     const retention = startRetention({ db: fake, days: 7, logger, firstRunMs: 5, intervalMs: 60_000 });
     await new Promise((r) => setTimeout(r, 50));
@@ -113,6 +116,8 @@ describe('retention', () => {
           seen.push(params ?? []);
           return Promise.resolve(0);
         },
+        query: () => Promise.reject(new Error('not used')),
+        transaction: () => Promise.reject(new Error('not used')),
       },
       days: 10,
       logger,

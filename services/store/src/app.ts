@@ -55,6 +55,8 @@ export interface StoreAppDeps {
   moreMetrics?: readonly Registry[];
   /** KAUDIT_RETENTION_DAYS: what POST /v1/admin/retention deletes without olderThanDays; undefined: it must be given */
   retentionDays?: number | undefined;
+  /** KAUDIT_LAKE_DIR: where a retention pass hands the days past it */
+  lakeDir?: string | undefined;
   /** KAUDIT_AUTH_FAILURES_PER_MINUTE: failed authentications per client address before it gets 429 (default 20) */
   authFailuresPerMinute?: number;
   /** the per-address count of failed authentications itself (tests give one with a clock); made from `authFailuresPerMinute` when absent */
@@ -95,6 +97,7 @@ export async function buildStoreApp({
   registry = createMetricsRegistry('store'),
   moreMetrics = [],
   retentionDays,
+  lakeDir,
   authFailuresPerMinute = defaultAuthFailuresPerMinute,
   authFailures = createAuthFailures({ perMinute: authFailuresPerMinute }),
   metricsToken,
@@ -167,7 +170,7 @@ export async function buildStoreApp({
   statsRoutes(app, { db, auth });
   identityRoutes(app, { db, auth });
   credentialRoutes(app, { db, auth });
-  adminRoutes(app, { db, auth, retentionDays, now });
+  adminRoutes(app, { db, auth, retentionDays, lakeDir, now });
   triageRoutes(app, { db, auth, log: triageLog, now });
   return app;
 }

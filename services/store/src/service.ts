@@ -33,7 +33,7 @@ export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [
   const db = await openDatabase(config.dbFile);
   lifecycle.onShutdown('close', 'duckdb', () => db.close());
   if (config.retentionDays !== undefined) {
-    const retention = startRetention({ db, days: config.retentionDays, logger: logger.child({ component: 'retention' }) });
+    const retention = startRetention({ db, days: config.retentionDays, lake: config.lakeDir, logger: logger.child({ component: 'retention' }) });
     lifecycle.onShutdown('drain', 'retention', () => retention.stop());
   }
   const topics = topicNames(config.bus.topicPrefix);
@@ -67,6 +67,7 @@ export async function runStore({ config, bus, logger, lifecycle, moreMetrics = [
     registry,
     moreMetrics,
     retentionDays: config.retentionDays,
+    lakeDir: config.lakeDir,
     authFailuresPerMinute: config.authFailuresPerMinute,
     metricsToken: config.metricsToken,
     feed,

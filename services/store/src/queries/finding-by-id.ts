@@ -1,6 +1,6 @@
 import { VARCHAR } from '@duckdb/node-api';
 import type { Finding, NormalizedRecord } from '#shared/contracts';
-import { findingColumns, recordColumns, type Database } from '#shared/storage';
+import { findingColumns, lakeFiles, recordColumns, tableWithLake, type Database } from '#shared/storage';
 import { stageOrder } from './event-by-id.js';
 import { parseJsonColumns, selectList } from './rows.js';
 import { SqlBuilder } from './sql-builder.js';
@@ -12,7 +12,14 @@ const publicColumns = findingColumns.filter((c) => c.name !== 'severity_rank');
  * and stage, else the latest stage stored for that auditId in that cluster, else null. Undefined when no such finding.
  */
 export async function findingById(db: Database, id: string): Promise<{ finding: Finding; record: NormalizedRecord | null } | undefined> {
-  const [row] = await db.query(`SELECT ${selectList(publicColumns)} FROM findings WHERE id = $1`, [id], [VARCHAR]);
+  let [row] = await db.query(`SELECT ${selectList(publicColumns)} FROM findings WHERE id = $1`, [id], [VARCHAR]);
+  if (!row) {
+    // not in the file: in the lake, if anywhere (every day of it is read for the id: an id says no time)
+    const lake = new SqlBuilder();
+    const at = lake.param(id, VARCHAR);
+    const from = tableWithLake('findings', await lakeFiles(db, 'findings'), (v, t) => lake.param(v, t));
+    if (from !== 'findings') [row] = await db.query(`SELECT ${selectList(publicColumns)} FROM ${from} AS findings WHERE id = ${at}`, lake.params, lake.types);
+  }
   if (!row) return undefined;
   const finding = parseJsonColumns(row, publicColumns) as unknown as Finding;
   const q = new SqlBuilder();
@@ -20,8 +27,10 @@ export async function findingById(db: Database, id: string): Promise<{ finding: 
   q.where('audit_id = ?', [finding.auditId, VARCHAR]);
   // Sort key only: the finding's own stage first, then the other stages latest first.
   const stage = q.param(finding.stage, VARCHAR);
+  // the record of the finding's day, wherever it is now
+  const records = tableWithLake('records', await lakeFiles(db, 'records', { since: finding.eventTime, until: finding.eventTime }), (v, t) => q.param(v, t));
   const [rec] = await db.query(
-    `SELECT ${selectList(recordColumns)} FROM records ${q.whereClause()} ORDER BY (stage = ${stage}) DESC, ${stageOrder} DESC LIMIT 1`,
+    `SELECT ${selectList(recordColumns)} FROM ${records} AS records ${q.whereClause()} ORDER BY (stage = ${stage}) DESC, ${stageOrder} DESC LIMIT 1`,
     q.params,
     q.types,
   );

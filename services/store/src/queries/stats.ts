@@ -1,5 +1,5 @@
 import { VARCHAR } from '@duckdb/node-api';
-import type { Database } from '#shared/storage';
+import { lakeFiles, tableWithLake, type Database } from '#shared/storage';
 import { SqlBuilder, isoTime, sqlTimestamp } from './sql-builder.js';
 
 /** groupBy values and the findings column each selects (constant SQL, never user input). */
@@ -41,9 +41,10 @@ export async function findingStats(db: Database, s: StatsQuery): Promise<{ group
   if (s.until !== undefined) q.where('event_time < CAST(? AS TIMESTAMP)', [sqlTimestamp(s.until), VARCHAR]);
   const column = statsGroupColumns[s.groupBy];
   const bucket = s.interval === undefined ? 'CAST(NULL AS TIMESTAMP)' : `time_bucket(${statsIntervals[s.interval]}, event_time)`;
+  const from = tableWithLake('findings', await lakeFiles(db, 'findings', s), (v, t) => q.param(v, t));
   const rows = await db.query(
     `SELECT ${isoTime('b')} AS "start", k AS "key", n AS "count" FROM (` +
-      `SELECT ${bucket} AS b, CAST(${column} AS VARCHAR) AS k, CAST(count(*) AS INTEGER) AS n FROM findings ${q.whereClause()} GROUP BY b, k` +
+      `SELECT ${bucket} AS b, CAST(${column} AS VARCHAR) AS k, CAST(count(*) AS INTEGER) AS n FROM ${from} AS findings ${q.whereClause()} GROUP BY b, k` +
       `) ORDER BY b ASC NULLS FIRST, n DESC, k ASC NULLS LAST`,
     q.params,
     q.types,

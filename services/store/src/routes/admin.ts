@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { errorBodySchema } from '#shared/http';
-import { runRetentionPass } from '#shared/storage';
+import { retentionPass } from '#shared/storage';
 import { apiRoute, type RouteDeps } from './api-route.js';
 
 const dayMs = 86_400_000;
@@ -17,7 +17,7 @@ const body = z
 /** Admin operations: one retention pass now (the same pass as the hourly one of KAUDIT_RETENTION_DAYS). */
 export function adminRoutes(
   app: FastifyInstance,
-  { db, auth, retentionDays, now = Date.now }: RouteDeps & { retentionDays: number | undefined; now?: () => number },
+  { db, auth, retentionDays, lakeDir, now = Date.now }: RouteDeps & { retentionDays: number | undefined; lakeDir?: string | undefined; now?: () => number },
 ): void {
   apiRoute(app, auth, {
     method: 'POST',
@@ -26,12 +26,18 @@ export function adminRoutes(
     schema: {
       summary: 'Run one retention pass now',
       description:
-        'Deletes records whose event time and receipt are both older than the cut-off, and findings whose request has no record left. ' +
+        'Deletes records whose event time and receipt are both older than the cut-off, and findings whose request has no record left; ' +
+        'with KAUDIT_LAKE_DIR, hands every whole day before the cut-off to the lake instead (Parquet, still answered by the API). ' +
         'The cut-off is olderThanDays before now, else KAUDIT_RETENTION_DAYS. Every call is logged with the caller.',
       tags: ['admin'],
       body,
       response: {
-        200: z.object({ deletedRecords: z.number().int(), deletedFindings: z.number().int(), olderThan: z.string().describe('the cut-off (RFC 3339)') }),
+        200: z.object({
+          deletedRecords: z.number().int().describe('rows taken out of the file (with a lake: handed over to it)'),
+          deletedFindings: z.number().int(),
+          olderThan: z.string().describe('the cut-off (RFC 3339)'),
+          lakeDays: z.array(z.string()).optional().describe('with a lake: the days handed over to it (YYYY-MM-DD)'),
+        }),
         429: errorBodySchema,
       },
     },
@@ -43,9 +49,9 @@ export function adminRoutes(
       const cutoff = new Date(now() - days * dayMs);
       const olderThan = cutoff.toISOString();
       request.log.info({ caller: request.caller?.name, olderThanDays: days, olderThan }, 'retention pass requested');
-      const deleted = await runRetentionPass(db, cutoff);
-      request.log.info({ caller: request.caller?.name, olderThan, records: deleted.records, findings: deleted.findings }, 'retention pass done');
-      return { deletedRecords: deleted.records, deletedFindings: deleted.findings, olderThan };
+      const deleted = await retentionPass(db, cutoff, lakeDir);
+      request.log.info({ caller: request.caller?.name, olderThan, records: deleted.records, findings: deleted.findings, lakeDays: deleted.lake?.days }, 'retention pass done');
+      return { deletedRecords: deleted.records, deletedFindings: deleted.findings, olderThan, ...(deleted.lake ? { lakeDays: deleted.lake.days } : {}) };
     },
   });
 }

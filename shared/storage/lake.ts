@@ -1,0 +1,121 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { LIST, VARCHAR, listValue, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { errorCodes, KauditError } from '#shared/errors';
+import type { Database } from './database.js';
+import { sqlTimestamp } from './schema.js';
+
+// The lake (KAUDIT_LAKE_DIR): where the store's retention hands the days it no longer keeps in its file,
+// as Parquet in the export's layout (`<lake>/{records,findings}/day=YYYY-MM-DD/cluster=NAME/h_<uuid>.parquet`,
+// the partition columns written into the files too), so DuckDB, Spark or Trino read it as a Hive-partitioned
+// table, and the query API reads it beside the live file for a time range that reaches back there.
+//
+// A day is handed over in one transaction on the store's write connection: COPY its rows of both tables to
+// new files, list the files in `lake_files`, delete the rows. The sink's batches wait behind it, so no row of
+// the day arrives in between; a pass that fails leaves files nobody lists, which are never read, and the
+// next pass writes the day again. A row of a day already handed over that arrives later stays in the file
+// until the next pass hands it over too.
+
+export type LakeTable = 'records' | 'findings';
+const lakeTables: readonly LakeTable[] = ['records', 'findings'];
+
+/**
+ * The lake's location as the SQL literal COPY writes to (a target cannot be a bound parameter): a local
+ * directory (made absolute) or an object store URL (`s3://bucket/prefix`, through DuckDB's httpfs extension).
+ * It comes from the operator's configuration, never from a caller; anything that could end or bend the
+ * literal is refused, and quotes are doubled all the same.
+ */
+export function lakeLiteral(location: string, table: LakeTable): string {
+  if (location.trim() === '') throw new KauditError(errorCodes.config, 'the lake location is empty');
+  // eslint-disable-next-line no-control-regex
+  if (/['"`\u0000-\u001f\u007f]/.test(location)) throw new KauditError(errorCodes.config, 'the lake location must not contain quotes, newlines or control characters');
+  const base = isUrl(location) ? location.replace(/\/+$/, '') : path.resolve(location);
+  return `'${`${base}/${table}`.replaceAll("'", "''")}'`;
+}
+const isUrl = (location: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
+
+const copySql = (table: LakeTable, target: string) =>
+  `COPY (SELECT *, strftime(event_time, '%Y-%m-%d') AS day FROM ${table} WHERE event_time >= CAST($1 AS TIMESTAMP) AND event_time < CAST($2 AS TIMESTAMP)) ` +
+  `TO ${target} (FORMAT parquet, PARTITION_BY (day, cluster), WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'h_{uuid}', APPEND, RETURN_FILES true)`;
+const deleteSql = (table: LakeTable) => `DELETE FROM ${table} WHERE event_time >= CAST($1 AS TIMESTAMP) AND event_time < CAST($2 AS TIMESTAMP)`;
+const listSql = 'INSERT INTO lake_files SELECT unnest($1), $2, CAST($3 AS DATE), CAST($4 AS TIMESTAMP)';
+
+export interface HandOff {
+  /** the days handed over, oldest first */
+  days: string[];
+  records: number;
+  findings: number;
+  files: number;
+}
+
+const dayMs = 86_400_000;
+
+/**
+ * Hands every whole day before `cutoff` (UTC days) to the lake, oldest first, each day in a transaction of
+ * its own (above). `now` stamps the files' listing.
+ */
+export async function handOffToLake(db: Pick<Database, 'query' | 'transaction'>, lake: string, cutoff: Date, now: () => Date = () => new Date()): Promise<HandOff> {
+  if (Number.isNaN(cutoff.getTime())) throw new RangeError('lake cut-off is not a valid time');
+  const targets = { records: lakeLiteral(lake, 'records'), findings: lakeLiteral(lake, 'findings') };
+  // DuckDB makes the partition folders, not the lake's own
+  if (!isUrl(lake)) await mkdir(path.resolve(lake), { recursive: true });
+  const before = sqlTimestamp(new Date(Math.floor(cutoff.getTime() / dayMs) * dayMs));
+  const days = (
+    await db.query(
+      "SELECT DISTINCT strftime(event_time, '%Y-%m-%d') AS d FROM (SELECT event_time FROM records WHERE event_time < CAST($1 AS TIMESTAMP) UNION ALL SELECT event_time FROM findings WHERE event_time < CAST($1 AS TIMESTAMP)) ORDER BY d",
+      [before],
+      [VARCHAR],
+    )
+  ).map((r) => String(r.d));
+  const result: HandOff = { days: [], records: 0, findings: 0, files: 0 };
+  for (const day of days) {
+    const from = `${day} 00:00:00`;
+    const to = sqlTimestamp(new Date(Date.parse(`${day}T00:00:00Z`) + dayMs));
+    const moved = await db.transaction(async (run) => {
+      const counts = { records: 0, findings: 0, files: 0 };
+      for (const table of lakeTables) {
+        const [copied] = await run(copySql(table, targets[table]), [from, to], [VARCHAR, VARCHAR]);
+        const files = Array.isArray(copied?.Files) ? copied.Files.filter((f): f is string => typeof f === 'string') : [];
+        if (files.length > 0) await run(listSql, [listValue(files), table, day, sqlTimestamp(now())], [LIST(VARCHAR), VARCHAR, VARCHAR, VARCHAR]);
+        await run(deleteSql(table), [from, to], [VARCHAR, VARCHAR]);
+        counts[table] = Number(copied?.Count ?? 0);
+        counts.files += files.length;
+      }
+      return counts;
+    });
+    result.days.push(day);
+    result.records += moved.records;
+    result.findings += moved.findings;
+    result.files += moved.files;
+  }
+  return result;
+}
+
+/** The files the lake holds for a table's days within `[since, until)` (either end open). */
+export async function lakeFiles(db: Pick<Database, 'query'>, table: LakeTable, range: { since?: string | undefined; until?: string | undefined } = {}): Promise<string[]> {
+  const params: DuckDBValue[] = [table];
+  const types: DuckDBType[] = [VARCHAR];
+  let sql = 'SELECT path FROM lake_files WHERE tbl = $1';
+  if (range.since !== undefined) {
+    params.push(sqlTimestamp(range.since));
+    types.push(VARCHAR);
+    sql += ` AND day >= CAST(CAST($${String(params.length)} AS TIMESTAMP) AS DATE)`;
+  }
+  if (range.until !== undefined) {
+    params.push(sqlTimestamp(range.until));
+    types.push(VARCHAR);
+    sql += ` AND day <= CAST(CAST($${String(params.length)} AS TIMESTAMP) AS DATE)`;
+  }
+  return (await db.query(`${sql} ORDER BY path`, params, types)).map((r) => String(r.path));
+}
+
+/**
+ * What a query reads a table from: the table itself, or, when the lake holds files of the range, the table
+ * and those files as one relation (give it the table's name, `… AS findings`, so conditions that name the
+ * table still apply). `param` binds the file list (the query's own parameter numbering).
+ */
+export function tableWithLake(table: LakeTable, files: readonly string[], param: (value: DuckDBValue, type: DuckDBType) => string): string {
+  if (files.length === 0) return table;
+  const list = param(listValue([...files]), LIST(VARCHAR));
+  return `(SELECT * FROM ${table} UNION ALL BY NAME SELECT * EXCLUDE (day) FROM read_parquet(${list}, hive_partitioning = false))`;
+}
