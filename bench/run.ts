@@ -4,6 +4,7 @@ import { parseEnv } from '#shared/config';
 import { benchConsole } from './console.js';
 import { benchDisk, benchStartup } from './disk.js';
 import { benchEngine } from './engine.js';
+import { benchLake } from './lake.js';
 import { benchNotify } from './notify.js';
 import { benchOverload } from './overload.js';
 import { benchPipelineLatency } from './pipeline-latency.js';
@@ -87,4 +88,10 @@ if (only === 'scaleout') {
   if (!brokers) throw new Error('scaleout needs KAFKA_BROKERS (a broker: tools/kafka-broker/broker.sh start)');
   const [rounds] = process.argv.slice(3);
   print('scaleout', await benchScaleOut({ brokers: brokers.join(','), ...(rounds ? { rounds: Number(rounds) } : {}) }));
+}
+// `npm run bench -- lake [records] [findings]`: default 10M records and 1M findings over 30 days, all but the
+// last 7 days handed to the lake, the API's queries over 30 days before and after. Only when named.
+if (only === 'lake') {
+  const [records, findings] = process.argv.slice(3);
+  print('lake', await benchLake({ ...(records ? { records: Number(records) } : {}), ...(findings ? { findings: Number(findings) } : {}) }));
 }

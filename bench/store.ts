@@ -47,7 +47,7 @@ function latency(samples: number[]): Latency {
   return { p50Ms: at(0.5), p95Ms: at(0.95), maxMs: at(1) };
 }
 
-async function measure(runs: number, fn: (i: number) => Promise<unknown>): Promise<Latency> {
+export async function measure(runs: number, fn: (i: number) => Promise<unknown>): Promise<Latency> {
   await fn(runs); // warm-up
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
