@@ -38,9 +38,10 @@ export interface Engine {
   analyze(envelope: Envelope): Analysis;
   /**
    * A new engine with the same rules, settings, redaction and RBAC snapshot, and state of its own: the
-   * analyzer keeps one per partition (shared-state.ts).
+   * analyzer keeps one per partition (shared-state.ts). `memoryShare`: its memory holds this share of this
+   * engine's (one partition's share of the requests).
    */
-  fork(): Engine;
+  fork(options?: { memoryShare?: number }): Engine;
 }
 
 /** Requests the volatile memory remembers (audit-id-reused): at 1,000 events/s, the last few minutes. */
@@ -111,7 +112,8 @@ export function createEngine({
       for (const rule of eventRules) evaluate(rule, { record, event, settings, state, memory });
       return { record, findings, event, copy: false };
     },
-    fork: () => createEngine({ rules, rbac: rbac.fork(), settings, state: new RuleState(state.capacity), memory: new RuleState(memory.capacity), redact, paced }),
+    fork: ({ memoryShare = 1 } = {}) =>
+      createEngine({ rules, rbac: rbac.fork(), settings, state: new RuleState(state.capacity), memory: new RuleState(Math.ceil(memory.capacity * memoryShare)), redact, paced }),
   };
 }
 

@@ -84,6 +84,8 @@ export interface EngineFiles {
   redactionKey?: Buffer | undefined;
   /** events from the bus, with ingest's pace copies (createEngine's `paced`) */
   paced?: boolean | undefined;
+  /** the events topic's partitions (the analyzer shares its engine's memory out over them) */
+  partitions?: number | undefined;
 }
 
 /** An engine set up from its files: the snapshot and the tuning file read, applied, and said what they held. */
@@ -108,6 +110,7 @@ export interface EngineFilesAcross {
   rbacSnapshot: string | undefined;
   redactionKey: Uint8Array;
   paced: boolean;
+  partitions: number;
 }
 
 /**
@@ -115,7 +118,7 @@ export interface EngineFilesAcross {
  * for every thread the caller starts, so markers stay comparable after a thread is restarted.
  */
 export function engineFilesAcross(files: EngineFiles): EngineFilesAcross {
-  return { rulesFile: files.rulesFile, rbacSnapshot: files.rbacSnapshot, redactionKey: files.redactionKey ?? randomBytes(32), paced: files.paced ?? false };
+  return { rulesFile: files.rulesFile, rbacSnapshot: files.rbacSnapshot, redactionKey: files.redactionKey ?? randomBytes(32), paced: files.paced ?? false, partitions: files.partitions ?? 1 };
 }
 
 /** `engineFromFiles` on a worker thread: a file it cannot load is thrown in the form that crosses back. */

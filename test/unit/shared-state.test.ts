@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { topicNames, type Bus, type OutMessage } from '#shared/bus';
 import type { Finding, NormalizedRecord } from '#shared/contracts';
 import { auditEventParser } from '#shared/contracts';
-import { builtinRules, createEngine, createRedaction, RbacRegistry, sharedStateEvent, type Engine } from '#shared/engine';
+import { builtinRules, createEngine, createRedaction, RbacRegistry, RuleState, sharedStateEvent, type Engine } from '#shared/engine';
 import { corpusNativeEvents, fleetSnapshot, fleetStream } from '#shared/testing';
 import { packValues, unpacked } from '#shared/threads';
 import { acceptBatch } from '../../services/ingest/src/accept-batch.js';
@@ -158,6 +158,16 @@ describe('analyzers scaled out decide as one', () => {
     // the rules about a whole log: each once on its pace copies, as on the events one by one
     const count = (fs: string[], id: string) => fs.filter((f) => rule(f) === id).length;
     expect(count(split.findings, 'audit-silence')).toBe(count(whole.findings, 'audit-silence'));
+  });
+
+  it('a partition’s engine has state of its own and its share of the memory of requests', () => {
+    const engine = createEngine({ memory: new RuleState(300_000) });
+    const forked = engine.fork({ memoryShare: 1 / 6 });
+    expect(forked.memory.capacity).toBe(50_000);
+    expect(forked.state.capacity).toBe(engine.state.capacity);
+    forked.state.set('k', 1);
+    expect(engine.state.get('k')).toBeUndefined();
+    expect(forked.rules).toBe(engine.rules);
   });
 
   it('copies every event the RBAC model or a cluster rule learns from', () => {

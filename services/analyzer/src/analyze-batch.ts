@@ -84,11 +84,15 @@ export interface PartitionedAnalysis {
   restore(partitions: readonly number[], keys: readonly string[], values: Packed): Restored;
 }
 
-/** Each partition analysed by an engine of its own (shared-state.ts), forked from `engine` on first use. */
-export function createPartitionedAnalysis(engine: Engine): PartitionedAnalysis {
+/**
+ * Each partition analysed by an engine of its own (shared-state.ts), forked from `engine` on first use. The
+ * memory of requests (a window of the most recent) is shared out over the topic's `partitions`, so the
+ * deployment remembers as many requests as one engine would, whatever the number of analyzers.
+ */
+export function createPartitionedAnalysis(engine: Engine, partitions = 1): PartitionedAnalysis {
   const parts = new Map<number, { engine: Engine; analyse: (input: Packed) => BatchAnalysis }>();
   const fresh = (partition: number) => {
-    const forked = engine.fork();
+    const forked = engine.fork({ memoryShare: 1 / Math.max(1, partitions) });
     const part = { engine: forked, analyse: createBatchAnalysis(forked, partition) };
     parts.set(partition, part);
     return part;

@@ -7,7 +7,7 @@ import type { EngineLoaded, EngineReply, EngineRequest } from './engine-thread.j
 
 const setup: ThreadSetup<EngineRequest, EngineReply, EngineLoaded> = async (data) => {
   const { engine, tuning, snapshot } = await engineFromFilesAcross(data as EngineFilesAcross);
-  const analysis = createPartitionedAnalysis(engine);
+  const analysis = createPartitionedAnalysis(engine, (data as EngineFilesAcross).partitions);
   return {
     info: { rules: tuning.rules.length, snapshot },
     handle(request) {

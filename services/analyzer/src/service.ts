@@ -26,8 +26,8 @@ export async function runAnalyzer({ config, bus, logger, lifecycle, registry }: 
     try {
       // a thread started after one died takes back the partitions the analyzer owns (none before it starts)
       // with several partitions, ingest writes pace copies, on which the rules about a whole log run
-      const paced = (await bus.partitions(topics.events)) > 1;
-      runner = await startEngineThread({ files: { ...config, paced }, state: () => analyzer?.restoreRequest() ?? Promise.resolve({ partitions: [], keys: [], values: packValues([]) }), logger: log });
+      const partitions = await bus.partitions(topics.events);
+      runner = await startEngineThread({ files: { ...config, paced: partitions > 1, partitions }, state: () => analyzer?.restoreRequest() ?? Promise.resolve({ partitions: [], keys: [], values: packValues([]) }), logger: log });
     } catch (err) {
       if (!(err instanceof EngineFileError)) throw err;
       if (err.setting === 'rulesFile') throw configError('KAUDIT_RULES_FILE', err.reason);
