@@ -51,6 +51,8 @@ export function createAnalyzer({ bus, engine, topics, groupId, logger, now = () 
   const analysedTo = new Map<number, bigint>();
   /** a batch failed after its analysis began: the engine's state is ahead of the bus, start again from the topic */
   let restoreFirst = false;
+  /** the batch being handled: an assignment's restore waits for it, so that it reads what the batch wrote */
+  let inFlight: Promise<void> = Promise.resolve();
 
   /** The state topic's latest entries for the owned partitions, with their positions taken out. */
   async function restoreRequest(): Promise<RestoreRequest> {
@@ -155,10 +157,15 @@ export function createAnalyzer({ bus, engine, topics, groupId, logger, now = () 
       subscription = await bus.consume({
         groupId,
         topics: [topics.events],
-        handler: reportingFailures(handle, consumerMetrics),
+        handler: reportingFailures((batch) => {
+          const handled = handle(batch);
+          inFlight = handled.catch(() => undefined);
+          return handled;
+        }, consumerMetrics),
         // On every assignment (start and rebalance) the partitions start from the compacted state topic:
         // after a rebalance it holds what their previous owner wrote.
         onAssign: async (assignment) => {
+          await inFlight;
           owned = assignment.filter((a) => a.topic === topics.events).map((a) => a.partition).sort((a, b) => a - b);
           restoreFirst = false;
           await restoreState();

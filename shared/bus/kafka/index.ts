@@ -244,7 +244,10 @@ export function createKafkaBus(options: KafkaBusOptions): Bus {
     partitions(topic: string): Promise<number> {
       let count = partitionCounts.get(topic);
       if (count === undefined) {
-        count = partitionCount(kafka, topic);
+        // a broker that cannot answer is the bus being unavailable, as for a produce (ingest answers 503)
+        count = partitionCount(kafka, topic).catch((err: unknown) => {
+          throw new KauditError(errorCodes.busUnavailable, `kafka metadata of ${topic} unavailable: ${errorMessage(err)}`, { retriable: true, cause: err });
+        });
         // a failed lookup is asked again next time
         count.catch(() => partitionCounts.delete(topic));
         partitionCounts.set(topic, count);
