@@ -10,9 +10,9 @@ import { sqlTimestamp } from './schema.js';
 // the partition columns written into the files too), so DuckDB, Spark or Trino read it as a Hive-partitioned
 // table, and the query API reads it beside the live file for a time range that reaches back there.
 //
-// A day is handed over in one transaction on the store's write connection: COPY its rows of both tables to
-// new files, list the files in `lake_files`, delete the rows. The sink's batches wait behind it, so no row of
-// the day arrives in between; a pass that fails leaves files nobody lists, which are never read, and the
+// A day is handed over in one transaction on the store's write connection (a large day in several, of whole
+// hours, up to `lakeChunkRows` rows each): COPY its rows of both tables to new files, list the files in
+// `lake_files`, delete the rows. The sink's batches wait behind it, so no row of the span arrives in between; a pass that fails leaves files nobody lists, which are never read, and the
 // next pass writes the day again. A row of a day already handed over that arrives later stays in the file
 // until the next pass hands it over too.
 
@@ -49,41 +49,60 @@ export interface HandOff {
 }
 
 const dayMs = 86_400_000;
+const hourMs = 3_600_000;
+/** rows a hand-over moves in one transaction at most (a part of a day, by whole hours): the sink waits that long */
+export const lakeChunkRows = 500_000;
+
+/** The spans handed over in one transaction each: whole hours of one day, up to `maxRows` rows (one hour may hold more). */
+function chunksOf(hours: readonly { hour: number; rows: number }[], maxRows: number): { day: string; from: number; to: number }[] {
+  const chunks: { day: string; from: number; to: number; rows: number }[] = [];
+  for (const { hour, rows } of hours) {
+    const day = new Date(hour).toISOString().slice(0, 10);
+    const last = chunks.at(-1);
+    if (last !== undefined && last.day === day && last.rows + rows <= maxRows) {
+      last.to = hour + hourMs;
+      last.rows += rows;
+    } else chunks.push({ day, from: hour, to: hour + hourMs, rows });
+  }
+  return chunks;
+}
 
 /**
- * Hands every whole day before `cutoff` (UTC days) to the lake, oldest first, each day in a transaction of
- * its own (above). `now` stamps the files' listing.
+ * Hands every whole day before `cutoff` (UTC days) to the lake, oldest first: a day in one transaction, or in
+ * several of whole hours when it holds more than `maxRows` rows (above). `now` stamps the files' listing.
  */
-export async function handOffToLake(db: Pick<Database, 'query' | 'transaction'>, lake: string, cutoff: Date, now: () => Date = () => new Date()): Promise<HandOff> {
+export async function handOffToLake(db: Pick<Database, 'query' | 'transaction'>, lake: string, cutoff: Date, { now = () => new Date(), maxRows = lakeChunkRows }: { now?: () => Date; maxRows?: number } = {}): Promise<HandOff> {
   if (Number.isNaN(cutoff.getTime())) throw new RangeError('lake cut-off is not a valid time');
   const targets = { records: lakeLiteral(lake, 'records'), findings: lakeLiteral(lake, 'findings') };
   // DuckDB makes the partition folders, not the lake's own
   if (!isUrl(lake)) await mkdir(path.resolve(lake), { recursive: true });
   const before = sqlTimestamp(new Date(Math.floor(cutoff.getTime() / dayMs) * dayMs));
-  const days = (
+  const hours = (
     await db.query(
-      "SELECT DISTINCT strftime(event_time, '%Y-%m-%d') AS d FROM (SELECT event_time FROM records WHERE event_time < CAST($1 AS TIMESTAMP) UNION ALL SELECT event_time FROM findings WHERE event_time < CAST($1 AS TIMESTAMP)) ORDER BY d",
+      'SELECT epoch_ms(h) AS h, sum(n)::BIGINT AS n FROM (' +
+        "SELECT date_trunc('hour', event_time) AS h, count(*) AS n FROM records WHERE event_time < CAST($1 AS TIMESTAMP) GROUP BY h " +
+        "UNION ALL SELECT date_trunc('hour', event_time) AS h, count(*) AS n FROM findings WHERE event_time < CAST($1 AS TIMESTAMP) GROUP BY h" +
+        ') GROUP BY h ORDER BY h',
       [before],
       [VARCHAR],
     )
-  ).map((r) => String(r.d));
+  ).map((r) => ({ hour: Number(r.h), rows: Number(r.n) }));
   const result: HandOff = { days: [], records: 0, findings: 0, files: 0 };
-  for (const day of days) {
-    const from = `${day} 00:00:00`;
-    const to = sqlTimestamp(new Date(Date.parse(`${day}T00:00:00Z`) + dayMs));
+  for (const chunk of chunksOf(hours, maxRows)) {
+    const span = [sqlTimestamp(new Date(chunk.from)), sqlTimestamp(new Date(chunk.to))];
     const moved = await db.transaction(async (run) => {
       const counts = { records: 0, findings: 0, files: 0 };
       for (const table of lakeTables) {
-        const [copied] = await run(copySql(table, targets[table]), [from, to], [VARCHAR, VARCHAR]);
+        const [copied] = await run(copySql(table, targets[table]), span, [VARCHAR, VARCHAR]);
         const files = Array.isArray(copied?.Files) ? copied.Files.filter((f): f is string => typeof f === 'string') : [];
-        if (files.length > 0) await run(listSql, [listValue(files), table, day, sqlTimestamp(now())], [LIST(VARCHAR), VARCHAR, VARCHAR, VARCHAR]);
-        await run(deleteSql(table), [from, to], [VARCHAR, VARCHAR]);
+        if (files.length > 0) await run(listSql, [listValue(files), table, chunk.day, sqlTimestamp(now())], [LIST(VARCHAR), VARCHAR, VARCHAR, VARCHAR]);
+        await run(deleteSql(table), span, [VARCHAR, VARCHAR]);
         counts[table] = Number(copied?.Count ?? 0);
         counts.files += files.length;
       }
       return counts;
     });
-    result.days.push(day);
+    if (result.days.at(-1) !== chunk.day) result.days.push(chunk.day);
     result.records += moved.records;
     result.findings += moved.findings;
     result.files += moved.files;

@@ -19,7 +19,7 @@ const now = Date.parse('2026-12-01T12:00:00Z');
 const dayMs = 86_400_000;
 const day = (d: number) => new Date(now - d * dayMs).toISOString();
 
-/** One short fleet log a day for `days` days back, alternately from two clusters, through one engine. */
+/** Two short fleet logs a day for `days` days back, alternately from two clusters, through one engine. */
 function analyzed(days: number, tag = ''): { records: RecordMessage[]; findings: Finding[] } {
   const rbac = new RbacRegistry();
   rbac.loadSnapshot(fleetSnapshot());
@@ -28,11 +28,14 @@ function analyzed(days: number, tag = ''): { records: RecordMessage[]; findings:
   const findings: Finding[] = [];
   for (let d = days; d >= 0; d--) {
     const cluster = d % 2 === 0 ? 'east' : 'west';
-    for (const e of fleetStream({ rounds: 3, readsPerRound: 12, developers: 8, start: day(d) })) {
-      const event = { ...e, auditID: `${tag}d${String(d)}-${String(e.auditID)}` };
-      const a = engine.analyze(envelopeOf(event, cluster));
-      records.push({ record: a.record, event });
-      findings.push(...a.findings);
+    // two short logs a day, three hours apart (a day of several hours)
+    for (const hours of [0, 3]) {
+      for (const e of fleetStream({ rounds: 3, readsPerRound: 12, developers: 8, start: new Date(Date.parse(day(d)) + hours * 3_600_000).toISOString() })) {
+        const event = { ...e, auditID: `${tag}d${String(d)}h${String(hours)}-${String(e.auditID)}` };
+        const a = engine.analyze(envelopeOf(event, cluster));
+        records.push({ record: a.record, event });
+        findings.push(...a.findings);
+      }
     }
   }
   return { records, findings };
@@ -138,6 +141,26 @@ describe('the lake: days past the retention in Parquet, still answered', () => {
     // a stray Parquet file beside the listed ones (a copy of one): never read
     const [listed] = await lakeFiles(db, 'findings');
     copyFileSync(listed ?? '', `${listed ?? ''}.stray.parquet`);
+    expect(await view(old)).toEqual(before);
+  });
+
+  it('hands a day larger than one transaction’s rows over in parts of whole hours, with the same answers', async () => {
+    const old = await oldest();
+    const before = await view(old);
+    const transactions: number[] = [];
+    const counting: Pick<Database, 'query' | 'transaction'> = {
+      query: (sql, params, types) => db.query(sql, params, types),
+      transaction: (steps) => {
+        transactions.push(Date.now());
+        return db.transaction(steps);
+      },
+    };
+    const whole = await handOffToLake(counting, lake, new Date(now - 30 * dayMs), { maxRows: 40 });
+    expect(whole.days).toHaveLength(10);
+    // each day holds two hours of events, each more than 40 rows: two parts a day
+    expect(transactions).toHaveLength(20);
+    const days = await db.query('SELECT day::VARCHAR AS day, count(*)::INTEGER AS n FROM lake_files WHERE tbl = $1 GROUP BY day ORDER BY day', ['records']);
+    expect(days.map((d) => d.day)).toEqual(whole.days);
     expect(await view(old)).toEqual(before);
   });
 
