@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Finding, RecordMessage } from '#shared/contracts';
 import { createEngine, RbacRegistry } from '#shared/engine';
 import { silentLogger } from '#shared/logging';
-import { handOffToLake, lakeFiles, openDatabase, type Database } from '#shared/storage';
+import { loadStoreConfig } from '#shared/config';
+import { handOffToLake, lakeFiles, openDatabase, startRetention, type Database } from '#shared/storage';
 import { envelopeOf, fleetSnapshot, fleetStream } from '#shared/testing';
 import { buildStoreApp } from '../../services/store/src/app.js';
 import { apiTokens } from '../helpers/pipeline.js';
@@ -162,6 +163,25 @@ describe('the lake: days past the retention in Parquet, still answered', () => {
     const days = await db.query('SELECT day::VARCHAR AS day, count(*)::INTEGER AS n FROM lake_files WHERE tbl = $1 GROUP BY day ORDER BY day', ['records']);
     expect(days.map((d) => d.day)).toEqual(whole.days);
     expect(await view(old)).toEqual(before);
+  });
+
+  it('is configured by KAUDIT_LAKE_DIR, and the hourly retention hands over with it', async () => {
+    const env = { KAUDIT_API_TOKENS: `${apiTokens.admin.name}:admin=${apiTokens.admin.token}`, KAUDIT_RETENTION_DAYS: '30' };
+    expect(loadStoreConfig(env).lakeDir).toBeUndefined();
+    expect(loadStoreConfig({ ...env, KAUDIT_LAKE_DIR: lake }).lakeDir).toBe(lake);
+    const rows = await count('records');
+    const retention = startRetention({ db, days: 30, lake, logger: silentLogger(), now: () => now, firstRunMs: 60_000 });
+    const pass = await retention.runOnce();
+    await retention.stop();
+    expect(pass.lake?.days).toHaveLength(10);
+    expect(await count('records')).toBe(rows - pass.records);
+    expect((await lakeFiles(db, 'records')).length + (await lakeFiles(db, 'findings')).length).toBe(pass.lake?.files);
+    // without a lake the same pass deletes
+    const deleting = startRetention({ db, days: 20, logger: silentLogger(), now: () => now, firstRunMs: 60_000 });
+    const deleted = await deleting.runOnce();
+    await deleting.stop();
+    expect(deleted.lake).toBeUndefined();
+    expect(deleted.records).toBeGreaterThan(0);
   });
 
   it('a late row of a day already in the lake is answered from the file, and the next pass hands it over too', async () => {
