@@ -1,6 +1,7 @@
 // The benchmarks at a small size, so a schema or API change that breaks one fails here rather than on the
 // next `npm run bench`. Figures are not judged (speed goals live in the benchmarks themselves).
 import { describe, expect, it } from 'vitest';
+import { benchLake } from '../../bench/lake.js';
 import { benchNotify } from '../../bench/notify.js';
 import { benchReplay } from '../../bench/replay.js';
 import { benchStore } from '../../bench/store.js';
@@ -12,6 +13,13 @@ describe('benchmarks at a small size', () => {
     expect(figures).not.toHaveProperty('sinkError');
     expect(figures.sinkRowsWritten).toBe(10_000);
     expect(figures.findingsNoFilter).toMatchObject({ p50Ms: expect.any(Number) as unknown });
+  }, 60_000);
+
+  it('lake: hands all but the last days to the lake and runs every query before and after', async () => {
+    const figures = (await benchLake({ records: 20_000, findings: 2_000, runs: 2 })) as Record<string, unknown>;
+    expect(figures).toMatchObject({ records: 20_000, findings: 2_000, handedDays: 23 });
+    expect(figures.handedRows).toBeGreaterThan(0);
+    expect(Object.keys(figures.queriesLakeAndFile as object).sort()).toEqual(Object.keys(figures.queriesFileOnly as object).sort());
   }, 60_000);
 
   it('replay: replays a generated file and finds what the catalogue finds in it', async () => {
