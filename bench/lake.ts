@@ -6,7 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { handOffToLake, openDatabase, type Database } from '#shared/storage';
+import { listCredentials } from '../services/store/src/queries/credentials.js';
 import { findingById } from '../services/store/src/queries/finding-by-id.js';
+import { identitySummary } from '../services/store/src/queries/identities.js';
 import { listEvents } from '../services/store/src/queries/events.js';
 import { listFindings } from '../services/store/src/queries/findings.js';
 import { listIncidents } from '../services/store/src/queries/incidents.js';
@@ -45,6 +47,8 @@ export async function benchLake({ records = 10_000_000, findings = 1_000_000, ke
       incidents30d: () => listIncidents(db, { since, until, limit: 50, windowSeconds: 600 }),
       eventsUser30d: (k) => listEvents(db, { since, until, user: userAt(k), limit: 50 }),
       findingById: (k) => findingById(db, oldIds[k % oldIds.length] ?? ''),
+      identity: (k) => identitySummary(db, userAt(k)),
+      credentials: () => listCredentials(db, { staleAfterDays: 90, limit: 50 }),
     };
     const timeAll = async () => {
       const out: Record<string, object> = {};

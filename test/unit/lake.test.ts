@@ -84,6 +84,8 @@ describe('the lake: days past the retention in Parquet, still answered', () => {
       stats: await get(`/v1/stats?${quarter}&groupBy=ruleId&interval=1d`),
       events: await all(`/v1/events?since=${encodeURIComponent(day(36))}&until=${encodeURIComponent(day(27))}&user=dev-3`),
       finding: await get(`/v1/findings/${oldFinding}`),
+      identity: await get('/v1/identities/dev-3'),
+      credentials: await all('/v1/credentials?staleAfterDays=5'),
     };
   }
   const count = async (table: string) => Number((await db.query(`SELECT count(*)::INTEGER AS n FROM ${table}`))[0]?.n);

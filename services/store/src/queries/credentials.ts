@@ -1,6 +1,6 @@
 import { INTEGER, VARCHAR } from '@duckdb/node-api';
 import type { NormalizedRecord } from '#shared/contracts';
-import type { Database } from '#shared/storage';
+import { lakeFiles, tableWithLake, type Database } from '#shared/storage';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { BadParameter } from './findings.js';
 import { SqlBuilder, isoTime } from './sql-builder.js';
@@ -28,7 +28,7 @@ const cursorTime = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}\.\d{6})Z$/;
 const msPerDay = 86_400_000;
 
 /**
- * Credentials seen in the records (non-null credential id), most recently used first, keyset-paginated on
+ * Credentials seen in the records, the lake's too (non-null credential id), most recently used first, keyset-paginated on
  * (last seen, credential id). kind, user and cluster are those of the credential's latest record.
  * ageDays = whole days between first and last use; stale = ageDays > staleAfterDays.
  */
@@ -46,6 +46,8 @@ export async function listCredentials(db: Database, f: CredentialFilter): Promis
       `(last_seen < CAST(${inner.param(t, VARCHAR)} AS TIMESTAMP) OR (last_seen = CAST(${inner.param(t, VARCHAR)} AS TIMESTAMP) AND credential_id < ${inner.param(c.key, VARCHAR)}))`,
     );
   }
+  // a credential's first use may be in the lake: every day of it counts
+  const from = tableWithLake('records', await lakeFiles(db, 'records'), (v, t) => inner.param(v, t));
   const limit = inner.param(f.limit + 1, INTEGER);
   const rows = await db.query(
     `SELECT credential_id AS "credentialId", kind AS "credentialKind", "user", cluster, ${isoTime('first_seen')} AS "firstSeen", ` +
@@ -53,7 +55,7 @@ export async function listCredentials(db: Database, f: CredentialFilter): Promis
       `CAST(floor((epoch_ms(last_seen) - epoch_ms(first_seen)) / ${String(msPerDay)}) AS INTEGER) AS "ageDays" FROM (` +
       `SELECT credential_id, arg_max(credential_kind, event_time) AS kind, arg_max("user", event_time) AS "user", ` +
       `arg_max(cluster, event_time) AS cluster, min(event_time) AS first_seen, max(event_time) AS last_seen ` +
-      `FROM records ${inner.whereClause()} GROUP BY credential_id) ` +
+      `FROM ${from} AS records ${inner.whereClause()} GROUP BY credential_id) ` +
       `${outer.length > 0 ? `WHERE ${outer.join(' AND ')}` : ''} ORDER BY last_seen DESC, credential_id DESC LIMIT ${limit}`,
     inner.params,
     inner.types,

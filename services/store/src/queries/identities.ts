@@ -1,6 +1,7 @@
 import { VARCHAR } from '@duckdb/node-api';
 import type { NormalizedRecord } from '#shared/contracts';
-import type { Database, Row } from '#shared/storage';
+import { lakeFiles, tableWithLake, type Database, type Row } from '#shared/storage';
+import { SqlBuilder } from './sql-builder.js';
 import { isoTime } from './sql-builder.js';
 
 // A request is one (cluster, auditID): its stages are separate records, counted once here.
@@ -26,16 +27,26 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown): number => Number(v ?? 0);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
-/** What one user did, over the records (requests, not stage records, are counted); undefined when the user has no records. */
+/**
+ * What one user did, over the records, the lake's too (requests, not stage records, are counted); undefined
+ * when the user has no records.
+ */
 export async function identitySummary(db: Database, user: string): Promise<IdentitySummary | undefined> {
-  const p = [user];
-  const t = [VARCHAR];
+  // $1 the user, $2 (when the lake has files) the table's files
+  const q = new SqlBuilder();
+  q.param(user, VARCHAR);
+  const records = `${tableWithLake('records', await lakeFiles(db, 'records'), (v, ty) => q.param(v, ty))} AS records`;
+  const qf = new SqlBuilder();
+  qf.param(user, VARCHAR);
+  const findingsFrom = `${tableWithLake('findings', await lakeFiles(db, 'findings'), (v, ty) => qf.param(v, ty))} AS findings`;
+  const p = q.params;
+  const t = q.types;
   const [summary] = await db.query(
     `SELECT ${isoTime('min(event_time)')} AS "firstSeen", ${isoTime('max(event_time)')} AS "lastSeen", ` +
       `CAST(count(DISTINCT ${request}) AS INTEGER) AS "events", ` +
       `list_sort(list(DISTINCT identity_kind)) AS "identityKinds", list_sort(list(DISTINCT cluster)) AS "clusters", ` +
       `CAST(count(DISTINCT ${request}) FILTER (WHERE ${forbidden}) AS INTEGER) AS "forbidden" ` +
-      `FROM records WHERE "user" = $1`,
+      `FROM ${records} WHERE "user" = $1`,
     p,
     t,
   );
@@ -44,26 +55,26 @@ export async function identitySummary(db: Database, user: string): Promise<Ident
   const credentials = await db.query(
       `SELECT credential_id AS "credentialId", arg_max(credential_kind, event_time) AS "credentialKind", ` +
         `${isoTime('min(event_time)')} AS "firstSeen", ${isoTime('max(event_time)')} AS "lastSeen", CAST(count(DISTINCT ${request}) AS INTEGER) AS "events" ` +
-        `FROM records WHERE "user" = $1 AND credential_id IS NOT NULL GROUP BY credential_id ORDER BY max(event_time) DESC, credential_id`,
+        `FROM ${records} WHERE "user" = $1 AND credential_id IS NOT NULL GROUP BY credential_id ORDER BY max(event_time) DESC, credential_id`,
       p,
       t,
     );
   const verbs = await db.query(
-      `SELECT verb, CAST(count(DISTINCT ${request}) AS INTEGER) AS "count" FROM records WHERE "user" = $1 AND verb IS NOT NULL ` +
+      `SELECT verb, CAST(count(DISTINCT ${request}) AS INTEGER) AS "count" FROM ${records} WHERE "user" = $1 AND verb IS NOT NULL ` +
         `GROUP BY verb ORDER BY "count" DESC, verb`,
       p,
       t,
     );
   const resources = await db.query(
-      `SELECT ${resourceOf} AS "resource", CAST(count(DISTINCT ${request}) AS INTEGER) AS "count" FROM records ` +
+      `SELECT ${resourceOf} AS "resource", CAST(count(DISTINCT ${request}) AS INTEGER) AS "count" FROM ${records} ` +
         `WHERE "user" = $1 AND resource IS NOT NULL AND resource <> '' GROUP BY 1 ORDER BY "count" DESC, 1 LIMIT 50`,
       p,
       t,
     );
   const findings = await db.query(
-      `SELECT rule_id AS "ruleId", CAST(count(*) AS INTEGER) AS "count" FROM findings WHERE "user" = $1 GROUP BY rule_id ORDER BY "count" DESC, rule_id`,
-      p,
-      t,
+      `SELECT rule_id AS "ruleId", CAST(count(*) AS INTEGER) AS "count" FROM ${findingsFrom} WHERE "user" = $1 GROUP BY rule_id ORDER BY "count" DESC, rule_id`,
+      qf.params,
+      qf.types,
     );
   return {
     user,
