@@ -1,5 +1,6 @@
-// What several benchmarks measure the same way: percentiles, bytes on disk, pauses.
+// What several benchmarks measure the same way: percentiles, bytes on disk, pauses, a free port.
 import { readdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 
 /** The p-th percentile (nearest rank) of `xs`; 0 for none. */
@@ -23,3 +24,16 @@ export function bytesUnder(dir: string): number {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A loopback port free now, for a process that must be told its port up front. */
+export const freePort = (): Promise<number> =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => {
+        resolve(typeof a === 'object' && a ? a.port : 0);
+      });
+    });
+  });

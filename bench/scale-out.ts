@@ -10,7 +10,7 @@ import { allTopics, createKafkaBus, topicNames, type Bus, type InMessage, type T
 import type { Finding, RecordMessage } from '#shared/contracts';
 import { silentLogger } from '#shared/logging';
 import { eventList, fleetSnapshot, fleetStream } from '#shared/testing';
-import { sleep } from './measure.js';
+import { freePort, sleep } from './measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** the repository (this file runs from bench/ in tests and from dist/bench as a benchmark) */
@@ -31,21 +31,6 @@ export interface Fleet {
   bus: Bus;
   snapshotFile: string;
   stop(): Promise<void>;
-}
-
-/** A loopback port free now. */
-async function port(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => {
-        resolve(typeof a === 'object' && a !== null ? a.port : 0);
-      });
-    });
-  });
 }
 
 async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -83,7 +68,7 @@ export async function startFleet({ brokers, partitions, prefixes }: { brokers: s
 }
 
 async function startService(fleet: Fleet, service: 'ingest' | 'analyzer', prefix: string, own: Record<string, string>, portVar: string): Promise<{ child: ChildProcess; port: number }> {
-  const p = await port();
+  const p = await freePort();
   const env = {
     PATH: process.env.PATH,
     KAFKA_BROKERS: fleet.brokers,

@@ -3,13 +3,12 @@
 // stored), the process's RSS and the data directory's size. End to end = webhook 200 → rows queryable.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loopbackEnv } from '../services/standalone/src/loopback.js';
 import { corpusEvents, repoRootOf } from './corpus.js';
-import { bytesUnder, percentile, sleep } from './measure.js';
+import { bytesUnder, freePort, percentile, sleep } from './measure.js';
 
 export interface SustainedOptions {
   /** how long the senders send (default 60 s) */
@@ -21,18 +20,6 @@ export interface SustainedOptions {
   /** node options for the `npm start` process, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] */
   nodeArgs?: string[];
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => {
-        resolve(typeof a === 'object' && a ? a.port : 0);
-      });
-    });
-  });
 
 const pct = (xs: number[], p: number) => Math.round(percentile(xs, p));
 

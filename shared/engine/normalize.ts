@@ -68,10 +68,12 @@ export const maxFutureSkewMs = 5 * 60_000;
 export function recordTimeMs(event: AuditEvent, receivedAt: string): number | undefined {
   const time = eventTime(event, receivedAt);
   if (time.inferred) return undefined;
-  const ms = Date.parse(time.time);
   const received = Date.parse(receivedAt);
-  return ms - received > maxFutureSkewMs ? received : ms;
+  return inFuture(time, received) ? received : Date.parse(time.time);
 }
+
+/** A time too far past its receipt to be believed (the record takes the receive time). */
+const inFuture = (time: EventTime, receivedMs: number): boolean => !time.inferred && Date.parse(time.time) - receivedMs > maxFutureSkewMs;
 
 /** The receive time of the last envelope: ingest gives one to every event of a batch, so it is read once. */
 let lastReceived = { text: '', ms: Number.NaN, iso: '' };
@@ -84,7 +86,7 @@ export function normalize(envelope: Envelope, digest = envelope.eventDigest ?? e
   const { event, cluster, receivedAt, transport } = envelope;
   const time = eventTime(event, receivedAt);
   const { ms: received, iso: receivedIso } = receiveTime(receivedAt);
-  const future = !time.inferred && Date.parse(time.time) - received > maxFutureSkewMs;
+  const future = inFuture(time, received);
   const user = event.user ?? undefined;
   const annotations = event.annotations ?? {};
   const sourceIps = event.sourceIPs ?? [];

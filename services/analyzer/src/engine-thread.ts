@@ -45,8 +45,9 @@ export interface EngineLoaded {
 }
 
 /**
- * The engine on a worker thread (engine-worker.ts). A thread started after one died first takes the state back from `state()` (the state topic), as after a
- * rebalance. Rejects with an EngineFileError when the files cannot be loaded.
+ * The engine on a worker thread (engine-worker.ts). A thread started after one died first takes the state
+ * back from `state()` (the state topic), as after a rebalance. Rejects with an EngineFileError when the files
+ * cannot be loaded.
  */
 export async function startEngineThread({ files, state, logger }: {
   files: EngineFiles;

@@ -24,8 +24,8 @@ export async function runAnalyzer({ config, bus, logger, lifecycle, registry }: 
   const start = async (): Promise<Analyzer> => {
     let runner: Awaited<ReturnType<typeof startEngineThread>>;
     try {
-      // a thread started after one died takes back the partitions the analyzer owns (none before it starts)
-      // with several partitions, ingest writes pace copies, on which the rules about a whole log run
+      // with several partitions, ingest writes pace copies, on which the rules about a whole log run; a thread
+      // started after one died takes back the partitions the analyzer owns (none before it starts)
       const partitions = await bus.partitions(topics.events);
       runner = await startEngineThread({ files: { ...config, paced: partitions > 1, partitions }, state: () => analyzer?.restoreRequest() ?? Promise.resolve({ partitions: [], keys: [], values: packValues([]) }), logger: log });
     } catch (err) {

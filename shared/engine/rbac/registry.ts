@@ -23,6 +23,8 @@ export class RbacRegistry {
   /** when the snapshot was taken (its file's modification time): changes learnt before it are superseded */
   snapshotAt = Number.NEGATIVE_INFINITY;
   private learnt: LearntChange[] = [];
+  /** whether `learn` keeps what changed for `drain` (a fork's does: the analyzer persists it; replay's does not) */
+  private recording = false;
 
   forCluster(cluster: string): RbacModel {
     let model = this.models.get(cluster);
@@ -43,19 +45,24 @@ export class RbacRegistry {
     return result;
   }
 
-  /** A registry with this one's snapshot and models of its own (the analyzer keeps one per partition). */
+  /**
+   * A registry with this one's snapshot and models of its own, which keeps what it learns for `drain` (the
+   * analyzer keeps one per partition and persists its changes).
+   */
   fork(): RbacRegistry {
     const copy = new RbacRegistry();
     copy.template = this.template;
     copy.snapshotAt = this.snapshotAt;
+    copy.recording = true;
     return copy;
   }
 
-  /** Lets the cluster's model learn from an event (at `at` ms), keeping what changed for `drain`. */
+  /** Lets the cluster's model learn from an event (at `at` ms); a fork keeps what changed for `drain`. */
   learn(cluster: string, event: RbacAuditEvent, at: number): void {
     const write = auditWriteOf(event);
     if (write === null) return;
-    for (const change of this.forCluster(cluster).applyWrite(write)) this.learnt.push({ ...change, cluster, at });
+    const changes = this.forCluster(cluster).applyWrite(write);
+    if (this.recording) for (const change of changes) this.learnt.push({ ...change, cluster, at });
   }
 
   /** The changes learnt since the last drain. */
