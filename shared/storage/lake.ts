@@ -138,3 +138,13 @@ export function tableWithLake(table: LakeTable, files: readonly string[], param:
   const list = param(listValue([...files]), LIST(VARCHAR));
   return `(SELECT * FROM ${table} UNION ALL BY NAME SELECT * EXCLUDE (day) FROM read_parquet(${list}, hive_partitioning = false))`;
 }
+
+/** Binds a parameter and answers its placeholder (a query builder's `param`). */
+export interface ParamBinder {
+  param(value: DuckDBValue, type: DuckDBType): string;
+}
+
+/** `tableWithLake` over the lake's files of the range, bound through `q`: what a time-ranged query reads a table from. */
+export async function tableWithLakeOf(db: Pick<Database, 'query'>, table: LakeTable, q: ParamBinder, range: { since?: string | undefined; until?: string | undefined } = {}): Promise<string> {
+  return tableWithLake(table, await lakeFiles(db, table, range), (v, t) => q.param(v, t));
+}

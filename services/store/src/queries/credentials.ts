@@ -1,6 +1,6 @@
 import { INTEGER, VARCHAR } from '@duckdb/node-api';
 import type { NormalizedRecord } from '#shared/contracts';
-import { lakeFiles, tableWithLake, type Database } from '#shared/storage';
+import { tableWithLakeOf, type Database } from '#shared/storage';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { BadParameter } from './findings.js';
 import { SqlBuilder, isoTime } from './sql-builder.js';
@@ -47,7 +47,7 @@ export async function listCredentials(db: Database, f: CredentialFilter): Promis
     );
   }
   // a credential's first use may be in the lake: every day of it counts
-  const from = tableWithLake('records', await lakeFiles(db, 'records'), (v, t) => inner.param(v, t));
+  const from = await tableWithLakeOf(db, 'records', inner);
   const limit = inner.param(f.limit + 1, INTEGER);
   const rows = await db.query(
     `SELECT credential_id AS "credentialId", kind AS "credentialKind", "user", cluster, ${isoTime('first_seen')} AS "firstSeen", ` +

@@ -1,6 +1,6 @@
 import { INTEGER, VARCHAR } from '@duckdb/node-api';
 import type { NormalizedRecord } from '#shared/contracts';
-import { lakeFiles, recordColumns, tableWithLake, type Database } from '#shared/storage';
+import { recordColumns, tableWithLakeOf, type Database } from '#shared/storage';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { BadParameter } from './findings.js';
 import { parseJsonColumns, selectList } from './rows.js';
@@ -48,7 +48,7 @@ export async function listEvents(db: Database, f: EventFilter): Promise<{ items:
     const t = sqlTimestamp(c.time);
     q.where(`(event_time < CAST(? AS TIMESTAMP) OR (event_time = CAST(? AS TIMESTAMP) AND ${rowKey} < ?))`, [t, VARCHAR], [t, VARCHAR], [c.key, VARCHAR]);
   }
-  const from = tableWithLake('records', await lakeFiles(db, 'records', f), (v, t) => q.param(v, t));
+  const from = await tableWithLakeOf(db, 'records', q, f);
   const limit = q.param(f.limit + 1, INTEGER);
   const rows = await db.query(
     `SELECT ${selectList(recordColumns)}, ${rowKey} AS "_key" FROM ${from} AS records ${q.whereClause()} ` +

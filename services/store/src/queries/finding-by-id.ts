@@ -1,6 +1,6 @@
 import { VARCHAR } from '@duckdb/node-api';
 import type { Finding, NormalizedRecord } from '#shared/contracts';
-import { findingColumns, lakeFiles, recordColumns, tableWithLake, type Database } from '#shared/storage';
+import { findingColumns, recordColumns, tableWithLakeOf, type Database } from '#shared/storage';
 import { stageOrder } from './event-by-id.js';
 import { parseJsonColumns, selectList } from './rows.js';
 import { SqlBuilder } from './sql-builder.js';
@@ -17,7 +17,7 @@ export async function findingById(db: Database, id: string): Promise<{ finding: 
     // not in the file: in the lake, if anywhere (every day of it is read for the id: an id says no time)
     const lake = new SqlBuilder();
     const at = lake.param(id, VARCHAR);
-    const from = tableWithLake('findings', await lakeFiles(db, 'findings'), (v, t) => lake.param(v, t));
+    const from = await tableWithLakeOf(db, 'findings', lake);
     if (from !== 'findings') [row] = await db.query(`SELECT ${selectList(publicColumns)} FROM ${from} AS findings WHERE id = ${at}`, lake.params, lake.types);
   }
   if (!row) return undefined;
@@ -28,7 +28,7 @@ export async function findingById(db: Database, id: string): Promise<{ finding: 
   // Sort key only: the finding's own stage first, then the other stages latest first.
   const stage = q.param(finding.stage, VARCHAR);
   // the record of the finding's day, wherever it is now
-  const records = tableWithLake('records', await lakeFiles(db, 'records', { since: finding.eventTime, until: finding.eventTime }), (v, t) => q.param(v, t));
+  const records = await tableWithLakeOf(db, 'records', q, { since: finding.eventTime, until: finding.eventTime });
   const [rec] = await db.query(
     `SELECT ${selectList(recordColumns)} FROM ${records} AS records ${q.whereClause()} ORDER BY (stage = ${stage}) DESC, ${stageOrder} DESC LIMIT 1`,
     q.params,

@@ -1,6 +1,6 @@
 import { INTEGER, TINYINT, VARCHAR, LIST, listValue } from '@duckdb/node-api';
 import { severityRank, type Finding, type Severity, type TriageState } from '#shared/contracts';
-import { findingColumns, lakeFiles, tableWithLake, type Database } from '#shared/storage';
+import { findingColumns, tableWithLakeOf, type Database } from '#shared/storage';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { parseJsonColumns, selectList } from './rows.js';
 import { SqlBuilder, sqlTimestamp } from './sql-builder.js';
@@ -54,7 +54,7 @@ export async function listFindings(db: Database, f: FindingFilter): Promise<{ it
     const t = sqlTimestamp(c.time);
     q.where('(event_time < CAST(? AS TIMESTAMP) OR (event_time = CAST(? AS TIMESTAMP) AND id < ?))', [t, VARCHAR], [t, VARCHAR], [c.key, VARCHAR]);
   }
-  const from = tableWithLake('findings', await lakeFiles(db, 'findings', f), (v, t) => q.param(v, t));
+  const from = await tableWithLakeOf(db, 'findings', q, f);
   const limit = q.param(f.limit + 1, INTEGER);
   const rows = await db.query(
     `SELECT ${selectList(publicColumns)} FROM ${from} AS findings ${q.whereClause()} ORDER BY event_time DESC, id DESC LIMIT ${limit}`,

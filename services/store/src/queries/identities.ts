@@ -1,6 +1,6 @@
 import { VARCHAR } from '@duckdb/node-api';
 import type { NormalizedRecord } from '#shared/contracts';
-import { lakeFiles, tableWithLake, type Database, type Row } from '#shared/storage';
+import { tableWithLakeOf, type Database, type Row } from '#shared/storage';
 import { SqlBuilder } from './sql-builder.js';
 import { isoTime } from './sql-builder.js';
 
@@ -35,10 +35,10 @@ export async function identitySummary(db: Database, user: string): Promise<Ident
   // $1 the user, $2 (when the lake has files) the table's files
   const q = new SqlBuilder();
   q.param(user, VARCHAR);
-  const records = `${tableWithLake('records', await lakeFiles(db, 'records'), (v, ty) => q.param(v, ty))} AS records`;
+  const records = `${await tableWithLakeOf(db, 'records', q)} AS records`;
   const qf = new SqlBuilder();
   qf.param(user, VARCHAR);
-  const findingsFrom = `${tableWithLake('findings', await lakeFiles(db, 'findings'), (v, ty) => qf.param(v, ty))} AS findings`;
+  const findingsFrom = `${await tableWithLakeOf(db, 'findings', qf)} AS findings`;
   const p = q.params;
   const t = q.types;
   const [summary] = await db.query(

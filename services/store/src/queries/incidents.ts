@@ -1,5 +1,5 @@
 import { BIGINT, INTEGER, VARCHAR } from '@duckdb/node-api';
-import { lakeFiles, tableWithLake, type Database } from '#shared/storage';
+import { lakeFiles, tableWithLake, tableWithLakeOf, type Database } from '#shared/storage';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { BadParameter, findingConditions, listFindings, type FindingFilter } from './findings.js';
 import { SqlBuilder, isoTime, sqlTimestamp } from './sql-builder.js';
@@ -94,7 +94,7 @@ const incidentOf = (r: Row): Incident => ({
 /** Incidents, the latest (by last finding) first, keyset-paginated on (last, id). */
 export async function listIncidents(db: Database, f: FindingFilter & { windowSeconds: number }): Promise<{ items: Incident[]; nextCursor: string | null }> {
   const q = findingConditions(new SqlBuilder(), f);
-  const from = tableWithLake('findings', await lakeFiles(db, 'findings', f), (v, t) => q.param(v, t));
+  const from = await tableWithLakeOf(db, 'findings', q, f);
   const grouping = groupingSql(q, f.windowSeconds, from);
   let after = '';
   if (f.cursor !== undefined) {

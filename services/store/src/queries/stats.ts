@@ -1,5 +1,5 @@
 import { VARCHAR } from '@duckdb/node-api';
-import { lakeFiles, tableWithLake, type Database } from '#shared/storage';
+import { tableWithLakeOf, type Database } from '#shared/storage';
 import { SqlBuilder, isoTime, sqlTimestamp } from './sql-builder.js';
 
 /** groupBy values and the findings column each selects (constant SQL, never user input). */
@@ -41,7 +41,7 @@ export async function findingStats(db: Database, s: StatsQuery): Promise<{ group
   if (s.until !== undefined) q.where('event_time < CAST(? AS TIMESTAMP)', [sqlTimestamp(s.until), VARCHAR]);
   const column = statsGroupColumns[s.groupBy];
   const bucket = s.interval === undefined ? 'CAST(NULL AS TIMESTAMP)' : `time_bucket(${statsIntervals[s.interval]}, event_time)`;
-  const from = tableWithLake('findings', await lakeFiles(db, 'findings', s), (v, t) => q.param(v, t));
+  const from = await tableWithLakeOf(db, 'findings', q, s);
   const rows = await db.query(
     `SELECT ${isoTime('b')} AS "start", k AS "key", n AS "count" FROM (` +
       `SELECT ${bucket} AS b, CAST(${column} AS VARCHAR) AS k, CAST(count(*) AS INTEGER) AS n FROM ${from} AS findings ${q.whereClause()} GROUP BY b, k` +
